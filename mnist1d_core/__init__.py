@@ -1,0 +1,32 @@
+"""MNIST-1D: the paper's generator, framework-agnostic (numpy and scipy only).
+
+>>> from mnist1d_core import PRESETS, generate
+>>> data = generate(PRESETS["canonical"])
+>>> data.train.x.shape, data.test.x.shape
+((4000, 40), (1000, 40))
+"""
+
+from .config import DEFAULT, PARAMETER_NAMES, PRESETS, MNIST1DConfig, get_preset
+from .fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint, fingerprint
+from .generate import SPLITS, MNIST1D, Split, generate
+from .templates import Templates, templates
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT",
+    "PARAMETER_NAMES",
+    "PRESETS",
+    "SPLITS",
+    "MNIST1D",
+    "MNIST1DConfig",
+    "Split",
+    "Templates",
+    "Fingerprinter",
+    "FingerprintMismatch",
+    "check_fingerprint",
+    "fingerprint",
+    "generate",
+    "get_preset",
+    "templates",
+]

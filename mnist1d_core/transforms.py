@@ -1,0 +1,75 @@
+"""The paper's transformations, each applied to a whole batch of signals at once.
+
+Every function takes rows of signals (shape (batch, length)) plus per-row random
+values, and does the same floating-point operations, in the same order, as the
+authors' per-example code, so results agree with it bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+#: Added to the templates before padding, so the mask ``x != 0`` tells signal from padding.
+EPS = 1e-8
+#: Width (standard deviation, in samples) of the Gaussian that correlates the background noise.
+CORR_NOISE_SIGMA = 2
+
+
+def resample(rows: np.ndarray, length: int) -> np.ndarray:
+    """Linearly resample each row onto ``length`` evenly spaced points of [0, 1].
+
+    The authors' ``interp1d(kind="linear")`` on 1-D data delegates to ``np.interp``;
+    this is ``np.interp`` for a whole batch, with its exact arithmetic: the slope
+    ``(y[j+1] - y[j]) / (xp[j+1] - xp[j])``, then ``slope * (x - xp[j]) + y[j]``, and
+    ``y[j]`` itself where ``x`` falls on a grid point.
+    """
+    n = rows.shape[-1]
+    xp = np.linspace(0, 1, n)
+    x = np.linspace(0, 1, length)
+    lo = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    y_lo = rows[..., lo]
+    on_grid = (lo == n - 1) | (xp[lo] == x)
+    step = np.where(on_grid, 1.0, xp[hi] - xp[lo])  # 1.0 only avoids 0/0 where unused
+    between = (rows[..., hi] - y_lo) / step * (x - xp[lo]) + y_lo
+    return np.where(on_grid, y_lo, between)
+
+
+def pad_and_dilate(templates_x: np.ndarray, pad: int, length: int) -> np.ndarray:
+    """Append ``pad`` zeros to each template (after adding EPS) and resample to ``length``."""
+    padded = np.concatenate([templates_x + EPS, np.zeros((len(templates_x), pad))], axis=1)
+    return resample(padded, length)
+
+
+def scale(rows: np.ndarray, uniform: np.ndarray, scale_coeff: float) -> np.ndarray:
+    """Multiply each row by ``1 + scale_coeff * (u - 0.5)``."""
+    return rows * (1 + scale_coeff * (uniform - 0.5))[:, None]
+
+
+def translate(rows: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Shift each row right by ``k``, wrapping around, as the authors' slicing does.
+
+    Their ``concatenate([x[-k:], x[:-k]])`` is a circular shift for ``0 < k < length``
+    but leaves the row unchanged for ``k == 0`` and for ``k >= length``: kept as is.
+    """
+    length = rows.shape[1]
+    k = np.where((shifts > 0) & (shifts < length), shifts, 0)
+    source = (np.arange(length)[None, :] - k[:, None]) % length
+    return np.take_along_axis(rows, source, axis=1)
+
+
+def add_background_noise(rows: np.ndarray, normals: np.ndarray, noise_scale: float) -> np.ndarray:
+    """Fill the padding (exact zeros) with Gaussian-smoothed noise; the digit is untouched."""
+    noise = gaussian_filter1d(noise_scale * normals, CORR_NOISE_SIGMA, axis=1)
+    return np.where(rows != 0, rows, noise)
+
+
+def add_iid_noise(rows: np.ndarray, normals: np.ndarray, noise_scale: float) -> np.ndarray:
+    return rows + noise_scale * normals
+
+
+def shear(rows: np.ndarray, uniform: np.ndarray, shear_scale: float) -> np.ndarray:
+    """Subtract a linear trend of slope ``shear_scale * (u - 0.5)`` across the row."""
+    coeff = shear_scale * (uniform - 0.5)
+    return rows - coeff[:, None] * np.linspace(-0.5, 0.5, rows.shape[1])
