@@ -137,21 +137,25 @@ class MNIST1DConfig:
 
     @property
     def name(self) -> str:
-        """A name that encodes the config: a preset's name, or ``custom-`` and every
-        non-default parameter, e.g. ``custom-num_samples=50000-seed=7``.
+        """A name that encodes the config: a preset's name, or ``custom-`` and each
+        non-default parameter as ``<parameter>_<value>``, joined by ``-``, e.g.
+        ``custom-num_samples_50000-seed_7`` or ``custom-padding_10_20-shuffle_seq_true``.
 
-        Two different configs never share a name, so builders can use it as a cache key.
+        Different configs never share a name, so builders use it to key their caches.
+        Only letters, digits and ``_ - . +`` appear: valid in TFDS and ``datasets`` names.
         """
         for preset_name, preset in PRESETS.items():
             if preset == self:
                 return preset_name
-        return "custom-" + "-".join(f"{k}={_format(v)}" for k, v in self.non_default().items())
+        return "custom-" + "-".join(f"{k}_{_format(v)}" for k, v in self.non_default().items())
 
 
 def _format(value: Any) -> str:
     if isinstance(value, tuple):
         return "_".join(str(v) for v in value)
-    return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
 
 
 def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:

@@ -1,0 +1,77 @@
+"""Checksums of a built dataset folder, and ``mnist1d verify``.
+
+Every builder records, beside its shards, each shard's SHA-256 and each split's
+content fingerprint (``mnist1d_core.fingerprint``). Verifying re-hashes the shard
+files and re-reads their content; the first damage found is reported by file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+#: The checksum file, in the format ``sha256sum -c`` reads: ``<hex>  <file name>``.
+SUMS_FILE = "SHA256SUMS"
+
+
+class IntegrityError(Exception):
+    """A built dataset does not match its recorded checksums or fingerprints."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_sha256sums(directory: Path, files: Iterable[Path]) -> Path:
+    """Write ``SHA256SUMS`` in ``directory`` for ``files`` (paths inside it)."""
+    directory = Path(directory)
+    lines = [f"{sha256_file(f)}  {Path(f).relative_to(directory).as_posix()}\n" for f in sorted(files)]
+    target = directory / SUMS_FILE
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{SUMS_FILE}.")
+    with os.fdopen(fd, "w") as out:
+        out.writelines(lines)
+    os.replace(tmp, target)
+    return target
+
+
+def check_sha256sums(directory: Path) -> list[str]:
+    """Re-hash every file listed in ``directory/SHA256SUMS``; return the names checked."""
+    directory = Path(directory)
+    sums = directory / SUMS_FILE
+    if not sums.is_file():
+        raise IntegrityError(f"{sums}: missing, so the shards cannot be checked")
+    checked = []
+    for line in sums.read_text().splitlines():
+        expected, name = line.split("  ", 1)
+        path = directory / name
+        if not path.is_file():
+            raise IntegrityError(f"{path}: listed in {SUMS_FILE} but missing")
+        if sha256_file(path) != expected:
+            raise IntegrityError(f"{path}: SHA-256 differs from {SUMS_FILE}; the file is damaged")
+        checked.append(name)
+    return checked
+
+
+def verify_directory(directory: Path) -> list[str]:
+    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord).
+
+    Returns one line per thing checked; raises :class:`IntegrityError` naming the
+    damaged file. The framework is recognised by the shards' file names.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise IntegrityError(f"{directory}: not a folder")
+    if any(directory.glob("*.arrow")):
+        from .hf import verify_directory as verify
+    elif any(directory.glob("*.tfrecord*")):
+        from .tfds import verify_directory as verify
+    else:
+        raise IntegrityError(f"{directory}: no Arrow or TFRecord shards found; is it a built MNIST-1D dataset folder?")
+    return verify(directory)
