@@ -25,10 +25,14 @@ from .generate import SPLITS, MNIST1D, generate
 class UsageError(Exception):
     """Bad input on the command line: reported as one line, exit status 2."""
 
+    def __init__(self, message: str, prog: str = "mnist1d") -> None:
+        super().__init__(message)
+        self.prog = prog
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise UsageError(f"{self.prog}: error: {message}")
+        raise UsageError(message, self.prog)
 
 
 # --- config options, shared by every subcommand that makes data --------------------
@@ -173,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.run(args)
     except UsageError as error:
-        print(error, file=sys.stderr)
+        print(f"{error.prog}: error: {error}", file=sys.stderr)
         return 2
     except (ValueError, TypeError) as error:  # the config's validation messages
         print(f"mnist1d: error: {error}", file=sys.stderr)

@@ -1,0 +1,107 @@
+"""The mnist1d command line: help everywhere, generate, info, one-line errors, progress."""
+
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import golden
+from mnist1d_core import fingerprint
+from mnist1d_core.cli import ProgressBar, main
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mnist1d_core", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", [[], ["generate"], ["info"]])
+def test_help_everywhere(command):
+    result = run(*command, "--help")
+    assert result.returncode == 0 and "usage: mnist1d" in result.stdout
+
+
+def test_generate_canonical_prints_location_and_fingerprints(tmp_path):
+    out = tmp_path / "paper.npz"
+    result = run("generate", "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    assert f"train: 4000 examples, fingerprint {golden.TRAIN_FINGERPRINT} (matches the registry)" in result.stdout
+    with np.load(out) as data:
+        assert sorted(data.files) == sorted(["x", "y", "x_test", "y_test", "t", "templates_x", "templates_t", "templates_y"])
+        assert fingerprint(data["x_test"], data["y_test"]) == golden.TEST_FINGERPRINT
+    assert [p.name for p in tmp_path.iterdir()] == ["paper.npz"]  # no temporary file left
+
+
+def test_generate_custom_parameters_default_name(tmp_path):
+    result = run("generate", "--config", "shuffled", "--seed", "7", "--num-samples", "100", "--padding", "3", "9", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = "mnist1d-custom-num_samples_100-padding_3_9-shuffle_seq_true-seed_7.npz"
+    assert (tmp_path / expected).is_file()
+    assert "matches the registry" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["generate", "--seed", "-1"], "mnist1d: error: seed must be in 0..4294967295, got -1"),
+        (["generate", "--seed", "x"], "mnist1d generate: error: argument --seed: invalid int value: 'x'"),
+        (["generate", "--train-split", "1.5"], "mnist1d: error: train_split must be in (0, 1), got 1.5"),
+        (["generate", "--padding", "60", "36"], "mnist1d: error: padding must have low <= high, got (60, 36)"),
+        (["generate", "--config", "paper"], "mnist1d generate: error: argument --config: invalid choice: 'paper'"),
+        (["generate", "--out", "a.txt"], "mnist1d: error: --out must end in .npz, got 'a.txt'"),
+        (["generate", "--out", "no/such/dir/a.npz"], "folder 'no/such/dir' does not exist"),
+        (["frobnicate"], "mnist1d: error: argument COMMAND: invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args, message):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_output_is_kept_unless_forced(tmp_path):
+    out = tmp_path / "keep.npz"
+    out.write_bytes(b"precious")
+    result = run("generate", "--num-samples", "20", "--out", str(out))
+    assert result.returncode == 2 and "exists; pass --force" in result.stderr
+    assert out.read_bytes() == b"precious"
+    assert run("generate", "--num-samples", "20", "--out", str(out), "--force").returncode == 0
+    assert np.load(out)["x"].shape == (16, 40)
+
+
+def test_info_lists_presets_parameters_and_fingerprints():
+    result = run("info")
+    assert result.returncode == 0
+    for text in ("canonical: 4000 train / 1000 test", "shuffled:", "max_translation   48", golden.TRAIN_FINGERPRINT):
+        assert text in result.stdout
+
+
+def test_progress_bar_draws_on_a_terminal_and_stays_silent_elsewhere(capsys):
+    stream = io.StringIO()
+    bar = ProgressBar("generating", stream, force=True)
+    bar(50, 100)
+    bar(100, 100)
+    text = stream.getvalue()
+    assert "\rgenerating [###############...............] 50/100" in text and text.endswith("\n")
+    quiet = io.StringIO()
+    ProgressBar("generating", quiet)(1, 2)  # StringIO is not a terminal
+    assert quiet.getvalue() == ""
+
+
+def test_main_returns_exit_codes_in_process(capsys):
+    assert main(["info", "--config", "shuffled"]) == 0
+    assert main(["generate", "--num-samples", "5"]) == 2
+    assert "num_samples must be >= 10, got 5" in capsys.readouterr().err
+
+
+def test_core_imports_no_framework():
+    code = ("import sys, mnist1d_core, mnist1d_core.cli, mnist1d_core.compat;"
+            "mnist1d_core.generate(mnist1d_core.MNIST1DConfig(num_samples=20));"
+            "bad = [m for m in ('datasets', 'tensorflow', 'pyarrow', 'tensorflow_datasets') if m in sys.modules];"
+            "print(bad)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
+    assert result.stdout.strip() == "[]", result.stderr
