@@ -1,0 +1,65 @@
+"""Set up the project's virtual environment and run its main job or its tests.
+
+    python3 scripts/dev.py main   # build the canonical MNIST-1D dataset, print where and its checksums
+    python3 scripts/dev.py test   # run the test suite
+
+Needs only python3 (with venv and pip). Idempotent: the environment in .venv is made
+once and reinstalled only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+STAMP = VENV / ".installed"  # hash of what was installed, to skip an unchanged reinstall
+EXTRAS = "all,test"
+OUT = ROOT / "out"
+
+
+def ensure_environment() -> None:
+    if not PYTHON.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    print(f"installing the project with extras [{EXTRAS}] into {VENV} (first time: several minutes)", flush=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".[{EXTRAS}]"],
+                   cwd=ROOT, check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*args: str | Path) -> None:
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def main_job() -> None:
+    OUT.mkdir(exist_ok=True)
+    # Same config, same bytes: regenerating over the previous file loses nothing.
+    run(VENV / "bin" / "mnist1d", "generate", "--config", "canonical", "--out", OUT / "mnist1d-canonical.npz", "--force")
+
+
+def tests() -> None:
+    run(PYTHON, "-m", "pytest", "-q")
+
+
+def main() -> None:
+    jobs = {"main": main_job, "test": tests}
+    if len(sys.argv) != 2 or sys.argv[1] not in jobs:
+        sys.exit(f"usage: python3 scripts/dev.py {{{'|'.join(jobs)}}}")
+    ensure_environment()
+    try:
+        jobs[sys.argv[1]]()
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)
+
+
+if __name__ == "__main__":
+    main()
