@@ -12,13 +12,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, TextIO, TypeVar
 
 import numpy as np
 
 from . import __version__
-from .config import DEFAULT, PRESETS, MNIST1DConfig, get_preset
-from .fingerprint import check_fingerprint, fingerprint, registry
+from .config import ALGORITHMS, DEFAULT, PRESETS, MNIST1DConfig, get_preset
+from .fingerprint import FingerprintMismatch, check_fingerprint, fingerprint, registry
 from .generate import SPLITS, MNIST1D, generate
 
 
@@ -60,10 +60,13 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(flag, dest=name, type=kind, metavar=metavar, help=f"paper default: {getattr(DEFAULT, name)}")
     group.add_argument("--padding", nargs=2, type=int, metavar=("LOW", "HIGH"), help=f"paper default: {DEFAULT.padding}")
     group.add_argument("--shuffle-seq", dest="shuffle_seq", action=argparse.BooleanOptionalAction, help="shuffle the time axis")
+    group.add_argument("--algorithm", choices=ALGORITHMS, help="paper (default): the authors' algorithm; "
+                       "sharded: independent streams per block, for parallel and streamed generation")
 
 
 def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
-    changes = {name: getattr(args, name) for name in (*_FLAGS, "padding", "shuffle_seq") if getattr(args, name) is not None}
+    names = (*_FLAGS, "padding", "shuffle_seq", "algorithm")
+    changes = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if changes.get("padding") is not None:
         changes["padding"] = tuple(changes["padding"])
     return get_preset(args.config).replace(**changes)
@@ -160,7 +163,82 @@ def _run_info(args: argparse.Namespace) -> None:
     print("\nfingerprint = sha256(x as float32 little-endian rows + y as int64 little-endian)")
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_generate, _add_info]
+# --- build and verify: the framework builders, imported only when these commands run ---
+
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="build the dataset for Hugging Face datasets or TFDS, with checksums", description=(
+        "Generate MNIST-1D (a preset, or custom parameters) and write it with a framework's builder: "
+        "Arrow shards in the Hugging Face datasets cache (hf) or a TensorFlow Datasets folder (tfds). "
+        "Every shard's SHA-256 and each split's content fingerprint are recorded beside the shards (a "
+        "preset's fingerprints must match the registry), then re-verified; prints where the dataset is "
+        "and what was checked. An existing build of the same config is reused."))
+    p.add_argument("--framework", choices=("hf", "tfds"), default="hf",
+                   help="hf: Hugging Face datasets (default); tfds: TensorFlow Datasets")
+    add_config_arguments(p)
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="root folder (default: the framework's: $HF_DATASETS_CACHE or ~/tensorflow_datasets)")
+    p.set_defaults(run=_run_build)
+
+
+def _run_build(args: argparse.Namespace) -> None:
+    config = config_from_arguments(args)  # bad parameters stop here, before any work
+
+    def build() -> tuple[Path, list[str]]:
+        from mnist1d_builders.integrity import verify_directory
+        if args.framework == "hf":
+            from mnist1d_builders.hf import prepare
+        else:
+            from mnist1d_builders.tfds import prepare
+        path = prepare(config, args.data_dir)
+        return path, verify_directory(path)
+
+    path, checked = _with_builders(build)
+    print(f"{config.name} ({args.framework}): {path}")
+    for line in checked:
+        print(f"  {line}")
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("verify", help="re-check a built dataset folder against its checksums", description=(
+        "Re-hash the shards of a dataset folder made by `mnist1d build` (or by the builders) against "
+        "their recorded SHA-256, re-read their content against the recorded fingerprints and, for a "
+        "preset, the registry. Exit status 0 and a list of what was checked if intact; 1 and the "
+        "damaged file's name if not."))
+    p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it")
+    p.set_defaults(run=_run_verify)
+
+
+def _run_verify(args: argparse.Namespace) -> None:
+    def verify() -> list[str]:
+        from mnist1d_builders.integrity import verify_directory
+        return verify_directory(args.dir)
+
+    checked = _with_builders(verify)
+    print(f"{args.dir}: intact")
+    for line in checked:
+        print(f"  {line}")
+
+
+_T = TypeVar("_T")
+
+
+def _with_builders(work: Callable[[], _T]) -> _T:
+    """Run ``work``, which imports the builders: a damaged dataset is one line on stderr
+    and exit status 1; a framework that is not installed, exit status 2."""
+    from mnist1d_builders.integrity import IntegrityError
+
+    try:
+        return work()
+    except (IntegrityError, FingerprintMismatch) as error:
+        status, message = 1, str(error)
+    except ModuleNotFoundError as error:
+        status, message = 2, f"{error}: install the framework's extra, mnist1d-datasets[hf] or mnist1d-datasets[tfds]"
+    print(f"mnist1d: error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_generate, _add_info, _add_build, _add_verify]
 
 
 def build_parser() -> argparse.ArgumentParser:

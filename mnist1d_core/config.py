@@ -16,6 +16,7 @@ import numpy as np
 
 NUM_CLASSES = 10
 MAX_SEED = 2**32 - 1  # numpy's legacy RandomState takes seeds in 0..2**32-1
+ALGORITHMS = ("paper", "sharded")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -48,7 +49,12 @@ class MNIST1DConfig:
     final_seq_length : int
         Length of each output signal.
     seed : int
-        Seed of the legacy numpy stream, 0 .. 2**32 - 1.
+        Seed of the random streams, 0 .. 2**32 - 1.
+    algorithm : str
+        ``"paper"``: the authors' algorithm, one legacy numpy stream over the whole set
+        (the paper's data, bit for bit). ``"sharded"``: the same transformations, with
+        independent streams per block of examples, so any number of processes can
+        generate any part (see ``mnist1d_core.sharded``).
     """
 
     num_samples: int = 5000
@@ -63,6 +69,7 @@ class MNIST1DConfig:
     shuffle_seq: bool = False
     final_seq_length: int = 40
     seed: int = 42
+    algorithm: str = "paper"
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -90,6 +97,8 @@ class MNIST1DConfig:
         put("shuffle_seq", bool(self.shuffle_seq))
         put("final_seq_length", _integer("final_seq_length", self.final_seq_length, minimum=2))
         put("seed", _integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
+        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {', '.join(map(repr, ALGORITHMS))}, got {self.algorithm!r}")
         # Both splits must hold examples: the authors' code would return an empty one.
         if self.num_train == 0 or self.num_test == 0:
             raise ValueError(
@@ -155,7 +164,7 @@ def _format(value: Any) -> str:
         return "_".join(str(v) for v in value)
     if isinstance(value, bool):
         return str(value).lower()
-    return repr(value)
+    return value if isinstance(value, str) else repr(value)
 
 
 def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:

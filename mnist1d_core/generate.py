@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import transforms
+from . import sharded, transforms
 from .config import DEFAULT, NUM_CLASSES, MNIST1DConfig
 from .templates import Templates, templates
 
@@ -79,6 +79,8 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
     tpl = templates()
+    if config.algorithm == "sharded":
+        return _generate_sharded(config, tpl, progress)
     n = config.num_examples
     labels = np.repeat(tpl.y, n // NUM_CLASSES)  # class order, as the authors make them
     stream = np.random.RandomState(config.seed)
@@ -86,7 +88,7 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     x = np.empty((n, config.final_seq_length))
     for start in range(0, n, BATCH_SIZE):
         stop = min(n, start + BATCH_SIZE)
-        x[start:stop] = _transform_batch(tpl.x, labels[start:stop], stream, config)
+        x[start:stop] = _transform_batch(labels[start:stop], stream, config)
         if progress is not None:
             progress(stop, n)
 
@@ -114,13 +116,24 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     )
 
 
-def _transform_batch(
-    templates_x: np.ndarray, labels: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig
-) -> np.ndarray:
-    size, length = len(labels), config.dilated_len
+def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None) -> MNIST1D:
+    splits, done = {}, 0
+    for split in SPLITS:
+        parts = []
+        for x, y in sharded.iter_blocks(config, split):
+            parts.append((x, y))
+            done += len(y)
+            if progress is not None:
+                progress(done, config.num_examples)
+        splits[split] = Split(np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+    return MNIST1D(config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl)
+
+
+def _transform_batch(labels: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig) -> np.ndarray:
+    size = len(labels)
     pad_u, scale_u, shear_u = np.empty(size), np.empty(size), np.empty(size)
     shifts = np.empty(size, dtype=np.int64)
-    normals = np.empty((size, 2 * length))
+    normals = np.empty((size, 2 * config.dilated_len))
     # The legacy stream interleaves the draws per example, so this loop cannot be
     # batched. The two randn(L) calls are consecutive, so one randn(2L) equals them;
     # randint(n) consumes the stream exactly as the authors' choice(n).
@@ -128,20 +141,9 @@ def _transform_batch(
     for i in range(size):
         pad_u[i], scale_u[i] = rand(2)
         shifts[i] = randint(config.max_translation)
-        normals[i] = randn(2 * length)
+        normals[i] = randn(2 * config.dilated_len)
         shear_u[i] = rand()
-
     low, high = config.padding
     pads = low + (pad_u * (high - low + 1)).astype(np.int64)
-    rows = np.empty((size, length))
-    # Padding then dilating depends only on (label, pad): do it once per distinct pad.
-    for pad in np.unique(pads):
-        chosen = pads == pad
-        rows[chosen] = transforms.pad_and_dilate(templates_x, int(pad), length)[labels[chosen]]
-
-    rows = transforms.scale(rows, scale_u, config.scale_coeff)
-    rows = transforms.translate(rows, shifts)
-    rows = transforms.add_background_noise(rows, normals[:, :length], config.corr_noise_scale)
-    rows = transforms.add_iid_noise(rows, normals[:, length:], config.iid_noise_scale)
-    rows = transforms.shear(rows, shear_u, config.shear_scale)
-    return transforms.resample(rows, config.final_seq_length)
+    draws = transforms.Draws(pads, scale_u, shifts, normals, shear_u)
+    return transforms.transform_batch(labels, draws, config)

@@ -7,8 +7,17 @@ authors' per-example code, so results agree with it bit for bit.
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING, NamedTuple
+
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import gaussian_filter1d
+
+from .templates import templates
+
+if TYPE_CHECKING:
+    from .config import MNIST1DConfig
 
 #: Added to the templates before padding, so the mask ``x != 0`` tells signal from padding.
 EPS = 1e-8
@@ -36,10 +45,17 @@ def resample(rows: np.ndarray, length: int) -> np.ndarray:
     return np.where(on_grid, y_lo, between)
 
 
-def pad_and_dilate(templates_x: np.ndarray, pad: int, length: int) -> np.ndarray:
-    """Append ``pad`` zeros to each template (after adding EPS) and resample to ``length``."""
-    padded = np.concatenate([templates_x + EPS, np.zeros((len(templates_x), pad))], axis=1)
-    return resample(padded, length)
+@functools.lru_cache(maxsize=128)
+def pad_and_dilate(pad: int, length: int) -> np.ndarray:
+    """The ten templates (plus EPS), each with ``pad`` zeros appended, resampled to ``length``.
+
+    Cached: a dataset uses only ``padding[1] - padding[0] + 1`` distinct pads.
+    """
+    x = templates().x
+    padded = np.concatenate([x + EPS, np.zeros((len(x), pad))], axis=1)
+    dilated = resample(padded, length)
+    dilated.flags.writeable = False  # shared by every caller
+    return dilated
 
 
 def scale(rows: np.ndarray, uniform: np.ndarray, scale_coeff: float) -> np.ndarray:
@@ -55,8 +71,9 @@ def translate(rows: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     """
     length = rows.shape[1]
     k = np.where((shifts > 0) & (shifts < length), shifts, 0)
-    source = (np.arange(length)[None, :] - k[:, None]) % length
-    return np.take_along_axis(rows, source, axis=1)
+    # Row i shifted by k is the window starting at length - k of the row written twice.
+    windows = sliding_window_view(np.concatenate([rows, rows], axis=1), length, axis=1)
+    return windows[np.arange(len(rows)), length - k]
 
 
 def add_background_noise(rows: np.ndarray, normals: np.ndarray, noise_scale: float) -> np.ndarray:
@@ -73,3 +90,28 @@ def shear(rows: np.ndarray, uniform: np.ndarray, shear_scale: float) -> np.ndarr
     """Subtract a linear trend of slope ``shear_scale * (u - 0.5)`` across the row."""
     coeff = shear_scale * (uniform - 0.5)
     return rows - coeff[:, None] * np.linspace(-0.5, 0.5, rows.shape[1])
+
+
+class Draws(NamedTuple):
+    """The random values of a batch of examples, whichever stream they came from."""
+
+    pads: np.ndarray  # (n,) int: zeros appended to each template
+    scale_u: np.ndarray  # (n,) uniform [0, 1)
+    shifts: np.ndarray  # (n,) int in 0 .. max_translation - 1
+    normals: np.ndarray  # (n, 2 * dilated_len): background noise, then white noise
+    shear_u: np.ndarray  # (n,) uniform [0, 1)
+
+
+def transform_batch(labels: np.ndarray, draws: Draws, config: "MNIST1DConfig") -> np.ndarray:
+    """The paper's whole pipeline for a batch: (n,) labels -> (n, final_seq_length) signals."""
+    length = config.dilated_len
+    # Padding then dilating depends only on (label, pad): look each distinct pad up once.
+    pads, which = np.unique(draws.pads, return_inverse=True)
+    table = np.stack([pad_and_dilate(int(pad), length) for pad in pads])
+    rows = table[which, labels]
+    rows = scale(rows, draws.scale_u, config.scale_coeff)
+    rows = translate(rows, draws.shifts)
+    rows = add_background_noise(rows, draws.normals[:, :length], config.corr_noise_scale)
+    rows = add_iid_noise(rows, draws.normals[:, length:], config.iid_noise_scale)
+    rows = shear(rows, draws.shear_u, config.shear_scale)
+    return resample(rows, config.final_seq_length)

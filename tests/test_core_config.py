@@ -17,7 +17,7 @@ def test_defaults_are_the_papers():
     assert DEFAULT.to_dict() == {
         "num_samples": 5000, "train_split": 0.8, "template_len": 12, "padding": (36, 60),
         "scale_coeff": 0.4, "max_translation": 48, "corr_noise_scale": 0.25, "iid_noise_scale": 0.02,
-        "shear_scale": 0.75, "shuffle_seq": False, "final_seq_length": 40, "seed": 42,
+        "shear_scale": 0.75, "shuffle_seq": False, "final_seq_length": 40, "seed": 42, "algorithm": "paper",
     }
     assert (DEFAULT.num_train, DEFAULT.num_test) == (4000, 1000)
     assert PRESETS["shuffled"] == DEFAULT.replace(shuffle_seq=True)
@@ -60,6 +60,8 @@ def test_frozen_and_keyword_only():
         ({"corr_noise_scale": math.inf}, ValueError, r"corr_noise_scale must be finite, got inf"),
         ({"shear_scale": None}, TypeError, r"shear_scale must be a real number, got None"),
         ({"shuffle_seq": 1}, TypeError, r"shuffle_seq must be a bool, got 1"),
+        ({"algorithm": "fast"}, ValueError, r"algorithm must be one of 'paper', 'sharded', got 'fast'"),
+        ({"algorithm": None}, ValueError, r"algorithm must be one of 'paper', 'sharded', got None"),
     ],
 )
 def test_bad_values_are_refused_with_their_name_and_value(params, error, match):
@@ -91,6 +93,7 @@ def test_names():
     assert DEFAULT.name == "canonical" and PRESETS["shuffled"].name == "shuffled"
     assert DEFAULT.replace(seed=7, num_samples=50_000).name == "custom-num_samples_50000-seed_7"
     assert DEFAULT.replace(padding=(10, 20), shuffle_seq=True).name == "custom-padding_10_20-shuffle_seq_true"
+    assert DEFAULT.replace(algorithm="sharded", train_split=0.5).name == "custom-train_split_0.5-algorithm_sharded"
 
 
 # --- properties of the validation -----------------------------------------------------
@@ -101,7 +104,7 @@ configs = st.builds(
         max_translation=shift, final_seq_length=length, shuffle_seq=shuffle),
     st.integers(100, 10**6), st.floats(0.05, 0.95), st.integers(0, 2**32 - 1), st.integers(0, 100),
     st.integers(0, 100), st.integers(1, 500), st.integers(2, 500), st.booleans(),
-)
+).flatmap(lambda c: st.sampled_from([c, c.replace(algorithm="sharded")]))
 
 
 MINIMUM = {"num_samples": 10, "template_len": 1, "max_translation": 1, "final_seq_length": 2, "seed": 0}
@@ -151,4 +154,4 @@ def test_different_configs_have_different_names(a, b):
 
 
 def test_every_parameter_is_covered_by_these_tests():
-    assert set(PARAMETER_NAMES) == {*INT_PARAMS, *SCALE_PARAMS, "train_split", "padding", "shuffle_seq"}
+    assert set(PARAMETER_NAMES) == {*INT_PARAMS, *SCALE_PARAMS, "train_split", "padding", "shuffle_seq", "algorithm"}
