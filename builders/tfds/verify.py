@@ -1,0 +1,65 @@
+"""Check a prepared TFDS ``mnist1d`` folder against the checksums in its metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tensorflow_datasets as tfds
+
+from mnist1d_core import Fingerprinter, FingerprintMismatch, MNIST1DConfig, check_fingerprint
+
+from ..integrity import IntegrityError
+from .mnist1d.mnist1d_dataset_builder import CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY, sha256
+
+_METADATA_FILE = "metadata.json"  # where tfds.core.MetadataDict saves itself
+_BATCH_SIZE = 65536
+
+
+def verify_directory(path: str | Path) -> list[str]:
+    """Check a prepared ``mnist1d`` TFDS folder (the one that holds the shards).
+
+    Re-hashes every shard against the SHA-256 recorded in the metadata, re-reads each
+    split and recomputes its content fingerprint, and, for a named preset, compares it
+    with the core's registry. Returns one line per thing checked; raises
+    :class:`~mnist1d_builders.integrity.IntegrityError` naming the damaged file.
+    """
+    directory = Path(path)
+    metadata_file = directory / _METADATA_FILE
+    if not metadata_file.is_file():
+        raise IntegrityError(f"{metadata_file}: missing; is {directory} a prepared TFDS mnist1d folder?")
+    builder = tfds.builder_from_directory(directory)
+    metadata = builder.info.metadata
+    if metadata is None or not all(key in metadata for key in (CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY)):
+        raise IntegrityError(f"{metadata_file}: no MNIST-1D checksums recorded ({CONFIG_KEY}, {FINGERPRINTS_KEY}, {SHARDS_KEY})")
+
+    lines = [f"{directory}: TFDS {builder.name}/{builder.info.config_name} {builder.info.version}"]
+    recorded_shards = metadata[SHARDS_KEY]
+    for split in builder.info.splits.values():
+        for name in split.filenames:
+            if name not in recorded_shards:
+                raise IntegrityError(f"{directory / name}: shard of split {split.name} has no SHA-256 in {_METADATA_FILE}")
+    for name, expected in sorted(recorded_shards.items()):
+        shard = directory / name
+        if not shard.is_file():
+            raise IntegrityError(f"{shard}: listed in {_METADATA_FILE} but missing")
+        if sha256(shard) != expected:
+            raise IntegrityError(f"{shard}: SHA-256 differs from {_METADATA_FILE}; the file is damaged")
+        lines.append(f"sha256 ok: {name}")
+
+    config_name = MNIST1DConfig.from_dict(metadata[CONFIG_KEY]).name
+    for split, expected in metadata[FINGERPRINTS_KEY].items():
+        shards = ", ".join(str(directory / name) for name in builder.info.splits[split].filenames)
+        fingerprinter = Fingerprinter()
+        for batch in tfds.as_numpy(builder.as_dataset(split=split, batch_size=_BATCH_SIZE)):
+            fingerprinter.update(batch["x"], batch["y"])
+        digest = fingerprinter.hexdigest()
+        if digest != expected:
+            raise IntegrityError(f"{shards}: content fingerprint {digest} of split {split} differs from "
+                                 f"{expected} in {_METADATA_FILE}")
+        try:
+            registered = check_fingerprint(config_name, split, digest)
+        except FingerprintMismatch as error:
+            raise IntegrityError(f"{shards}: {error}") from None
+        against = " and the registry" if registered else ""
+        lines.append(f"fingerprint ok: {split} ({fingerprinter.num_examples} examples) {digest} matches the metadata{against}")
+    return lines
