@@ -60,7 +60,10 @@ class MNIST1D:
 
 
 def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = None) -> MNIST1D:
-    """Generate MNIST-1D for ``config``, exactly as the authors' code does.
+    """Generate MNIST-1D for ``config``.
+
+    With ``config.algorithm == "paper"`` (the default), exactly as the authors' code does;
+    with ``"sharded"``, block by block as ``mnist1d_core.sharded`` describes.
 
     Parameters
     ----------
@@ -118,14 +121,16 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
 
 def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None) -> MNIST1D:
     splits, done = {}, 0
-    for split in SPLITS:
-        parts = []
-        for x, y in sharded.iter_blocks(config, split):
-            parts.append((x, y))
-            done += len(y)
+    for split, size in (("train", config.num_train), ("test", config.num_test)):
+        x, y = np.empty((size, config.final_seq_length)), np.empty(size, dtype=np.int64)
+        start = 0
+        for block_x, block_y in sharded.iter_blocks(config, split):
+            x[start : start + len(block_y)], y[start : start + len(block_y)] = block_x, block_y
+            start += len(block_y)
+            done += len(block_y)
             if progress is not None:
                 progress(done, config.num_examples)
-        splits[split] = Split(np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+        splits[split] = Split(x, y)
     return MNIST1D(config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl)
 
 

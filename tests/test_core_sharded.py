@@ -112,6 +112,12 @@ def test_fresh_batches_are_endless_float32_and_independent_of_batch_size():
         next(fresh_batches(config, 0))
 
 
+def test_progress_counts_every_block_of_both_splits():
+    calls = []
+    generate(SHARDED.replace(num_samples=2500), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1000, 2500), (2000, 2500), (2500, 2500)]
+
+
 def test_block_and_split_errors():
     with pytest.raises(ValueError, match=r"block must be in 0\.\.3 for train, got 4"):
         generate_block(SHARDED, "train", 4)
