@@ -1,0 +1,71 @@
+"""`verify_directory` on a prepared TFDS folder: what it checks, and damage it names."""
+
+import json
+import shutil
+
+import pytest
+
+tfds = pytest.importorskip("tensorflow_datasets")
+
+from mnist1d_builders import integrity  # noqa: E402
+from mnist1d_builders.integrity import IntegrityError  # noqa: E402
+from mnist1d_builders.tfds import prepare, verify_directory  # noqa: E402
+from mnist1d_core import MNIST1DConfig  # noqa: E402
+
+TRAIN_SHARD = "mnist1d-train.tfrecord-00000-of-00001"
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    return prepare(MNIST1DConfig(num_samples=300, seed=5), tmp_path_factory.mktemp("tfds"))
+
+
+@pytest.fixture
+def copy(prepared, tmp_path):
+    """A copy of the prepared folder, to damage."""
+    return shutil.copytree(prepared, tmp_path / "copy")
+
+
+def test_a_sound_folder_passes_every_check(prepared):
+    lines = verify_directory(prepared)
+    assert lines == integrity.verify_directory(prepared)  # `mnist1d verify` dispatches here for TFRecords
+    assert sum(line.startswith("sha256 ok: mnist1d-") for line in lines) == 2
+    assert sum(line.startswith("fingerprint ok: ") and "matches the metadata" in line for line in lines) == 2
+    assert not any("registry" in line for line in lines)  # a custom variant has no registered fingerprint
+
+
+def test_a_flipped_byte_in_a_shard_is_named(copy):
+    shard = copy / TRAIN_SHARD
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 1
+    shard.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match=f"{TRAIN_SHARD}: SHA-256 differs"):
+        verify_directory(copy)
+
+
+def test_a_missing_shard_is_named(copy):
+    (copy / TRAIN_SHARD).unlink()
+    with pytest.raises(IntegrityError, match=f"{TRAIN_SHARD}: listed in metadata.json but missing"):
+        verify_directory(copy)
+
+
+def test_content_that_disagrees_with_its_recorded_fingerprint_is_named(copy):
+    metadata = json.loads((copy / "metadata.json").read_text())
+    metadata["content_fingerprints"]["train"] = "0" * 64
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(IntegrityError, match=f"{TRAIN_SHARD}: content fingerprint .* of split train differs"):
+        verify_directory(copy)
+
+
+def test_a_folder_without_metadata_is_refused(copy):
+    (copy / "metadata.json").unlink()
+    with pytest.raises(IntegrityError, match="metadata.json: missing"):
+        verify_directory(copy)
+
+
+def test_a_folder_claiming_to_be_a_preset_is_checked_against_the_registry(copy):
+    metadata = json.loads((copy / "metadata.json").read_text())
+    metadata["mnist1d_config"] = MNIST1DConfig().to_dict()  # canonical's parameters, not this content's
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(IntegrityError, match=f"{TRAIN_SHARD}: canonical/train: content fingerprint .* registered"):
+        verify_directory(copy)
