@@ -1,0 +1,241 @@
+"""The Hugging Face ``datasets`` builder, end to end in temporary caches with the network off."""
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+datasets = pytest.importorskip("datasets")
+
+import golden  # noqa: E402
+import mnist1d_builders.hf as hf  # noqa: E402
+from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
+from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
+from mnist1d_core.fingerprint import registry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("network access attempted in a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("hf_cache"))
+
+
+@pytest.fixture(scope="module")
+def canonical(cache):
+    return datasets.load_dataset("mnist1d", cache_dir=cache)
+
+
+def numpy_split(ds):
+    data = ds.with_format("numpy")[:]
+    return data["x"], data["y"]
+
+
+def shard_folder(ds) -> Path:
+    return Path(ds.cache_files[0]["filename"]).parent
+
+
+def recorded(folder: Path) -> list[list[str]]:
+    """The rows of a build's FINGERPRINTS.tsv."""
+    lines = (folder / "FINGERPRINTS.tsv").read_text().splitlines()
+    return [line.split("\t") for line in lines if not line.startswith("#")]
+
+
+def test_canonical_is_the_default_and_equals_the_frozen_data(canonical):
+    assert canonical["train"].info.config_name == "canonical"
+    train_x, train_y = numpy_split(canonical["train"])
+    test_x, test_y = numpy_split(canonical["test"])
+    assert train_x.shape == (golden.TRAIN_SIZE, golden.SEQ_LENGTH) and train_x.dtype == np.float32
+    assert test_x.shape == (golden.TEST_SIZE, golden.SEQ_LENGTH) and train_y.dtype == np.int64
+    assert fingerprint(train_x, train_y) == golden.TRAIN_FINGERPRINT
+    assert fingerprint(test_x, test_y) == golden.TEST_FINGERPRINT
+    np.testing.assert_array_equal(train_x[0], np.float32(golden.TRAIN_X_FIRST_ROW))
+    np.testing.assert_array_equal(test_x[-1], np.float32(golden.TEST_X_LAST_ROW))
+    assert train_y[:20].tolist() == golden.TRAIN_LABELS_HEAD
+    assert np.bincount(test_y).tolist() == golden.TEST_CLASS_COUNTS
+
+
+def test_features_and_info(canonical):
+    info = canonical["train"].info
+    assert info.features == datasets.Features({
+        "x": datasets.List(datasets.Value("float32"), length=40),
+        "y": datasets.ClassLabel(names=[str(d) for d in range(10)]),
+    })
+    assert canonical["train"].features["y"].int2str(3) == "3"
+    assert list(canonical) == ["train", "test"]
+    assert "Scaling Down Deep Learning with {MNIST}-1{D}" in info.citation and "2024" in info.citation
+    assert info.homepage == "https://github.com/greydanus/mnist1d" and info.license == "apache-2.0"
+    assert "MNIST-1D" in info.description and "'seed': 42" in info.description
+    assert (info.supervised_keys.input, info.supervised_keys.output) == ("x", "y")
+    assert str(info.version) == str(hf.VERSION)
+
+
+def test_shuffled_equals_the_core_and_the_registry(cache):
+    ds = datasets.load_dataset("mnist1d", "shuffled", cache_dir=cache)
+    core = generate(PRESETS["shuffled"])
+    for split in ("train", "test"):
+        digest = fingerprint(*numpy_split(ds[split]))
+        assert digest == fingerprint(core.split(split).x, core.split(split).y)
+        assert digest == registry()[("shuffled", split)].sha256
+    assert fingerprint(*numpy_split(ds["train"])) != golden.TRAIN_FINGERPRINT
+
+
+def test_custom_variant_by_keywords_equals_the_core(cache):
+    ds = datasets.load_dataset("mnist1d", "shuffled", seed=7, num_samples=300, padding=[10, 20],
+                               final_seq_length=24, cache_dir=cache)
+    config = MNIST1DConfig(seed=7, num_samples=300, padding=(10, 20), final_seq_length=24, shuffle_seq=True)
+    core = generate(config)
+    assert ds["train"].info.config_name == config.name
+    assert ds["train"].features["x"].length == 24
+    for split in ("train", "test"):
+        x, y = numpy_split(ds[split])
+        np.testing.assert_array_equal(x, core.split(split).x.astype(np.float32))
+        np.testing.assert_array_equal(y, core.split(split).y)
+
+
+def test_cache_entries_are_keyed_by_every_parameter_and_the_code(cache, canonical):
+    canonical_dir = shard_folder(canonical["train"])
+    assert canonical_dir == Path(cache, "mnist1d", "canonical", str(hf.VERSION), hf.CODE_HASH)
+    # The same parameters spelled differently share the entry; different ones never do.
+    same = datasets.load_dataset("mnist1d", "canonical", seed=42, cache_dir=cache)
+    assert shard_folder(same["train"]) == canonical_dir
+    seven = datasets.load_dataset("mnist1d", "canonical", seed=7, num_samples=100, cache_dir=cache)
+    eight = datasets.load_dataset("mnist1d", "canonical", seed=8, num_samples=100, cache_dir=cache)
+    assert shard_folder(seven["train"]).parts[-3] == "custom-num_samples_100-seed_7"
+    assert shard_folder(eight["train"]).parts[-3] == "custom-num_samples_100-seed_8"
+    assert fingerprint(*numpy_split(seven["train"])) != fingerprint(*numpy_split(eight["train"]))
+    # The direct builder class uses the same entry as load_dataset.
+    assert Path(hf.Mnist1d(config_name="canonical", cache_dir=cache).cache_dir) == canonical_dir
+
+
+def test_code_hash_changes_with_any_byte_of_the_generator(tmp_path, monkeypatch):
+    import mnist1d_core
+
+    copy = tmp_path / "mnist1d_core"
+    shutil.copytree(Path(mnist1d_core.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(hf.resources, "files", lambda package: copy)
+    assert hf._code_hash() == hf.CODE_HASH
+    (copy / "transforms.py").write_bytes((copy / "transforms.py").read_bytes() + b"\n")
+    assert hf._code_hash() != hf.CODE_HASH
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"seed": -1}, ValueError, "seed must be in 0..4294967295, got -1"),
+    ({"num_samples": 5.5}, TypeError, "num_samples must be an integer, got 5.5"),
+    ({"padding": [9, 3]}, ValueError, r"padding must have low <= high, got \(9, 3\)"),
+    ({"seeds": 3}, TypeError, "unknown MNIST-1D parameter.*: seeds"),
+    ({"name": "paper"}, ValueError, "unknown preset 'paper'; choose one of: canonical, shuffled"),
+    ({"features": datasets.Features({"x": datasets.Value("int8")})}, ValueError, "features are fixed"),
+])
+def test_invalid_values_fail_before_anything_is_written(tmp_path, kwargs, error, message):
+    kwargs = dict(kwargs)
+    name = kwargs.pop("name", "canonical")
+    with pytest.raises(error, match=message):
+        datasets.load_dataset("mnist1d", name, cache_dir=str(tmp_path / "cache"), **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_arrow_shards_are_built(tmp_path):
+    builder = hf.Mnist1d(cache_dir=str(tmp_path), num_samples=100)
+    with pytest.raises(ValueError, match="Arrow shards only"):
+        builder.download_and_prepare(file_format="parquet")
+    assert not Path(builder.cache_dir).exists()
+
+
+def test_checksums_are_recorded_beside_the_shards(canonical):
+    folder = shard_folder(canonical["train"])
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        "FINGERPRINTS.tsv: OK", "mnist1d-test.arrow: OK", "mnist1d-train.arrow: OK"]
+    assert recorded(folder) == [
+        ["canonical", "train", "4000", "40", golden.TRAIN_FINGERPRINT, "mnist1d-train.arrow"],
+        ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
+    ]
+
+
+def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_build(cache, canonical, monkeypatch):
+    folder = shard_folder(canonical["train"])
+
+    def drifted(config, progress=None):
+        data = generate(config, progress=progress)
+        data.test.x[0, 0] += 1e-3
+        return data
+
+    monkeypatch.setattr(hf, "generate", drifted)
+    with pytest.raises(FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"):
+        datasets.load_dataset("mnist1d", cache_dir=cache, download_mode="force_redownload")
+    assert not folder.with_name(folder.name + ".incomplete").exists()
+    assert any("matches FINGERPRINTS.tsv and the registry" in line for line in hf.verify_directory(folder))
+
+
+def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
+    params = {"num_samples": 2000, "seed": 5}
+    one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **params)
+    one.download_and_prepare(num_proc=1)
+    monkeypatch.setattr(hf, "ROWS_PER_TABLE", 100)  # shards are cut between tables
+    many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **params)
+    many.download_and_prepare(num_proc=2, max_shard_size="20KB")
+    many_dir = Path(many.cache_dir)
+    assert len(list(many_dir.glob("mnist1d-train-*-of-*.arrow"))) > 1
+    assert [row[:5] for row in recorded(Path(one.cache_dir))] == [row[:5] for row in recorded(many_dir)]
+    for split in ("train", "test"):
+        assert fingerprint(*numpy_split(one.as_dataset(split))) == fingerprint(*numpy_split(many.as_dataset(split)))
+    assert len([line for line in hf.verify_directory(many_dir) if line.startswith(("train:", "test:"))]) == 2
+
+
+def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(tmp_path):
+    builder = hf.Mnist1d(cache_dir=str(tmp_path), num_samples=200)
+    builder.download_and_prepare()
+    folder = Path(builder.cache_dir)
+    shard = folder / "mnist1d-test.arrow"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(data)
+    # Someone "repairs" SHA256SUMS: the content fingerprint still catches the change.
+    write_sha256sums(folder, [folder / "mnist1d-train.arrow", shard, folder / "FINGERPRINTS.tsv"])
+    with pytest.raises(IntegrityError, match=re.escape(str(shard))):
+        hf.verify_directory(folder)
+
+
+def test_streaming_yields_the_core_data():
+    ds = datasets.load_dataset("mnist1d", "canonical", num_samples=100, seed=3, split="test", streaming=True)
+    rows = list(ds)
+    core = generate(MNIST1DConfig(num_samples=100, seed=3)).test
+    assert len(rows) == len(core)
+    np.testing.assert_array_equal(np.array([r["x"] for r in rows], dtype=np.float32), core.x.astype(np.float32))
+    assert [r["y"] for r in rows] == core.y.tolist()
+
+
+def test_tensorflow_format(canonical):
+    tf = pytest.importorskip("tensorflow")
+    batch = canonical["test"].with_format("tensorflow")[:8]
+    assert isinstance(batch["x"], tf.Tensor) and batch["x"].dtype == tf.float32 and batch["x"].shape == (8, 40)
+    assert batch["y"].dtype == tf.int64 and batch["y"].numpy().tolist() == golden.TEST_LABELS_HEAD[:8]
+
+
+def test_torch_format(canonical):
+    torch = pytest.importorskip("torch")
+    batch = canonical["test"].with_format("torch")[:8]
+    assert batch["x"].dtype == torch.float32 and tuple(batch["x"].shape) == (8, 40)
+    assert batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]
+
+
+def test_jax_format(canonical):
+    jnp = pytest.importorskip("jax.numpy")
+    batch = canonical["test"].with_format("jax")[:8]
+    assert batch["x"].dtype == jnp.float32 and batch["x"].shape == (8, 40)
+    assert batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]

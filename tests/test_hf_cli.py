@@ -1,0 +1,54 @@
+"""``mnist1d build`` (Hugging Face) and ``mnist1d verify``: location, checksums, one changed byte."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("datasets")
+
+
+def mnist1d(*args, home: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+    env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "mnist1d_core", *args], capture_output=True, text=True, env=env)
+
+
+def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp_path):
+    data_dir = tmp_path / "data"
+    built = mnist1d("build", "--num-samples", "200", "--seed", "3", "--data-dir", str(data_dir), home=tmp_path)
+    assert built.returncode == 0, built.stderr
+    first, *checked = built.stdout.splitlines()
+    name, folder = first.split(" (hf): ")
+    folder = Path(folder)
+    assert name == "custom-num_samples_200-seed_3"
+    assert folder.parent.parent.parent == data_dir / "mnist1d"
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 3 and all(f"    {line}" in checked for line in sums)
+    assert any(line.startswith("  train: 160 examples of length 40, content fingerprint") for line in checked)
+
+    verified = mnist1d("verify", str(folder), home=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.splitlines() == [f"{folder}: intact", *checked]
+
+    shard = folder / "mnist1d-train.arrow"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    shard.write_bytes(data)
+    damaged = mnist1d("verify", str(folder), home=tmp_path)
+    assert damaged.returncode == 1 and damaged.stdout == ""
+    assert damaged.stderr == f"mnist1d: error: {shard}: SHA-256 differs from SHA256SUMS; the file is damaged\n"
+
+
+def test_build_refuses_bad_parameters_before_any_work(tmp_path):
+    result = mnist1d("build", "--seed", "-1", "--data-dir", str(tmp_path / "data"), home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "mnist1d: error: seed must be in 0..4294967295, got -1\n"
+    assert not (tmp_path / "data").exists()
+
+
+def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
+    result = mnist1d("verify", str(tmp_path), home=tmp_path)
+    assert result.returncode == 1 and "no Arrow or TFRecord shards found" in result.stderr
