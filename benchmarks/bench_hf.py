@@ -12,6 +12,7 @@ alternate, so a noisy neighbour hits all of them. Reported: medians and ratios.
 
     python benchmarks/bench_hf.py                      # 1,000,000 examples, 3 rounds
     python benchmarks/bench_hf.py --examples 200000 --repeats 5 --impls core tables
+    python benchmarks/bench_hf.py --algorithm sharded --num-proc 2 --impls core tables --loads 0
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tempfile
 
 BUILD = r"""
 import json, resource, sys, tempfile, time
-impl, n, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+impl, n, algorithm, num_proc, cache = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 import datasets
 import mnist1d_builders.hf
 from mnist1d_core import MNIST1DConfig, generate
@@ -33,20 +34,24 @@ datasets.disable_progress_bars()
 
 class PerExample(datasets.GeneratorBasedBuilder, mnist1d_builders.hf.Mnist1d):
     # The design alternative: the same builder, one example per yield.
-    def _generate_examples(self, part):
-        x = part.x.astype("float32")
-        for i in range(len(part)):
-            yield datasets.builder.Key(0, i), {"x": x[i], "y": int(part.y[i])}
+    def _generate_examples(self, sources):
+        index = 0
+        for source in sources:
+            for x, y in source():
+                for row, label in zip(x.astype("float32"), y.tolist()):
+                    yield datasets.builder.Key(0, index), {"x": row, "y": label}
+                    index += 1
 
 start = time.perf_counter()
 if impl == "core":
-    generate(MNIST1DConfig(num_samples=n))
+    generate(MNIST1DConfig(num_samples=n, algorithm=algorithm))
 elif impl == "tables":
-    datasets.load_dataset("mnist1d", "canonical", num_samples=n, cache_dir=cache)
+    datasets.load_dataset("mnist1d", "canonical", num_samples=n, algorithm=algorithm, num_proc=num_proc, cache_dir=cache)
 else:
-    PerExample(num_samples=n, cache_dir=cache).download_and_prepare()
+    PerExample(num_samples=n, algorithm=algorithm, cache_dir=cache).download_and_prepare(num_proc=num_proc)
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(json.dumps({"seconds": seconds, "peak_rss_mb": peak / 1024}))  # the largest process, num_proc workers included
 """
 
 LOAD = r"""
@@ -75,6 +80,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--impls", nargs="+", choices=list(LABELS), default=list(LABELS))
+    parser.add_argument("--algorithm", choices=("paper", "sharded"), default="paper")
+    parser.add_argument("--num-proc", type=int, default=1, help="num_proc of the builds")
     parser.add_argument("--loads", type=int, default=7, help="cache loads to time (0: skip)")
     args = parser.parse_args()
 
@@ -82,8 +89,9 @@ def main() -> None:
     for _ in range(args.repeats):
         for impl in args.impls:
             with tempfile.TemporaryDirectory() as cache:
-                runs[impl].append(child(BUILD, impl, str(args.examples), cache))
-    print(f"building {args.examples:,} examples, median of {args.repeats} (all runs in s):")
+                runs[impl].append(child(BUILD, impl, str(args.examples), args.algorithm, str(args.num_proc), cache))
+    print(f"building {args.examples:,} examples ({args.algorithm} algorithm, num_proc={args.num_proc}), "
+          f"median of {args.repeats} (all runs in s):")
     core = runs.get("core")
     for impl, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)

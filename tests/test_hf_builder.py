@@ -23,10 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise OSError("network access attempted in a test")
+    connect = socket.socket.connect
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def local_only(sock, address):  # worker processes talk over local sockets
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network access attempted in a test: {address}")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +199,24 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
     for split in ("train", "test"):
         assert fingerprint(*numpy_split(one.as_dataset(split))) == fingerprint(*numpy_split(many.as_dataset(split)))
     assert len([line for line in hf.verify_directory(many_dir) if line.startswith(("train:", "test:"))]) == 2
+
+
+def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
+    config = MNIST1DConfig(algorithm="sharded", num_samples=3000, seed=5)
+    monkeypatch.setattr(hf, "BLOCKS_PER_JOB", 1)  # 3 jobs for train's 3 blocks
+    one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **config.to_dict())
+    one.download_and_prepare(num_proc=1)
+    many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **config.to_dict())
+    many.download_and_prepare(num_proc=2)
+    assert [p.name for p in sorted(Path(many.cache_dir).glob("mnist1d-train*.arrow"))] == [
+        "mnist1d-train-00000-of-00002.arrow", "mnist1d-train-00001-of-00002.arrow"]
+    core = generate(config)
+    for split in ("train", "test"):
+        expected = fingerprint(core.split(split).x, core.split(split).y)
+        assert fingerprint(*numpy_split(one.as_dataset(split))) == expected
+        assert fingerprint(*numpy_split(many.as_dataset(split))) == expected
+    assert [row[:5] for row in recorded(Path(one.cache_dir))] == [row[:5] for row in recorded(Path(many.cache_dir))]
+    hf.verify_directory(Path(many.cache_dir))
 
 
 def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(tmp_path):
