@@ -115,6 +115,22 @@ def test_a_preset_that_differs_from_the_registry_fails_and_leaves_no_dataset(tmp
     assert list((tmp_path / "mnist1d" / "canonical").iterdir()) == []  # TFDS removed its incomplete folder
 
 
+@pytest.mark.parametrize("file_format", ["parquet", "array_record"])
+def test_other_file_formats_are_refused_before_any_shard_is_written(tmp_path, file_format):
+    builder = tfds.builder("mnist1d", config=MNIST1DBuilderConfig(SMALL), data_dir=tmp_path)
+    with pytest.raises(ValueError, match=f"TFRecord only, got file_format='{file_format}'"):
+        builder.download_and_prepare(file_format=file_format)
+    assert not list(tmp_path.rglob(f"*{file_format}*"))
+
+
+def test_prepares_with_progress_bars_off(tmp_path):
+    tfds.disable_progress_bar()
+    try:
+        assert (prepare(SMALL, tmp_path) / "metadata.json").is_file()
+    finally:
+        tfds.enable_progress_bar()
+
+
 def test_mock_data_serves_examples_of_the_right_shape():
     with tfds.testing.mock_data(num_examples=3):
         examples = list(tfds.as_numpy(tfds.load("mnist1d", split="train")))

@@ -86,9 +86,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # generated, nothing to download
         params = self.builder_config.params
-        with tfds.core.utils.tqdm(total=params.num_examples, desc=f"Generating {params.name}", unit=" examples",
-                                  leave=False) as bar:
-            data = generate(params, progress=lambda done, total: bar.update(done - bar.n))
+        data = _generate_with_progress_bar(params)
         fingerprints, generators = {}, {}
         for split in SPLITS:
             part = data.split(split)
@@ -106,12 +104,30 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             yield key, {"x": row, "y": label}
 
     def _download_and_prepare(self, dl_manager, download_config) -> None:
+        # `mnist1d verify` re-reads TFRecords, and TFDS 4.9.10 silently drops rows
+        # when writing parquet: other formats are refused before any shard is written.
+        if self.info.file_format != tfds.core.FileFormat.TFRECORD:
+            raise ValueError(f"mnist1d is written as TFRecord only, got file_format={self.info.file_format.value!r}")
         super()._download_and_prepare(dl_manager, download_config)
         self.info.metadata[SHARDS_KEY] = {
             name: sha256(self.data_path / name)
             for split in self.info.splits.values()
             for name in split.filenames
         }
+
+
+def _generate_with_progress_bar(params: MNIST1DConfig):
+    # TFDS's bar: silent after tfds.disable_progress_bar(), like its own.
+    with tfds.core.utils.tqdm(total=params.num_examples, desc=f"Generating {params.name}", unit=" examples",
+                              leave=False) as bar:
+        reported = 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal reported
+            bar.update(done - reported)
+            reported = done
+
+        return generate(params, progress=progress)
 
 
 def sha256(path: epath.Path) -> str:
