@@ -241,6 +241,44 @@ def _with_builders(work: Callable[[], _T]) -> _T:
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_generate, _add_info, _add_build, _add_verify]
 
 
+# --- publishing: figure, Hub export, card, release (mnist1d_builders.plot and .hub) ------
+
+
+def _add_plot(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plot", help="draw examples of every class as a PNG", description=(
+        "Draw the first train examples of every class of MNIST-1D (a preset, or custom parameters) "
+        "the way the paper shows them: the signal's value left to right, time top to bottom. "
+        'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
+    add_config_arguments(p)
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.png", help="the PNG file to write")
+    p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
+    p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(run=_run_plot)
+
+
+def _run_plot(args: argparse.Namespace) -> None:
+    from mnist1d_builders.plot import check_can_draw, save_examples_figure
+
+    config = config_from_arguments(args)
+    if args.out.suffix != ".png":
+        raise UsageError(f"--out must end in .png, got {str(args.out)!r}")
+    if args.out.exists() and not args.force:
+        raise UsageError(f"--out {str(args.out)!r} exists; pass --force to overwrite it")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {str(args.out)!r}: folder {str(args.out.parent)!r} does not exist")
+    try:
+        check_can_draw(args.per_class)
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+    data = generate(config, progress=ProgressBar(f"generating {config.name}"))
+    save_examples_figure(data, args.out, per_class=args.per_class, templates=args.templates)
+    print(f"wrote {args.out.resolve()} ({config.name})")
+
+
+COMMANDS += [_add_plot]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mnist1d", description="MNIST-1D: generate, inspect and check datasets.")
     parser.add_argument("--version", action="version", version=f"mnist1d {__version__}")
