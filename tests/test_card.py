@@ -1,0 +1,74 @@
+"""The dataset card: the committed ``dataset_card.md`` is what the code renders, and the Hub
+libraries read its metadata as the presets are."""
+
+from pathlib import Path
+
+import pytest
+
+datasets = pytest.importorskip("datasets")
+
+import huggingface_hub  # noqa: E402
+from datasets.info import DatasetInfosDict  # noqa: E402
+from datasets.utils.metadata import MetadataConfigs  # noqa: E402
+
+from mnist1d_builders import hub  # noqa: E402
+from mnist1d_core import PRESETS  # noqa: E402
+from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_core.fingerprint import registry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CARD = ROOT / "dataset_card.md"
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return hub.preset_card()
+
+
+def test_committed_card_is_what_the_code_renders(rendered):
+    assert CARD.read_text() == rendered, (
+        "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md")
+
+
+def test_card_metadata_reads_back_as_the_presets(rendered):
+    card_data = huggingface_hub.DatasetCard(rendered).data
+    assert card_data.license == "apache-2.0" and card_data.pretty_name == "MNIST-1D"
+    assert card_data.size_categories == ["1K<n<10K"]
+    configs = MetadataConfigs.from_dataset_card_data(card_data)
+    assert list(configs) == list(PRESETS) and configs.get_default_config_name() == "canonical"
+    infos = DatasetInfosDict.from_dataset_card_data(card_data)
+    for name, config in PRESETS.items():
+        assert configs[name]["data_files"] == [{"split": s, "path": f"{name}/{s}-*"} for s in ("train", "test")]
+        assert infos[name].features == hub.features(config.final_seq_length)
+        assert {s: infos[name].splits[s].num_examples for s in ("train", "test")} == {
+            "train": config.num_train, "test": config.num_test}
+
+
+def test_card_shows_every_registered_fingerprint_and_the_paper_results(rendered):
+    for (name, split), entry in registry().items():
+        assert f"| `{name}` | {split} | {entry.num_examples:,} | `{entry.sha256}` | yes |" in rendered
+    assert "| MNIST-1D | 32% | 68% | 94% | 91% | 96% |" in rendered
+    assert "| MNIST-1D, `shuffle_seq` | 32% | 68% | 56% | 57% | ~30% |" in rendered
+    assert f'revision="v{hub.DATA_VERSION}"' in rendered
+    assert "@inproceedings{greydanus2024scaling," in rendered
+
+
+def test_card_embeds_the_committed_figure_and_says_how_it_was_made(rendered):
+    assert f"![Templates and examples of MNIST-1D]({hub.FIGURE})" in rendered
+    assert f"Made with `{hub.FIGURE_COMMAND}`" in rendered
+    assert (ROOT / hub.FIGURE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_sharded_variant_records_the_numpy_version():
+    config = PRESETS["canonical"].replace(algorithm="sharded", num_samples=100)
+    card = hub.render_card([hub.summarize(config)])
+    assert "The sharded variants here were made with numpy" in card
+    assert "made with numpy" not in hub.render_card([hub.summarize(PRESETS["shuffled"])])
+
+
+def test_cli_card_prints_and_writes_it(rendered, tmp_path, capsys):
+    assert main(["card"]) == 0
+    assert capsys.readouterr().out == rendered
+    out = tmp_path / "card.md"
+    assert main(["card", "--out", str(out)]) == 0
+    assert out.read_text() == rendered and [p.name for p in tmp_path.iterdir()] == ["card.md"]

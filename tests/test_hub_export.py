@@ -1,0 +1,261 @@
+"""``mnist1d export``: the Hub folder layout, its card and checksums, and loading it offline."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+datasets = pytest.importorskip("datasets")
+
+import huggingface_hub  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
+from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
+from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_core.fingerprint import registry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESET_FILES = {
+    "README.md", "SHA256SUMS", "assets/mnist1d_examples.png",
+    "canonical/train-00000-of-00001.parquet", "canonical/test-00000-of-00001.parquet",
+    "shuffled/train-00000-of-00001.parquet", "shuffled/test-00000-of-00001.parquet",
+}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    connect = socket.socket.connect
+
+    def local_only(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network access attempted in a test: {address}")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+
+
+@pytest.fixture(scope="module")
+def presets(tmp_path_factory):
+    """The default export (every named preset), made once, with what export checked."""
+    out = tmp_path_factory.mktemp("export") / "mnist1d"
+    return out, hub.export(out)
+
+
+def files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def content(folder: Path, config: str, cache: Path):
+    ds = datasets.load_dataset(str(folder), config, cache_dir=str(cache))
+    return {split: ds[split] for split in ("train", "test")}
+
+
+def split_fingerprint(ds) -> str:
+    data = ds.with_format("numpy")[:]
+    return fingerprint(data["x"], data["y"])
+
+
+def test_presets_export_has_the_hub_layout_and_checks_out(presets):
+    out, checked = presets
+    assert files(out) == PRESET_FILES
+    listed = [line.split("  ", 1)[1] for line in (out / "SHA256SUMS").read_text().splitlines()]
+    assert sorted(listed) == sorted(PRESET_FILES - {"SHA256SUMS"})
+    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert checked[0] == "SHA256SUMS: all 6 files re-hashed and intact"
+    for (name, split), entry in registry().items():
+        assert f"{name}/{split}: {entry.num_examples} examples, fingerprint {entry.sha256} (matches the registry)" in checked
+
+
+def test_presets_export_readme_is_the_committed_card_and_figure(presets):
+    out, _ = presets
+    assert (out / "README.md").read_text() == (ROOT / "dataset_card.md").read_text()
+    assert (out / hub.FIGURE).read_bytes() == (ROOT / hub.FIGURE).read_bytes()
+    assert oct((out / "SHA256SUMS").stat().st_mode & 0o777) == oct((out / "README.md").stat().st_mode & 0o777)
+
+
+def test_load_dataset_reads_the_export_offline_as_the_builder_makes_it(presets, tmp_path):
+    hf = pytest.importorskip("mnist1d_builders.hf")
+    out, _ = presets
+    for name in PRESETS:
+        exported = content(out, name, tmp_path / "hub_cache")
+        builder = hf.Mnist1d(config_name=name, cache_dir=str(tmp_path / "builder_cache"))
+        builder.download_and_prepare()
+        built = builder.as_dataset()
+        for split, ds in exported.items():
+            assert ds.features == built[split].features == hub.features(40)
+            assert split_fingerprint(ds) == split_fingerprint(built[split]) == registry()[name, split].sha256
+    default = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hub_cache"))
+    assert split_fingerprint(default["test"]) == registry()["canonical", "test"].sha256
+
+
+def test_parquet_files_are_deterministic_and_smaller_than_the_data(presets, tmp_path):
+    out, _ = presets
+    again = tmp_path / "again"
+    hub.export(again)
+    assert (again / "SHA256SUMS").read_bytes() == (out / "SHA256SUMS").read_bytes()
+    train = out / "canonical" / "train-00000-of-00001.parquet"
+    # Plain float32 signals, no dictionary: the file is no larger than the raw values.
+    assert train.stat().st_size < 4000 * (40 * 4 + 8)
+    schema = pq.read_schema(train)
+    assert datasets.Features.from_arrow_schema(schema) == hub.features(40)
+
+
+def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_path):
+    config = MNIST1DConfig(num_samples=300, final_seq_length=20, seed=7)
+    out = tmp_path / "custom"
+    checked = hub.export(out, [config], repo_id="someone/mnist1d-short")
+    name = "custom-num_samples_300-final_seq_length_20-seed_7"
+    assert config.name == name
+    assert {f for f in files(out) if f.endswith(".parquet")} == {
+        f"{name}/train-00000-of-00001.parquet", f"{name}/test-00000-of-00001.parquet"}
+    card = hub.read_card_metadata(out / "README.md")
+    assert card["configs"] == [{"config_name": name, "default": True, "data_files": [
+        {"split": "train", "path": f"{name}/train-*"}, {"split": "test", "path": f"{name}/test-*"}]}]
+    readme = (out / "README.md").read_text()
+    assert f'load_dataset("someone/mnist1d-short", "{name}", revision="v{hub.DATA_VERSION}")' in readme
+    assert "| no (custom) |" in readme
+    data = generate(config)
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert loaded["train"].features == hub.features(20)
+    for split in ("train", "test"):
+        digest = fingerprint(data.split(split).x, data.split(split).y)
+        assert split_fingerprint(loaded[split]) == digest
+        assert f"{name}/{split}: {len(data.split(split))} examples, fingerprint {digest} (custom: not in the registry)" in checked
+
+
+def test_large_splits_are_sharded_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(hub, "MAX_SHARD_BYTES", 100_000)  # canonical train: 672,000 bytes -> 7 shards
+    monkeypatch.setattr(hub, "MAX_ROW_GROUP_BYTES", 30_000)
+    out = tmp_path / "sharded"
+    hub.export(out, [PRESETS["canonical"]])
+    shards = sorted((out / "canonical").glob("train-*.parquet"))
+    assert [s.name for s in shards] == [f"train-{i:05d}-of-00007.parquet" for i in range(7)]
+    assert pq.ParquetFile(shards[0]).metadata.num_row_groups > 1
+    loaded = datasets.load_dataset(str(out), "canonical", cache_dir=str(tmp_path / "cache"))
+    assert split_fingerprint(loaded["train"]) == registry()["canonical", "train"].sha256
+
+
+def test_refuses_a_folder_that_is_not_empty_and_keeps_it(tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    with pytest.raises(ValueError, match=r"output folder '.*taken' exists and is not empty"):
+        hub.export(out)
+    assert files(out) == {"mine.txt"} and sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    with pytest.raises(ValueError, match=r"its parent '.*missing' does not exist"):
+        hub.export(tmp_path / "missing" / "out")
+
+
+def test_an_empty_folder_is_filled(tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    hub.export(out, [PRESETS["shuffled"]])
+    assert "shuffled/train-00000-of-00001.parquet" in files(out)
+
+
+def test_a_failed_export_leaves_nothing(tmp_path, monkeypatch):
+    written = []
+
+    def fail_on_second(table, path):
+        if written:
+            raise OSError("disk full")
+        written.append(path)
+        path.write_bytes(b"partial")
+
+    monkeypatch.setattr(hub, "_write_parquet", fail_on_second)
+    with pytest.raises(OSError, match="disk full"):
+        hub.export(tmp_path / "out")
+    assert written and list(tmp_path.iterdir()) == []
+
+
+def test_data_that_disagrees_with_the_registry_is_refused_before_writing(tmp_path, monkeypatch):
+    def tampered(config, progress=None):
+        data = generate(config, progress=progress)
+        data.test.x[0, 0] += 1e-3
+        return data
+
+    monkeypatch.setattr(hub, "generate", tampered)
+    with pytest.raises(FingerprintMismatch, match="canonical/test"):
+        hub.export(tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_export_finds_a_changed_file_and_changed_content(tmp_path):
+    out = tmp_path / "out"
+    hub.export(out, [PRESETS["canonical"]])
+    shard = out / "canonical" / "test-00000-of-00001.parquet"
+    original = shard.read_bytes()
+    table = pq.read_table(shard)
+    labels = table["y"].to_numpy().copy()
+    labels[0] = (labels[0] + 1) % 10
+    pq.write_table(table.set_column(1, "y", pa.array(labels)), shard)
+    with pytest.raises(IntegrityError, match=f"{shard}: SHA-256 differs from SHA256SUMS"):
+        hub.verify_export(out)
+    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
+    with pytest.raises(FingerprintMismatch, match="canonical/test"):
+        hub.verify_export(out)
+    shard.write_bytes(original)
+    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
+    (out / "canonical" / "extra.parquet").write_bytes(original)
+    with pytest.raises(IntegrityError, match="extra.parquet: a file that SHA256SUMS does not list"):
+        hub.verify_export(out)
+
+
+def test_verify_export_checks_a_custom_variant_against_its_card(tmp_path):
+    out = tmp_path / "out"
+    hub.export(out, [MNIST1DConfig(num_samples=100, seed=3)])
+    shard = out / "custom-num_samples_100-seed_3" / "train-00000-of-00001.parquet"
+    table = pq.read_table(shard)
+    pq.write_table(table.slice(1), shard)  # one example fewer
+    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
+    with pytest.raises(IntegrityError, match="records 80 examples, the Parquet files hold 79"):
+        hub.verify_export(out)
+    x = table["x"].combine_chunks()
+    flipped = pa.FixedSizeListArray.from_arrays(pa.array(-x.flatten().to_numpy()), x.type.list_size)
+    pq.write_table(table.set_column(0, "x", flipped), shard)  # same size, other content
+    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
+    with pytest.raises(IntegrityError, match=f"{shard}: content fingerprint [0-9a-f]{{64}} of "
+                                             "custom-num_samples_100-seed_3/train is not the card's"):
+        hub.verify_export(out)
+
+
+def test_cli_exports_presets_changed_by_parameters(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["export", "--out", str(out), "--config", "canonical", "shuffled", "--num-samples", "200"]) == 0
+    assert {f.split("/")[0] for f in files(out) if f.endswith(".parquet")} == {
+        "custom-num_samples_200", "custom-num_samples_200-shuffle_seq_true"}
+    assert capsys.readouterr().out.startswith(
+        f"wrote {out.resolve()}: custom-num_samples_200, custom-num_samples_200-shuffle_seq_true\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--config", "mnist"], "argument --config: invalid choice: 'mnist'"),
+    (["--seed", "-1"], "seed must be in 0..4294967295, got -1"),
+    (["--repo", "no-owner"], "repo must be OWNER/NAME"),
+])
+def test_cli_refuses_bad_input_before_writing(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    assert main(["export", "--out", str(out), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_core_cli_imports_no_publishing_library():
+    code = ("import sys, mnist1d_core.cli as cli; cli.build_parser();"
+            "heavy = ('datasets', 'pyarrow', 'huggingface_hub', 'matplotlib', 'mnist1d_builders.hub');"
+            "print([m for m in heavy if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+

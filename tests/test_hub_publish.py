@@ -1,0 +1,182 @@
+"""``mnist1d publish``: the dry run, and the release through a recording stand-in for the Hub
+client (the network is off: HF_HUB_OFFLINE=1 and no sockets)."""
+
+import inspect
+import socket
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("datasets")
+
+import huggingface_hub  # noqa: E402
+from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError  # noqa: E402
+
+from mnist1d_builders import hub  # noqa: E402
+from mnist1d_core import FingerprintMismatch, generate  # noqa: E402
+from mnist1d_core.cli import main  # noqa: E402
+
+REPO = "someone/mnist1d"
+TAG = f"v{hub.DATA_VERSION}"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    connect = socket.socket.connect
+
+    def local_only(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"network access attempted in a test: {address}")
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+
+
+class RecordingHub:
+    """Stands in for ``huggingface_hub.HfApi``: records each call, after checking that the real
+    method accepts its arguments. ``tags`` maps a tag to the ``SHA256SUMS`` it holds (None: it
+    has none); ``exists`` says if the repository does."""
+
+    def __init__(self, tmp_path: Path, tags=None, exists=True):
+        self.tmp_path, self.tags, self.exists = tmp_path, dict(tags or {}), exists
+        self.calls, self.uploaded = [], {}
+
+    def _record(self, method, *args, **kwargs):
+        bound = inspect.signature(getattr(huggingface_hub.HfApi, method)).bind(self, *args, **kwargs)
+        self.calls.append((method, {k: v for k, v in bound.arguments.items() if k != "self"}))
+
+    def list_repo_refs(self, repo_id, **kwargs):
+        self._record("list_repo_refs", repo_id, **kwargs)
+        if not self.exists:
+            raise RepositoryNotFoundError("404", response=SimpleNamespace(headers={}, request=None))
+        return SimpleNamespace(tags=[SimpleNamespace(name=tag, target_commit=f"commit-{tag}") for tag in self.tags])
+
+    def hf_hub_download(self, repo_id, filename, **kwargs):
+        self._record("hf_hub_download", repo_id, filename, **kwargs)
+        sums = self.tags[kwargs["revision"].removeprefix("commit-")]
+        if sums is None:
+            raise EntryNotFoundError(filename)
+        path = self.tmp_path / "downloaded" / filename
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(sums)
+        return str(path)
+
+    def create_repo(self, repo_id, **kwargs):
+        self._record("create_repo", repo_id, **kwargs)
+
+    def upload_folder(self, **kwargs):
+        self._record("upload_folder", **kwargs)
+        folder = Path(kwargs["folder_path"])  # a temporary folder: keep what it held
+        self.uploaded = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        return SimpleNamespace(oid="c0ffee", commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/c0ffee")
+
+    def create_tag(self, repo_id, **kwargs):
+        self._record("create_tag", repo_id, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    """The export publish must upload: the presets, with the repository named in the card."""
+    out = tmp_path_factory.mktemp("expected") / "export"
+    hub.export(out, repo_id=REPO)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def no_client():
+    raise AssertionError("a Hub client was made")
+
+
+def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monkeypatch, capsys):
+    monkeypatch.setattr(hub, "_hub_client", no_client)
+    assert main(["publish", "--repo", REPO, "--version", hub.DATA_VERSION, "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"would upload to https://huggingface.co/datasets/{REPO} (branch main), then tag that commit {TAG}:"
+    for line in expected["SHA256SUMS"].decode().splitlines():
+        digest, name = line.split("  ")
+        assert f"  {name}  {len(expected[name]):,} bytes  sha256 {digest}" in out
+    assert f"  SHA256SUMS  {len(expected['SHA256SUMS']):,} bytes" in out
+    assert out[-1] == "dry run: nothing uploaded, nothing tagged"
+
+
+def test_publish_uploads_the_export_then_tags_that_commit(tmp_path, expected):
+    client, said = RecordingHub(tmp_path), []
+    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=said.append)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
+    _, create, upload, tag = (arguments for _, arguments in client.calls)
+    assert all(arguments["repo_id"] == REPO and arguments["repo_type"] == "dataset" for _, arguments in client.calls)
+    assert create["exist_ok"] and upload["delete_patterns"] == ["*.parquet"]
+    assert (tag["tag"], tag["revision"]) == (TAG, "c0ffee")  # the uploaded commit, not whatever main is then
+    assert client.uploaded == expected
+    assert said[-1] == f"published https://huggingface.co/datasets/{REPO}/commit/c0ffee, tagged {TAG}"
+
+
+def test_a_new_repository_is_created(tmp_path, expected):
+    client = RecordingHub(tmp_path, exists=False)
+    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
+    assert client.uploaded == expected
+
+
+def test_a_tag_with_the_same_files_is_left_alone(tmp_path, expected):
+    client, said = RecordingHub(tmp_path, tags={"v0.9.0": "old", TAG: expected["SHA256SUMS"].decode()}), []
+    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=said.append)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
+    download = client.calls[1][1]
+    assert (download["filename"], download["revision"]) == ("SHA256SUMS", f"commit-{TAG}")  # the tag's own commit
+    assert said[-1] == f"{REPO} {TAG} already holds exactly these files: nothing to do"
+
+
+@pytest.mark.parametrize("sums, reason", [
+    ("0" * 64 + "  canonical/train-00000-of-00001.parquet\n", "differing: README.md, assets/mnist1d_examples.png, "
+     "canonical/test-00000-of-00001.parquet, canonical/train-00000-of-00001.parquet"),
+    (None, "it has no SHA256SUMS"),
+])
+def test_a_tag_with_other_content_is_refused(tmp_path, sums, reason):
+    client = RecordingHub(tmp_path, tags={TAG: sums})
+    with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files") as error:
+        hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+    assert reason in str(error.value)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
+
+
+def test_data_that_disagrees_with_the_registry_is_never_uploaded(tmp_path, monkeypatch):
+    def tampered(config, progress=None):
+        data = generate(config, progress=progress)
+        data.train.y[0] = (data.train.y[0] + 1) % 10
+        return data
+
+    monkeypatch.setattr(hub, "generate", tampered)
+    client = RecordingHub(tmp_path)
+    with pytest.raises(FingerprintMismatch, match="canonical/train"):
+        hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("version, message", [
+    ("1.0", "version must be MAJOR.MINOR.PATCH in digits"),
+    (f"v{hub.DATA_VERSION}", "version must be MAJOR.MINOR.PATCH in digits"),
+    ("01.0.0", "version must be MAJOR.MINOR.PATCH in digits"),
+    ("1.0.0-rc1", "version must be MAJOR.MINOR.PATCH in digits"),
+    ("99.0.0", f"version 99.0.0 is not the release this code makes ({hub.DATA_VERSION}"),
+])
+def test_cli_refuses_a_malformed_or_unreleased_version(monkeypatch, capsys, version, message):
+    monkeypatch.setattr(hub, "_hub_client", no_client)
+    monkeypatch.setattr(hub, "export", lambda *args, **kwargs: pytest.fail("exported"))
+    assert main(["publish", "--repo", REPO, "--version", version]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("repo", ["mnist1d", "a/b/c", "someone/mnist..1d", "some one/mnist1d"])
+def test_cli_refuses_a_malformed_repository(monkeypatch, capsys, repo):
+    monkeypatch.setattr(hub, "export", lambda *args, **kwargs: pytest.fail("exported"))
+    assert main(["publish", "--repo", repo, "--version", hub.DATA_VERSION, "--dry-run"]) == 2
+    assert f"repo must be OWNER/NAME (letters, digits, '-', '_', '.'), got {repo!r}" in capsys.readouterr().err
+
+
+def test_a_real_upload_needs_a_token(monkeypatch):
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    with pytest.raises(hub.PublishError, match=r"needs a Hugging Face token .*HF_TOKEN or run `hf auth login`"):
+        hub.publish(REPO, hub.DATA_VERSION, echo=lambda line: None)
