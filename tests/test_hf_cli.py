@@ -1,4 +1,4 @@
-"""``mnist1d build`` (Hugging Face) and ``mnist1d verify``: location, checksums, one changed byte."""
+"""``mnist1d build`` and ``mnist1d verify``: location, checksums, one changed byte, errors."""
 
 import os
 import subprocess
@@ -10,10 +10,10 @@ import pytest
 pytest.importorskip("datasets")
 
 
-def mnist1d(*args, home: Path):
+def mnist1d(*args, home: Path, python: tuple = ("-m", "mnist1d_core")):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
     env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(home))
-    return subprocess.run([sys.executable, "-m", "mnist1d_core", *args], capture_output=True, text=True, env=env)
+    return subprocess.run([sys.executable, *python, *args], capture_output=True, text=True, env=env)
 
 
 def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp_path):
@@ -52,3 +52,24 @@ def test_build_refuses_bad_parameters_before_any_work(tmp_path):
 def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
     result = mnist1d("verify", str(tmp_path), home=tmp_path)
     assert result.returncode == 1 and "no Arrow or TFRecord shards found" in result.stderr
+
+
+def test_build_without_the_framework_installed_says_which_extra(tmp_path):
+    without_datasets = ("-c", "import sys; sys.modules['datasets'] = None; "
+                              "from mnist1d_core.cli import main; sys.exit(main(sys.argv[1:]))")
+    result = mnist1d("build", "--data-dir", str(tmp_path / "data"), home=tmp_path, python=without_datasets)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("mnist1d: error: import of datasets halted") and "mnist1d-datasets[hf]" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_build_with_the_tfds_framework(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    built = mnist1d("build", "--framework", "tfds", "--num-samples", "100", "--data-dir", str(tmp_path), home=tmp_path)
+    assert built.returncode == 0, built.stderr
+    first, *checked = built.stdout.splitlines()  # TFDS's own messages went to stderr
+    name, folder = first.split(" (tfds): ")
+    assert name == "custom-num_samples_100" and Path(folder).is_relative_to(tmp_path)
+    assert any("fingerprint" in line for line in checked)
+    verified = mnist1d("verify", folder, home=tmp_path)
+    assert verified.returncode == 0 and verified.stdout.splitlines() == [f"{folder}: intact", *checked]
