@@ -575,8 +575,17 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
         folder = Path(work) / "export"
         export(folder, configs, repo_id=repo_id, progress=progress)
         sums = (folder / SUMS_FILE).read_text()
+        if not dry_run:
+            client = client if client is not None else _hub_client()
+            published = _tag_sums(client, repo_id, tag)
+            if published == sums:
+                echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
+                return
+            if published is not None:
+                raise PublishError(f"version {version}: tag {tag} of {repo_id} already exists with other files "
+                                   f"({_difference(published, sums)}); a published version is never changed")
         echo(f"{'would upload' if dry_run else 'uploading'} to https://huggingface.co/datasets/{repo_id} "
-             f"(branch main), then tag that commit {tag}:")
+             f"(branch main, created if missing), then tag that commit {tag}:")
         for line in sums.splitlines():
             digest, name = line.split("  ", 1)
             echo(f"  {name}  {(folder / name).stat().st_size:,} bytes  sha256 {digest}")
@@ -585,15 +594,6 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
         if dry_run:
             echo("dry run: nothing uploaded, nothing tagged")
             return
-
-        client = client if client is not None else _hub_client()
-        published = _tag_sums(client, repo_id, tag)
-        if published == sums:
-            echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
-            return
-        if published is not None:
-            raise PublishError(f"version {version}: tag {tag} of {repo_id} already exists with other files "
-                               f"({_difference(published, sums)}); a published version is never changed")
         client.create_repo(repo_id, repo_type="dataset", exist_ok=True)
         commit = client.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=str(folder),
                                       commit_message=f"MNIST-1D {tag}", delete_patterns=["*.parquet"])

@@ -313,7 +313,7 @@ def _run_export(args: argparse.Namespace) -> None:
         return export(args.out, configs, repo_id=args.repo, progress=ProgressBar)
 
     checked = _with_builders(export)
-    print(f"wrote {args.out.resolve()}: {', '.join(config.name for config in configs)}")
+    print(f"wrote {args.out.resolve()}: {', '.join(dict.fromkeys(config.name for config in configs))}")
     for line in checked:
         print(f"  {line}")
 

@@ -93,7 +93,7 @@ def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monk
     monkeypatch.setattr(hub, "_hub_client", no_client)
     assert main(["publish", "--repo", REPO, "--version", hub.DATA_VERSION, "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"would upload to https://huggingface.co/datasets/{REPO} (branch main), then tag that commit {TAG}:"
+    assert out[0] == f"would upload to https://huggingface.co/datasets/{REPO} (branch main, created if missing), then tag that commit {TAG}:"
     for line in expected["SHA256SUMS"].decode().splitlines():
         digest, name = line.split("  ")
         assert f"  {name}  {len(expected[name]):,} bytes  sha256 {digest}" in out
