@@ -17,12 +17,13 @@ The builder class works without the name too::
 
 Cache: ``<cache_dir>/mnist1d/<config name>/<release>/<code hash>/``. The config name encodes
 every parameter that differs from the paper's (``MNIST1DConfig.name``), and the code hash
-covers the generator, its fingerprint registry and this module, so two parameter sets, or
+covers the core's files (generator and fingerprint registry) and this module, so two parameter sets, or
 two generators, never share a folder.
 
 Checksums: beside the Arrow shards, ``FINGERPRINTS.tsv`` records each split's content
 fingerprint (``mnist1d_core.fingerprint``, re-read from the written shards; a preset's must
-equal the registry's or the build fails and nothing is kept) and ``SHA256SUMS`` every shard's
+equal the registry's, or the build fails, keeping nothing of itself and losing no earlier
+build) and ``SHA256SUMS`` every shard's
 SHA-256 (``sha256sum -c SHA256SUMS`` checks it). ``mnist1d verify DIR`` re-checks both.
 """
 
@@ -47,7 +48,7 @@ from datasets.filesystems import is_remote_filesystem
 from datasets.naming import filenames_for_dataset_split
 
 import mnist1d_core
-from mnist1d_core import DEFAULT, PARAMETER_NAMES, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
+from mnist1d_core import DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
@@ -151,10 +152,6 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         del config_id  # datasets passes one only to re-open an entry; ours follow the parameters
         if custom_features is not None:
             raise ValueError("mnist1d's features are fixed (x: float32 list, y: ClassLabel); cast after loading")
-        unknown = sorted(set(config_kwargs) - set(PARAMETER_NAMES))
-        if unknown:
-            raise TypeError(f"unknown MNIST-1D parameter(s): {', '.join(unknown)}; "
-                            f"the parameters are: {', '.join(PARAMETER_NAMES)}")
         params = get_preset(config_name or self.DEFAULT_CONFIG_NAME).replace(**config_kwargs)
         return Mnist1dBuilderConfig.of(params), params.name
 

@@ -4,7 +4,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +16,6 @@ import mnist1d_builders.hf as hf  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
