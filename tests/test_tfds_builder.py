@@ -144,7 +144,7 @@ def test_tfds_build_command(tmp_path):
     subprocess.run([tfds_cli, "build", "--imports", "mnist1d_builders.tfds", "mnist1d", "--config", "canonical",
                     "--data_dir", tmp_path], check=True, capture_output=True)
     lines = verify_directory(tmp_path / "mnist1d" / "canonical" / "1.0.0")
-    assert sum("matches the metadata and the registry" in line for line in lines) == 2
+    assert sum(line.endswith("matches metadata.json and the registry (canonical)") for line in lines) == 2
 
 
 def test_core_and_datasets_builder_import_without_tensorflow():

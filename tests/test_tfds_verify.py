@@ -29,9 +29,12 @@ def copy(prepared, tmp_path):
 def test_a_sound_folder_passes_every_check(prepared):
     lines = verify_directory(prepared)
     assert lines == integrity.verify_directory(prepared)  # `mnist1d verify` dispatches here for TFRecords
-    assert sum(line.startswith("sha256 ok: mnist1d-") for line in lines) == 2
-    assert sum(line.startswith("fingerprint ok: ") and "matches the metadata" in line for line in lines) == 2
-    assert not any("registry" in line for line in lines)  # a custom variant has no registered fingerprint
+    assert lines[0] == "metadata.json: all 2 shards re-hashed and intact"
+    assert sorted(line.split()[1] for line in lines[1:3]) == sorted(p.name for p in prepared.glob("*.tfrecord*"))
+    for line, split, n in zip(lines[3:], ("train", "test"), (240, 60)):
+        assert line.startswith(f"{split}: {n} examples of length 40, content fingerprint ")
+        assert line.endswith("matches metadata.json (custom-num_samples_300-seed_5 has no registered fingerprint)")
+    assert len(lines) == 5
 
 
 def test_a_flipped_byte_in_a_shard_is_named(copy):
@@ -68,4 +71,12 @@ def test_a_folder_claiming_to_be_a_preset_is_checked_against_the_registry(copy):
     metadata["mnist1d_config"] = MNIST1DConfig().to_dict()  # canonical's parameters, not this content's
     (copy / "metadata.json").write_text(json.dumps(metadata))
     with pytest.raises(IntegrityError, match=f"{TRAIN_SHARD}: canonical/train: content fingerprint .* registered"):
+        verify_directory(copy)
+
+
+def test_fingerprints_must_cover_every_split(copy):
+    metadata = json.loads((copy / "metadata.json").read_text())
+    del metadata["content_fingerprints"]["test"]
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(IntegrityError, match=r"metadata.json: fingerprints recorded for splits \['train'\]"):
         verify_directory(copy)

@@ -24,8 +24,9 @@ from .verify import verify_directory
 __all__ = ["Builder", "MNIST1DBuilderConfig", "prepare", "verify_directory"]
 
 
-def prepare(config: MNIST1DConfig, data_dir: str | Path) -> Path:
-    """Prepare ``config`` as TFDS ``mnist1d`` under ``data_dir`` (reused if already there).
+def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None) -> Path:
+    """Prepare ``config`` as TFDS ``mnist1d`` under ``data_dir`` (default: TFDS's,
+    ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``); an existing one is reused.
 
     Returns the folder that holds the shards: ``<data_dir>/mnist1d/<config name>/<version>``.
     """

@@ -32,7 +32,6 @@ def verify_directory(path: str | Path) -> list[str]:
     if metadata is None or not all(key in metadata for key in (CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY)):
         raise IntegrityError(f"{metadata_file}: no MNIST-1D checksums recorded ({CONFIG_KEY}, {FINGERPRINTS_KEY}, {SHARDS_KEY})")
 
-    lines = [f"{directory}: TFDS {builder.name}/{builder.info.config_name} {builder.info.version}"]
     recorded_shards = metadata[SHARDS_KEY]
     for split in builder.info.splits.values():
         for name in split.filenames:
@@ -44,22 +43,29 @@ def verify_directory(path: str | Path) -> list[str]:
             raise IntegrityError(f"{shard}: listed in {_METADATA_FILE} but missing")
         if sha256(shard) != expected:
             raise IntegrityError(f"{shard}: SHA-256 differs from {_METADATA_FILE}; the file is damaged")
-        lines.append(f"sha256 ok: {name}")
+    lines = [f"{_METADATA_FILE}: all {len(recorded_shards)} shards re-hashed and intact"]
+    lines += [f"  {digest}  {name}" for name, digest in sorted(recorded_shards.items())]
 
+    if set(metadata[FINGERPRINTS_KEY]) != set(builder.info.splits):
+        raise IntegrityError(f"{metadata_file}: fingerprints recorded for splits {sorted(metadata[FINGERPRINTS_KEY])}, "
+                             f"but the dataset has {sorted(builder.info.splits)}")
     config_name = MNIST1DConfig.from_dict(metadata[CONFIG_KEY]).name
     for split, expected in metadata[FINGERPRINTS_KEY].items():
-        shards = ", ".join(str(directory / name) for name in builder.info.splits[split].filenames)
-        fingerprinter = Fingerprinter()
+        shards = builder.info.splits[split].filenames
+        named = ", ".join(str(directory / name) for name in shards)
+        content = Fingerprinter()
         for batch in tfds.as_numpy(builder.as_dataset(split=split, batch_size=_BATCH_SIZE)):
-            fingerprinter.update(batch["x"], batch["y"])
-        digest = fingerprinter.hexdigest()
+            content.update(batch["x"], batch["y"])
+        digest = content.hexdigest()
         if digest != expected:
-            raise IntegrityError(f"{shards}: content fingerprint {digest} of split {split} differs from "
+            raise IntegrityError(f"{named}: content fingerprint {digest} of split {split} differs from "
                                  f"{expected} in {_METADATA_FILE}")
         try:
             registered = check_fingerprint(config_name, split, digest)
         except FingerprintMismatch as error:
-            raise IntegrityError(f"{shards}: {error}") from None
-        against = " and the registry" if registered else ""
-        lines.append(f"fingerprint ok: {split} ({fingerprinter.num_examples} examples) {digest} matches the metadata{against}")
+            raise IntegrityError(f"{named}: {error}") from None
+        against = f"{_METADATA_FILE} and the registry ({config_name})" if registered else (
+            f"{_METADATA_FILE} ({config_name} has no registered fingerprint)")
+        lines.append(f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
+                     f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}")
     return lines
