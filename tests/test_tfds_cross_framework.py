@@ -1,4 +1,4 @@
-"""The same config gives the same content through TFDS as through the core (and the registry)."""
+"""The same config gives the same content through TFDS, the core, the registry and `datasets`."""
 
 import importlib
 
@@ -30,11 +30,38 @@ def tfds_fingerprints(config, data_dir):
     return fingerprints
 
 
+@pytest.fixture(scope="module")
+def tfds_content(tmp_path_factory):
+    """name -> TFDS fingerprints, each config prepared once for both tests."""
+    prepared = {}
+
+    def get(name):
+        if name not in prepared:
+            prepared[name] = tfds_fingerprints(CONFIGS[name], tmp_path_factory.mktemp(name))
+        return prepared[name]
+
+    return get
+
+
 @pytest.mark.parametrize("name", CONFIGS)
-def test_tfds_content_equals_the_cores(name, tmp_path):
-    config = CONFIGS[name]
-    core = generate(config)
+def test_tfds_content_equals_the_cores(name, tfds_content):
+    core = generate(CONFIGS[name])
     expected = {split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS}
-    assert tfds_fingerprints(config, tmp_path) == expected
+    assert tfds_content(name) == expected
     if name in PRESETS:
         assert expected == {split: registry()[(name, split)].sha256 for split in SPLITS}
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_tfds_content_equals_the_datasets_builds(name, tfds_content, tmp_path):
+    pytest.importorskip("datasets")  # the hf extra
+    from mnist1d_builders.hf import Mnist1d
+
+    config = CONFIGS[name]
+    builder = Mnist1d(cache_dir=str(tmp_path), **config.to_dict())
+    builder.download_and_prepare()
+    hf = {}
+    for split in SPLITS:
+        data = builder.as_dataset(split=split).with_format("numpy")
+        hf[split] = fingerprint(data["x"], data["y"])
+    assert tfds_content(name) == hf
