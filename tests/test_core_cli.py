@@ -17,7 +17,7 @@ def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "mnist1d_core", *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("command", [[], ["generate"], ["info"]])
+@pytest.mark.parametrize("command", [[], ["generate"], ["info"], ["build"], ["verify"], ["plot"], ["export"], ["publish"], ["card"]])
 def test_help_everywhere(command):
     result = run(*command, "--help")
     assert result.returncode == 0 and "usage: mnist1d" in result.stdout
