@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import secrets
 import shutil
 import string
 import tempfile
@@ -42,6 +40,7 @@ import yaml
 import mnist1d_core
 from mnist1d_core import PARAMETER_NAMES, PRESETS, SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.config import DEFAULT, NUM_CLASSES
+from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
 
 from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, write_sha256sums
@@ -155,9 +154,8 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     if not out.parent.is_dir():
         raise ValueError(f"output folder {str(out)!r}: its parent {str(out.parent)!r} does not exist")
 
-    work = _sibling(out, "partial")
-    work.mkdir()  # not mkdtemp: its mode 0700 would stay with the renamed folder
-    try:
+    with written_atomically(out) as work:  # appears only when complete and verified
+        work.mkdir()
         summaries = [_write_config(work, config, progress) for config in configs]
         has_figure = FIGURE_SOURCE.is_file()
         if has_figure:
@@ -165,12 +163,7 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
             shutil.copyfile(FIGURE_SOURCE, work / FIGURE)
         (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure))
         write_sha256sums(work, [p for p in work.rglob("*") if p.is_file()])
-        shutil.copymode(work / CARD_FILE, work / SUMS_FILE)  # written 0600; readable like the rest
         checked = verify_export(work)
-        os.rename(work, out)  # atomic; replaces an empty folder
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return checked
 
 
@@ -641,17 +634,6 @@ def _difference(published: str, local: str) -> str:
 
 def write_preset_card(out: Path) -> None:
     """Write :func:`preset_card` to ``out`` (whole or not at all): ``mnist1d card``."""
-    out = Path(out)
     text = preset_card()
-    tmp = _sibling(out, "tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _sibling(path: Path, kind: str) -> Path:
-    """A hidden, unused name beside ``path``, for writing before renaming into place."""
-    return path.with_name(f".{path.name}.{kind}-{secrets.token_hex(6)}")
+    with written_atomically(out) as partial:
+        partial.write_text(text)

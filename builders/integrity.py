@@ -8,10 +8,10 @@ files and re-reads their content; the first damage found is reported by file nam
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
+
+from mnist1d_core.files import written_atomically
 
 #: The checksum file, in the format ``sha256sum -c`` reads: ``<hex>  <file name>``.
 SUMS_FILE = "SHA256SUMS"
@@ -34,10 +34,8 @@ def write_sha256sums(directory: Path, files: Iterable[Path]) -> Path:
     directory = Path(directory)
     lines = [f"{sha256_file(f)}  {Path(f).relative_to(directory).as_posix()}\n" for f in sorted(files)]
     target = directory / SUMS_FILE
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{SUMS_FILE}.")
-    with os.fdopen(fd, "w") as out:
-        out.writelines(lines)
-    os.replace(tmp, target)
+    with written_atomically(target) as partial:
+        partial.write_text("".join(lines))
     return target
 
 

@@ -8,8 +8,6 @@ matplotlib is imported only when a figure is drawn, so the rest works without it
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ import numpy as np
 
 from mnist1d_core import MNIST1D
 from mnist1d_core.config import NUM_CLASSES
+from mnist1d_core.files import written_atomically
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,12 +73,6 @@ def save_examples_figure(data: MNIST1D, out: Path, *, per_class: int = 3, templa
     """Draw :func:`examples_figure` into the PNG file ``out`` (written whole or not at all)."""
     out = Path(out)
     figure = examples_figure(data, per_class=per_class, templates=templates)
-    tmp = out.with_name(f".{out.name}.tmp-{secrets.token_hex(6)}")  # beside out, then renamed
-    try:
-        with open(tmp, "xb") as f:
-            # No "Software" (version) entry: the same figure gives the same bytes on every run.
-            figure.savefig(f, format="png", dpi=100, metadata={"Software": None})
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with written_atomically(out) as partial, open(partial, "xb") as f:
+        # No "Software" (version) entry: the same figure gives the same bytes on every run.
+        figure.savefig(f, format="png", dpi=100, metadata={"Software": None})

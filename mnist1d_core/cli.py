@@ -9,9 +9,7 @@ line on stderr, before any work is done.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, TextIO
@@ -20,8 +18,9 @@ import numpy as np
 
 from . import __version__
 from .config import ALGORITHMS, DEFAULT, PRESETS, MNIST1DConfig, get_preset
+from .files import written_atomically
 from .fingerprint import check_fingerprint, fingerprint, registry
-from .generate import SPLITS, MNIST1D, generate
+from .generate import MNIST1D, SPLITS, generate
 
 
 class CommandError(Exception):
@@ -141,16 +140,9 @@ def _run_generate(args: argparse.Namespace) -> None:
 
 
 def _save_npz(data: MNIST1D, out: Path) -> None:
-    # Written beside the target and renamed into place: never a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, x=data.train.x, y=data.train.y, x_test=data.test.x, y_test=data.test.y, t=data.t,
-                     templates_x=data.templates.x, templates_t=data.templates.t, templates_y=data.templates.y)
-        os.replace(tmp, out)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with written_atomically(out) as partial, open(partial, "wb") as f:
+        np.savez(f, x=data.train.x, y=data.train.y, x_test=data.test.x, y_test=data.test.y, t=data.t,
+                 templates_x=data.templates.x, templates_t=data.templates.t, templates_y=data.templates.y)
 
 
 def _add_info(sub: argparse._SubParsersAction) -> None:
