@@ -58,7 +58,8 @@ def check_sha256sums(directory: Path) -> list[str]:
 
 
 def verify_directory(directory: Path) -> list[str]:
-    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord).
+    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord) or an export
+    (``mnist1d export``: Parquet).
 
     Returns one line per thing checked; raises :class:`IntegrityError` naming the
     damaged file. The framework is recognised by the shards' file names.
@@ -70,6 +71,9 @@ def verify_directory(directory: Path) -> list[str]:
         from .hf import verify_directory as verify
     elif any(directory.glob("*.tfrecord*")):
         from .tfds import verify_directory as verify
+    elif any(directory.glob("*/*.parquet")):
+        from .hub import verify_export as verify
     else:
-        raise IntegrityError(f"{directory}: no Arrow or TFRecord shards found; is it a built MNIST-1D dataset folder?")
+        raise IntegrityError(f"{directory}: no Arrow, TFRecord or Parquet shards found; "
+                             "is it a built or exported MNIST-1D dataset folder?")
     return verify(directory)

@@ -211,6 +211,19 @@ def test_verify_export_finds_a_changed_file_and_changed_content(tmp_path):
         hub.verify_export(out)
 
 
+def test_mnist1d_verify_checks_an_export_and_names_a_damaged_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    hub.export(out, [MNIST1DConfig(num_samples=100, seed=3)])
+    assert main(["verify", str(out)]) == 0
+    assert "custom-num_samples_100-seed_3/train: 80 examples" in capsys.readouterr().out
+    shard = out / "custom-num_samples_100-seed_3" / "test-00000-of-00001.parquet"
+    damaged = bytearray(shard.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01
+    shard.write_bytes(bytes(damaged))
+    assert main(["verify", str(out)]) == 1
+    assert f"{shard}: SHA-256 differs from SHA256SUMS" in capsys.readouterr().err
+
+
 def test_verify_export_checks_a_custom_variant_against_its_card(tmp_path):
     out = tmp_path / "out"
     hub.export(out, [MNIST1DConfig(num_samples=100, seed=3)])
