@@ -46,6 +46,11 @@ def test_load_by_name_is_canonical_in_the_cores_order(data_dir):
             np.testing.assert_array_equal(y, expected.split(split).y)
 
 
+def test_load_shuffled_by_name(tmp_path):
+    x, y = tfds.as_numpy(tfds.load("mnist1d/shuffled", split="test", data_dir=tmp_path, batch_size=-1, as_supervised=True))
+    assert fingerprint(x, y) == fingerprint_module.registry()[("shuffled", "test")].sha256
+
+
 def test_info_features_version_and_metadata(data_dir):
     builder = tfds.builder("mnist1d", data_dir=data_dir)
     info = builder.info
