@@ -92,6 +92,14 @@ Parameters: {params}.
 """
 
 
+def features(seq_length: int) -> datasets.Features:
+    """The columns: ``x``, a signal of ``seq_length`` float32 values; ``y``, its digit."""
+    return datasets.Features({
+        "x": datasets.List(datasets.Value("float32"), length=seq_length),
+        "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
+    })
+
+
 def _code_hash() -> str:
     """Digest of everything that decides the output: the core's files and this module."""
     core = resources.files(mnist1d_core)
@@ -159,10 +167,7 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         params = self.config.params
         return datasets.DatasetInfo(
             description=_DESCRIPTION.format(length=params.final_seq_length, params=params.to_dict()),
-            features=datasets.Features({
-                "x": datasets.List(datasets.Value("float32"), length=params.final_seq_length),
-                "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
-            }),
+            features=features(params.final_seq_length),
             supervised_keys=("x", "y"),
             # Known before the build: sizes the progress bars and datasets' split check.
             splits=[{"name": split, "num_examples": n} for split, n in zip(SPLITS, (params.num_train, params.num_test))],

@@ -39,10 +39,11 @@ import yaml
 
 import mnist1d_core
 from mnist1d_core import PARAMETER_NAMES, PRESETS, SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
-from mnist1d_core.config import DEFAULT, NUM_CLASSES
+from mnist1d_core.config import DEFAULT
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
 
+from .hf import features  # the builder's columns, so an export loads like a build
 from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, write_sha256sums
 
 
@@ -73,14 +74,6 @@ _PARQUET_OPTIONS = dict(compression="snappy", write_page_index=True,
 
 _VERSION_PATTERN = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 _REPO_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def features(seq_length: int) -> datasets.Features:
-    """The columns: ``x``, a signal of ``seq_length`` float32 values; ``y``, its digit."""
-    return datasets.Features({
-        "x": datasets.List(datasets.Value("float32"), length=seq_length),
-        "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
-    })
 
 
 # --- one config's content ---------------------------------------------------------------
