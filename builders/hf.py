@@ -48,7 +48,7 @@ from datasets.filesystems import is_remote_filesystem
 from datasets.naming import filenames_for_dataset_split
 
 import mnist1d_core
-from mnist1d_core import DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
+from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
@@ -69,19 +69,6 @@ ROWS_PER_TABLE = 65536
 #: Blocks of the sharded algorithm per job (``num_proc`` processes take whole jobs).
 BLOCKS_PER_JOB = 32
 
-_CITATION = """\
-@InProceedings{pmlr-v235-greydanus24a,
-  title     = {Scaling Down Deep Learning with {MNIST}-1{D}},
-  author    = {Greydanus, Samuel James and Kobak, Dmitry},
-  booktitle = {Proceedings of the 41st International Conference on Machine Learning},
-  pages     = {16404--16415},
-  year      = {2024},
-  volume    = {235},
-  series    = {Proceedings of Machine Learning Research},
-  publisher = {PMLR},
-  url       = {https://proceedings.mlr.press/v235/greydanus24a.html}
-}
-"""
 
 _DESCRIPTION = """\
 MNIST-1D (Greydanus & Kobak, ICML 2024): ten 1-D digit templates, padded, scaled, shifted,
@@ -112,8 +99,7 @@ def _code_hash() -> str:
 
 CODE_HASH = _code_hash()
 
-# datasets.Version takes only "x.y.z"; a pre-release differs from its release by CODE_HASH.
-VERSION = datasets.Version(re.match(r"\d+\.\d+\.\d+", mnist1d_core.__version__).group())
+VERSION = datasets.Version(DATA_VERSION)  # the data release; the cache also keys on CODE_HASH
 
 
 @dataclasses.dataclass
@@ -172,7 +158,7 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             # Known before the build: sizes the progress bars and datasets' split check.
             splits=[{"name": split, "num_examples": n} for split, n in zip(SPLITS, (params.num_train, params.num_test))],
             homepage="https://github.com/greydanus/mnist1d",
-            citation=_CITATION,
+            citation=CITATION,
             license="apache-2.0",
         )
 

@@ -29,7 +29,7 @@ import shutil
 import string
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
 
 import datasets
 import numpy as np
@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 import yaml
 
 import mnist1d_core
-from mnist1d_core import PARAMETER_NAMES, PRESETS, SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
+from mnist1d_core import DATA_VERSION, RELEASES, CITATION, PARAMETER_NAMES, PRESETS, SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.config import DEFAULT
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
@@ -47,18 +47,6 @@ from .hf import features  # the builder's columns, so an export loads like a bui
 from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, write_sha256sums
 
 
-class Release(NamedTuple):
-    version: str
-    changes: str
-
-
-#: The data releases, oldest first. The last is what this code makes, so it is the only
-#: version ``publish`` accepts; a change of a preset's fingerprint needs a new entry.
-RELEASES = (
-    Release("1.0.0", "First release: `canonical` (the paper's frozen data, bit for bit as float32) and "
-                     "`shuffled` (the paper's `shuffle_seq=True` variant)."),
-)
-DATA_VERSION = RELEASES[-1].version
 
 CARD_FILE = "README.md"  # what the Hub reads as the dataset card
 FIGURE = "assets/mnist1d_examples.png"
@@ -307,6 +295,7 @@ def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, f
         fingerprints=_fingerprints_table(summaries),
         releases="\n".join(f"| {r.version} | `v{r.version}` | {r.changes} |" for r in RELEASES),
         package_version=mnist1d_core.__version__,
+        citation=CITATION,
         # numpy does not promise its Generator streams bit-stable across versions
         numpy_note=(f" The sharded variants here were made with numpy {np.__version__}."
                     if any(s.config.algorithm == "sharded" for s in summaries) else ""),
@@ -503,16 +492,7 @@ order of the inputs) but costs the CNN, the GRU and human readers most of their 
 ## Citation
 
 ```bibtex
-@inproceedings{greydanus2024scaling,
-  title     = {Scaling down deep learning with {MNIST}-{1D}},
-  author    = {Greydanus, Sam and Kobak, Dmitry},
-  booktitle = {Proceedings of the 41st International Conference on Machine Learning},
-  series    = {Proceedings of Machine Learning Research},
-  volume    = {235},
-  year      = {2024},
-  publisher = {PMLR}
-}
-```
+$citation```
 
 ## License and provenance
 
@@ -536,7 +516,7 @@ def release_tag(version: str) -> str:
     if version != DATA_VERSION:
         raise PublishError(
             f"version {version} is not the release this code makes ({DATA_VERSION}, the last of "
-            "mnist1d_builders.hub.RELEASES); a new version starts with a new entry there, saying what changed")
+            "mnist1d_core.releases.RELEASES); a new version starts with a new entry there, saying what changed")
     return f"v{version}"
 
 

@@ -9,11 +9,15 @@
 from .config import DEFAULT, PARAMETER_NAMES, PRESETS, MNIST1DConfig, get_preset
 from .fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint, fingerprint
 from .generate import SPLITS, MNIST1D, Split, generate
+from .releases import CITATION, DATA_VERSION, RELEASES
 from .templates import Templates, templates
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CITATION",
+    "DATA_VERSION",
+    "RELEASES",
     "DEFAULT",
     "PARAMETER_NAMES",
     "PRESETS",
