@@ -14,8 +14,9 @@ alternating round by round so a noisy neighbour hits all of them:
 - ``hf``: ``mnist1d_builders.hf.prepare`` for the same config (the ``datasets`` builder),
   when that module is installed.
 
-TensorFlow is imported and a tiny dataset written before the clock starts (one-off costs
-of a process, not of a dataset); progress bars are off. Reported: medians and the ratios
+Every process runs the same preamble before the clock starts: TensorFlow imported, a tiny
+dataset written (one-off costs of a process, not of a dataset), the arrays precomputed;
+progress bars are off. Reported: medians and the ratios
 ``builder / (core + tfds_write)`` (the target, <= 1.1: what the builder adds to generating
 and to TFDS writing the same arrays) and the stricter ``builder / (core + serializer)``,
 which also counts TFDS's own writer (shuffler, key hashing, files) against the builder.
@@ -37,46 +38,51 @@ CHILD = r"""
 import json, sys, tempfile, time
 impl, n, inner = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 import numpy as np
+import tensorflow as tf, tensorflow_datasets as tfds
+import mnist1d_builders.tfds
+from tensorflow_datasets.core.example_serializer import ExampleSerializer
 from mnist1d_core import SPLITS, MNIST1DConfig, generate
+
+# The same preamble for every implementation, so each is timed in the same process state.
+tfds.disable_progress_bar()
+mnist1d_builders.tfds.prepare(MNIST1DConfig(num_samples=100, seed=1), tempfile.mkdtemp())  # warm-up
 config = MNIST1DConfig(num_samples=n)
+features = mnist1d_builders.tfds.Builder(config=mnist1d_builders.tfds.MNIST1DBuilderConfig(config)).info.features
+data = generate(config)
+arrays = {split: (data.split(split).x.astype(np.float32), data.split(split).y) for split in SPLITS}
+
+
+def serialize():
+    serializer = ExampleSerializer(features.get_serialized_info())
+    for x, y in arrays.values():
+        for row, label in zip(x, y.tolist()):
+            serializer.serialize_example(features.encode_example({"x": row, "y": label}))
+
+
+class Precomputed(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    VERSION = tfds.core.Version("1.0.0")
+
+    def _info(self):
+        return tfds.core.DatasetInfo(builder=self, features=features, disable_shuffling=True)
+
+    def _split_generators(self, dl_manager):
+        return {split: self._generate_examples(*arrays[split]) for split in SPLITS}
+
+    def _generate_examples(self, x, y):
+        for key, (row, label) in enumerate(zip(x, y.tolist())):
+            yield key, {"x": row, "y": label}
+
 
 if impl == "hf":
     import datasets, mnist1d_builders.hf
     datasets.disable_progress_bars()
-    run = lambda: mnist1d_builders.hf.prepare(config, tempfile.mkdtemp())
-elif impl == "core":
-    run = lambda: generate(config)
-else:
-    import tensorflow as tf, tensorflow_datasets as tfds
-    import mnist1d_builders.tfds
-    from tensorflow_datasets.core.example_serializer import ExampleSerializer
-    tfds.disable_progress_bar()
-    mnist1d_builders.tfds.prepare(MNIST1DConfig(num_samples=100, seed=1), tempfile.mkdtemp())  # warm-up
-    features = mnist1d_builders.tfds.Builder(config=mnist1d_builders.tfds.MNIST1DBuilderConfig(config)).info.features
-    data = generate(config)
-    arrays = {split: (data.split(split).x.astype(np.float32), data.split(split).y) for split in SPLITS}
-
-    def serialize():
-        serializer = ExampleSerializer(features.get_serialized_info())
-        for x, y in arrays.values():
-            for row, label in zip(x, y.tolist()):
-                serializer.serialize_example(features.encode_example({"x": row, "y": label}))
-
-    class Precomputed(tfds.core.GeneratorBasedBuilder, skip_registration=True):
-        VERSION = tfds.core.Version("1.0.0")
-        def _info(self):
-            return tfds.core.DatasetInfo(builder=self, features=features, disable_shuffling=True)
-        def _split_generators(self, dl_manager):
-            return {split: self._generate_examples(*arrays[split]) for split in SPLITS}
-        def _generate_examples(self, x, y):
-            for key, (row, label) in enumerate(zip(x, y.tolist())):
-                yield key, {"x": row, "y": label}
-
-    run = {
-        "serializer": serialize,
-        "tfds_write": lambda: Precomputed(data_dir=tempfile.mkdtemp()).download_and_prepare(),
-        "builder": lambda: mnist1d_builders.tfds.prepare(config, tempfile.mkdtemp()),
-    }[impl]
+run = {
+    "core": lambda: generate(config),
+    "serializer": serialize,
+    "tfds_write": lambda: Precomputed(data_dir=tempfile.mkdtemp()).download_and_prepare(),
+    "builder": lambda: mnist1d_builders.tfds.prepare(config, tempfile.mkdtemp()),
+    "hf": lambda: mnist1d_builders.hf.prepare(config, tempfile.mkdtemp()),
+}[impl]
 
 seconds = []
 for _ in range(inner):  # into a fresh folder each time
