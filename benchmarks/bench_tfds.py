@@ -37,6 +37,8 @@ import sys
 CHILD = r"""
 import json, sys, tempfile, time
 impl, n, inner = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+scratch = tempfile.TemporaryDirectory()  # every data dir of this process, removed at exit
+fresh = lambda: tempfile.mkdtemp(dir=scratch.name)
 import numpy as np
 import tensorflow as tf, tensorflow_datasets as tfds
 import mnist1d_builders.tfds
@@ -45,7 +47,7 @@ from mnist1d_core import SPLITS, MNIST1DConfig, generate
 
 # The same preamble for every implementation, so each is timed in the same process state.
 tfds.disable_progress_bar()
-mnist1d_builders.tfds.prepare(MNIST1DConfig(num_samples=100, seed=1), tempfile.mkdtemp())  # warm-up
+mnist1d_builders.tfds.prepare(MNIST1DConfig(num_samples=100, seed=1), fresh())  # warm-up
 config = MNIST1DConfig(num_samples=n)
 features = mnist1d_builders.tfds.Builder(config=mnist1d_builders.tfds.MNIST1DBuilderConfig(config)).info.features
 data = generate(config)
@@ -79,9 +81,9 @@ if impl == "hf":
 run = {
     "core": lambda: generate(config),
     "serializer": serialize,
-    "tfds_write": lambda: Precomputed(data_dir=tempfile.mkdtemp()).download_and_prepare(),
-    "builder": lambda: mnist1d_builders.tfds.prepare(config, tempfile.mkdtemp()),
-    "hf": lambda: mnist1d_builders.hf.prepare(config, tempfile.mkdtemp()),
+    "tfds_write": lambda: Precomputed(data_dir=fresh()).download_and_prepare(),
+    "builder": lambda: mnist1d_builders.tfds.prepare(config, fresh()),
+    "hf": lambda: mnist1d_builders.hf.prepare(config, fresh()),
 }[impl]
 
 seconds = []
@@ -90,6 +92,7 @@ for _ in range(inner):  # into a fresh folder each time
     run()
     seconds.append(time.perf_counter() - start)
 print(json.dumps(seconds))
+scratch.cleanup()
 """
 
 LABELS = {
