@@ -14,7 +14,7 @@ import pytest
 tfds = pytest.importorskip("tensorflow_datasets")
 
 from mnist1d_builders.tfds import Builder, MNIST1DBuilderConfig, prepare, verify_directory  # noqa: E402
-from mnist1d_core import PRESETS, SPLITS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
+from mnist1d_core import CITATION, PRESETS, RELEASES, SPLITS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 
 SMALL = MNIST1DConfig(num_samples=200, seed=3)
 # The module, not the function mnist1d_core.fingerprint that shadows it.
@@ -55,12 +55,14 @@ def test_info_features_version_and_metadata(data_dir):
     builder = tfds.builder("mnist1d", data_dir=data_dir)
     info = builder.info
     assert builder.builder_config.name == "canonical" and str(info.version) == "1.0.0"
-    assert str(info.version) in Builder.RELEASE_NOTES
+    assert [str(v) for v in Builder.RELEASE_NOTES] == [release.version for release in RELEASES]
     assert isinstance(info.features["x"], tfds.features.Tensor)
     assert info.features["x"].shape == (40,) and info.features["x"].dtype == np.float32
     assert info.features["y"].num_classes == 10
     assert info.supervised_keys == ("x", "y") and info.disable_shuffling
-    assert "MNIST-1D" in info.description and "greydanus2024scaling" in info.citation
+    assert "MNIST-1D" in info.description
+    # TFDS reads CITATIONS.bib beside the builder: it must stay the project's one BibTeX.
+    assert info.citation == CITATION.strip()
 
     # The metadata is kept with the data, also without the builder's code.
     metadata = tfds.builder_from_directory(builder.data_dir).info.metadata

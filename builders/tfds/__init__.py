@@ -8,8 +8,8 @@
     config = mnist1d_builders.tfds.MNIST1DBuilderConfig(num_samples=50_000, seed=7)
     ds = tfds.load("mnist1d", builder_kwargs={"config": config}, split="train")
 
-The dataset folder, in TFDS's layout (builder, README.md, CITATIONS.bib, TAGS.txt,
-dummy_data/, test), is ``mnist1d/``.
+The dataset folder, in TFDS's layout (builder, README.md, CITATIONS.bib, TAGS.txt and
+the DatasetBuilderTestCase), is ``mnist1d/``.
 """
 
 from __future__ import annotations
