@@ -16,8 +16,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 
-from mnist1d_core import (DATA_VERSION, DEFAULT, PRESETS, RELEASES, SPLITS, MNIST1DConfig, check_fingerprint,
-                          fingerprint, generate)
+from mnist1d_core import (DATA_VERSION, DEFAULT, PRESETS, RELEASES, SPLITS, Fingerprinter, MNIST1DConfig,
+                          check_fingerprint, fingerprint, generate, sharded)
 from mnist1d_core.config import NUM_CLASSES
 
 HOMEPAGE = "https://github.com/greydanus/mnist1d"
@@ -82,9 +82,19 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             metadata=tfds.core.MetadataDict(),
         )
 
+    def _generate_splits(self, dl_manager, download_config):
+        # The only place that tells whether Beam options were given (`tfds build
+        # --beam_pipeline_options`, or DownloadConfig(beam_options=...)).
+        self._on_beam = download_config.beam_options is not None or download_config.beam_runner is not None
+        return super()._generate_splits(dl_manager, download_config)
+
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # generated, nothing to download
         params = self.builder_config.params
+        if params.algorithm == "sharded":
+            return self._sharded_split_generators(params)
+        # The paper's algorithm makes the whole set at once (one random stream, a global
+        # shuffle and standardisation), in this process.
         data = _generate_with_progress_bar(params)
         fingerprints, generators = {}, {}
         for split in SPLITS:
@@ -102,6 +112,25 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         for key, (row, label) in enumerate(zip(x, y.tolist())):
             yield key, {"x": row, "y": label}
 
+    def _sharded_split_generators(self, params: MNIST1DConfig):
+        # Every block is a pure function of (config, split, index), so blocks are made as
+        # they are written: here, or by Beam workers when Beam options are given; the keys
+        # (example indices) put them in the core's order either way. The fingerprints come
+        # from one pass over the same blocks here; `mnist1d verify` re-reads the shards.
+        fingerprints = {}
+        for split in SPLITS:
+            content = Fingerprinter()
+            for x, y in sharded.iter_blocks(params, split):
+                content.update(x, y)
+            fingerprints[split] = content.hexdigest()
+        self.info.metadata[CONFIG_KEY] = params.to_dict()
+        self.info.metadata[FINGERPRINTS_KEY] = fingerprints
+        if getattr(self, "_on_beam", False):
+            beam = tfds.core.lazy_imports.apache_beam
+            return {split: beam.Create(list(range(sharded.num_blocks(params, split))))
+                    | f"blocks of {split}" >> beam.FlatMap(_block_examples, params, split) for split in SPLITS}
+        return {split: _split_examples(params, split) for split in SPLITS}
+
     def _download_and_prepare(self, dl_manager, download_config) -> None:
         # `mnist1d verify` re-reads TFRecords, and TFDS 4.9.10 silently drops rows
         # when writing parquet: other formats are refused before any shard is written.
@@ -113,6 +142,19 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             for split in self.info.splits.values()
             for name in split.filenames
         }
+
+
+def _split_examples(params: MNIST1DConfig, split: str):
+    for block in range(sharded.num_blocks(params, split)):
+        yield from _block_examples(block, params, split)
+
+
+def _block_examples(block: int, params: MNIST1DConfig, split: str):
+    """The (key, example) pairs of one block of the sharded algorithm; keys are indices."""
+    x, y = sharded.generate_block(params, split, block)
+    first = block * sharded.BLOCK_SIZE
+    for offset, (row, label) in enumerate(zip(x.astype(np.float32), y.tolist())):
+        yield first + offset, {"x": row, "y": label}
 
 
 def _generate_with_progress_bar(params: MNIST1DConfig):
