@@ -200,21 +200,29 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
 
 
 def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
-    config = MNIST1DConfig(algorithm="sharded", num_samples=3000, seed=5)
-    monkeypatch.setattr(hf, "BLOCKS_PER_JOB", 1)  # 3 jobs for train's 3 blocks
-    one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **config.to_dict())
-    one.download_and_prepare(num_proc=1)
-    many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **config.to_dict())
-    many.download_and_prepare(num_proc=2)
-    assert [p.name for p in sorted(Path(many.cache_dir).glob("mnist1d-train*.arrow"))] == [
-        "mnist1d-train-00000-of-00002.arrow", "mnist1d-train-00001-of-00002.arrow"]
+    config = MNIST1DConfig(algorithm="sharded", num_samples=5000, seed=5)  # train: 4 blocks, test: 1
+    monkeypatch.setattr(hf, "BLOCKS_PER_JOB", 1)  # one job per block
     core = generate(config)
-    for split in ("train", "test"):
-        expected = fingerprint(core.split(split).x, core.split(split).y)
-        assert fingerprint(*numpy_split(one.as_dataset(split))) == expected
-        assert fingerprint(*numpy_split(many.as_dataset(split))) == expected
-    assert [row[:5] for row in recorded(Path(one.cache_dir))] == [row[:5] for row in recorded(Path(many.cache_dir))]
-    hf.verify_directory(Path(many.cache_dir))
+    expected = [fingerprint(core.split(split).x, core.split(split).y) for split in ("train", "test")]
+    records = []
+    for num_proc in (1, 2, 4):
+        builder = hf.Mnist1d(cache_dir=str(tmp_path / f"proc{num_proc}"), **config.to_dict())
+        builder.download_and_prepare(num_proc=num_proc)
+        folder = Path(builder.cache_dir)
+        assert len(list(folder.glob("mnist1d-train*.arrow"))) == num_proc  # each process wrote its shard
+        found = [fingerprint(*numpy_split(builder.as_dataset(split))) for split in ("train", "test")]
+        assert found == expected, num_proc
+        records.append([row[:5] for row in recorded(folder)])
+        hf.verify_directory(folder)
+    assert records[0] == records[1] == records[2]
+
+
+def test_streaming_the_sharded_algorithm_generates_blocks_on_the_fly():
+    config = MNIST1DConfig(algorithm="sharded", num_samples=2500, seed=4)
+    rows = list(datasets.load_dataset("mnist1d", "canonical", split="train", streaming=True, **config.non_default()))
+    core = generate(config).train
+    streamed = np.array([row["x"] for row in rows], dtype=np.float32), np.array([row["y"] for row in rows])
+    assert fingerprint(*streamed) == fingerprint(core.x, core.y)
 
 
 def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(tmp_path):
