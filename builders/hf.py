@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from concurrent.futures import ThreadPoolExecutor
 import hashlib
 import re
 import warnings
@@ -52,7 +53,7 @@ from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
-from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, write_sha256sums
+from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, record_sha256sums, sha256_file
 
 DATASET_NAME = "mnist1d"
 
@@ -166,7 +167,9 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         params = self.config.params
         if params.algorithm == "sharded":
             # Every block is a pure function of (config, split, index): blocks are made as
-            # they are written, and num_proc processes share the jobs of this list.
+            # they are written, and num_proc processes share the jobs of this list. The
+            # standardisation constants are computed once here; forked workers inherit them.
+            sharded.standardisation(params)
             return [datasets.SplitGenerator(name=split, gen_kwargs={"sources": _block_jobs(params, split)})
                     for split in SPLITS]
         # The paper's algorithm makes the whole set at once (one random stream, a global
@@ -192,21 +195,26 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             raise ValueError(f"mnist1d builds into a local folder only, got {self._output_dir}")
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
         # Still in datasets' temporary folder: a failure here keeps nothing.
-        self._record_fingerprints_and_sums(Path(self._output_dir))
+        self._record_fingerprints_and_sums(Path(self._output_dir), prepare_split_kwargs.get("num_proc") or 1)
 
-    def _record_fingerprints_and_sums(self, directory: Path) -> None:
-        rows, shards = [], []
-        for split in SPLITS:
-            files = [Path(f) for f in filenames_for_dataset_split(
-                directory, self.dataset_name, split, "arrow", self.info.splits[split].shard_lengths)]
-            content = content_fingerprint(files)
-            check_fingerprint(self.config.name, split, content.hexdigest())  # raises FingerprintMismatch
-            rows.append(_FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
-                                        content.hexdigest(), [f.name for f in files]))
-            shards += files
-        record = directory / FINGERPRINTS_FILE
-        record.write_text(_FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
-        write_sha256sums(directory, [*shards, record])
+    def _record_fingerprints_and_sums(self, directory: Path, workers: int) -> None:
+        files = {split: [Path(f) for f in filenames_for_dataset_split(
+            directory, self.dataset_name, split, "arrow", self.info.splits[split].shard_lengths)] for split in SPLITS}
+        # Re-reading the splits and hashing the files are independent, and pyarrow and
+        # hashlib release the GIL: with num_proc > 1 they share that many threads.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            contents = {split: pool.submit(content_fingerprint, files[split]) for split in SPLITS}
+            digests = {f: pool.submit(sha256_file, f) for split in SPLITS for f in files[split]}
+            rows = []
+            for split, content in contents.items():
+                content = content.result()
+                check_fingerprint(self.config.name, split, content.hexdigest())  # raises FingerprintMismatch
+                rows.append(_FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
+                                            content.hexdigest(), [f.name for f in files[split]]))
+            record = directory / FINGERPRINTS_FILE
+            record.write_text(_FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
+            digests = {f: digest.result() for f, digest in digests.items()}
+        record_sha256sums(directory, {**digests, record: sha256_file(record)})
 
 
 def _block_jobs(params: MNIST1DConfig, split: str) -> list[functools.partial]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from mnist1d_core.files import written_atomically
 
@@ -31,8 +31,13 @@ def sha256_file(path: Path) -> str:
 
 def write_sha256sums(directory: Path, files: Iterable[Path]) -> Path:
     """Write ``SHA256SUMS`` in ``directory`` for ``files`` (paths inside it)."""
+    return record_sha256sums(directory, {Path(f): sha256_file(f) for f in files})
+
+
+def record_sha256sums(directory: Path, digests: Mapping[Path, str]) -> Path:
+    """Write ``SHA256SUMS`` in ``directory`` from digests already computed, by file path."""
     directory = Path(directory)
-    lines = [f"{sha256_file(f)}  {Path(f).relative_to(directory).as_posix()}\n" for f in sorted(files)]
+    lines = [f"{digests[f]}  {Path(f).relative_to(directory).as_posix()}\n" for f in sorted(digests)]
     target = directory / SUMS_FILE
     with written_atomically(target) as partial:
         partial.write_text("".join(lines))
