@@ -61,3 +61,4 @@ def test_registry_holds_the_frozen_fingerprints_and_the_generator_reproduces_eve
             entry = registry()[name, split]
             assert (entry.num_examples, entry.seq_length) == part.x.shape
             assert check_fingerprint(name, split, fingerprint(part.x, part.y)) is True
+
