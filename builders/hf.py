@@ -51,9 +51,10 @@ from datasets.naming import filenames_for_dataset_split
 import mnist1d_core
 from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
 from mnist1d_core.config import NUM_CLASSES
-from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
+from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
 
-from .integrity import SUMS_FILE, IntegrityError, check_sha256sums, record_sha256sums, sha256_file
+from .integrity import (SUMS_FILE, IntegrityError, check_sha256sums, checked_against_registry, record_sha256sums,
+                        sha256_file)
 
 DATASET_NAME = "mnist1d"
 
@@ -305,14 +306,8 @@ def verify_directory(directory: Path) -> list[str]:
             raise IntegrityError(f"{directory / row.shards[0]}: content of split {row.split!r} differs from "
                                  f"{FINGERPRINTS_FILE} (found {found}, recorded "
                                  f"{(row.num_examples, row.seq_length, row.sha256)})")
-        try:
-            registered = check_fingerprint(row.config, row.split, row.sha256)
-        except FingerprintMismatch as error:
-            raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: {error}") from None
-        against = f"{FINGERPRINTS_FILE} and the registry ({row.config})" if registered else (
-            f"{FINGERPRINTS_FILE} ({row.config} has no registered fingerprint)")
-        lines.append(f"{row.split}: {row.num_examples} examples of length {row.seq_length}, content "
-                     f"fingerprint {row.sha256} re-read from {', '.join(row.shards)}: matches {against}")
+        lines.append(checked_against_registry(row.config, row.split, content, row.shards, FINGERPRINTS_FILE,
+                                              damaged=directory / FINGERPRINTS_FILE))
     return lines
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from mnist1d_core.files import written_atomically
+from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
 #: The checksum file, in the format ``sha256sum -c`` reads: ``<hex>  <file name>``.
 SUMS_FILE = "SHA256SUMS"
@@ -60,6 +61,25 @@ def check_sha256sums(directory: Path) -> list[str]:
             raise IntegrityError(f"{path}: SHA-256 differs from {SUMS_FILE}; the file is damaged")
         checked.append(name)
     return checked
+
+
+def checked_against_registry(config_name: str, split: str, content: Fingerprinter, shards: list[str],
+                             record: str, damaged: Path | str) -> str:
+    """Check a split's fingerprint, re-read from its shards and already matched with the
+    build's ``record``, against the registry; return the line that says what was checked.
+
+    Raises :class:`IntegrityError` naming ``damaged`` when a preset's content is not the
+    registered one.
+    """
+    digest = content.hexdigest()
+    try:
+        registered = check_fingerprint(config_name, split, digest)
+    except FingerprintMismatch as error:
+        raise IntegrityError(f"{damaged}: {error}") from None
+    against = f"{record} and the registry ({config_name})" if registered else (
+        f"{record} ({config_name} has no registered fingerprint)")
+    return (f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
+            f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}")
 
 
 def verify_directory(directory: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist1d_core import DEFAULT, MNIST1DConfig, generate, templates
+from mnist1d_core import DEFAULT, generate, templates
 from mnist1d_core import sharded
 from mnist1d_core.sharded import BLOCK_SIZE, fresh_batches, generate_block, num_blocks
 

@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
@@ -17,18 +16,6 @@ from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa:
 import mnist1d_core  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    connect = socket.socket.connect
-
-    def local_only(sock, address):  # worker processes talk over local sockets
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            raise OSError(f"network access attempted in a test: {address}")
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", local_only)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import tensorflow_datasets as tfds
 
-from mnist1d_core import Fingerprinter, FingerprintMismatch, MNIST1DConfig, check_fingerprint
+from mnist1d_core import Fingerprinter, MNIST1DConfig
 
-from ..integrity import IntegrityError
+from ..integrity import IntegrityError, checked_against_registry
 from .mnist1d.mnist1d_dataset_builder import CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY, sha256
 
 _METADATA_FILE = "metadata.json"  # where tfds.core.MetadataDict saves itself
@@ -60,12 +60,5 @@ def verify_directory(path: str | Path) -> list[str]:
         if digest != expected:
             raise IntegrityError(f"{named}: content fingerprint {digest} of split {split} differs from "
                                  f"{expected} in {_METADATA_FILE}")
-        try:
-            registered = check_fingerprint(config_name, split, digest)
-        except FingerprintMismatch as error:
-            raise IntegrityError(f"{named}: {error}") from None
-        against = f"{_METADATA_FILE} and the registry ({config_name})" if registered else (
-            f"{_METADATA_FILE} ({config_name} has no registered fingerprint)")
-        lines.append(f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
-                     f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}")
+        lines.append(checked_against_registry(config_name, split, content, shards, _METADATA_FILE, damaged=named))
     return lines
