@@ -43,3 +43,12 @@ def test_bad_args_are_refused_before_any_work():
         make_dataset(argparse.Namespace(max_translation=0))
     with pytest.raises(TypeError, match="args must be a dict or an object with attributes"):
         make_dataset(42)
+
+
+def test_the_sharded_algorithm_through_compat():
+    from mnist1d_core import MNIST1DConfig, generate
+
+    ours = make_dataset({"algorithm": "sharded", "num_samples": 100, "seed": 2})
+    core = generate(MNIST1DConfig(algorithm="sharded", num_samples=100, seed=2))
+    assert np.array_equal(ours["x"], core.train.x) and np.array_equal(ours["y_test"], core.test.y)
+    np.testing.assert_array_equal(ours["t"], core.t)
