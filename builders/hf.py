@@ -158,7 +158,7 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             features=features(params.final_seq_length),
             supervised_keys=("x", "y"),
             # Known before the build: sizes the progress bars and datasets' split check.
-            splits=[{"name": split, "num_examples": n} for split, n in zip(SPLITS, (params.num_train, params.num_test))],
+            splits=[{"name": split, "num_examples": params.split_size(split)} for split in SPLITS],
             homepage="https://github.com/greydanus/mnist1d",
             citation=CITATION,
             license="apache-2.0",

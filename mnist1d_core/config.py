@@ -120,6 +120,13 @@ class MNIST1DConfig:
     def num_test(self) -> int:
         return self.num_examples - self.num_train
 
+    def split_size(self, split: str) -> int:
+        """Examples in ``split`` (``"train"`` or ``"test"``)."""
+        sizes = {"train": self.num_train, "test": self.num_test}
+        if split not in sizes:
+            raise ValueError(f"unknown split {split!r}; choose one of: {', '.join(sizes)}")
+        return sizes[split]
+
     @property
     def dilated_len(self) -> int:
         """Length of the intermediate signal, before the final resampling."""

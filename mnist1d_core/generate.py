@@ -107,21 +107,20 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     mean, std = x.mean(), x.std()
     x -= mean
     x /= std
-    t = transforms.resample(transforms.resample(tpl.t, config.dilated_len), config.final_seq_length)
-
     cut = config.num_train
     return MNIST1D(
         config=config,
         train=Split(x[:cut], y[:cut]),
         test=Split(x[cut:], y[cut:]),
-        t=t / std,
+        t=transforms.time_axis(tpl.t, config) / std,
         templates=tpl,
     )
 
 
 def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None) -> MNIST1D:
     splits, done = {}, 0
-    for split, size in (("train", config.num_train), ("test", config.num_test)):
+    for split in SPLITS:
+        size = config.split_size(split)
         x, y = np.empty((size, config.final_seq_length)), np.empty(size, dtype=np.int64)
         start = 0
         for block_x, block_y in sharded.iter_blocks(config, split):

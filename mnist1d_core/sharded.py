@@ -40,7 +40,7 @@ STREAMS = {"train": 0, "test": 1, "fresh": 2, "calibration": 3, "time_permutatio
 
 
 def num_blocks(config: MNIST1DConfig, split: str) -> int:
-    return -(-_split_size(config, split) // BLOCK_SIZE)
+    return -(-config.split_size(split) // BLOCK_SIZE)
 
 
 def generate_block(config: MNIST1DConfig, split: str, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +48,7 @@ def generate_block(config: MNIST1DConfig, split: str, block: int) -> tuple[np.nd
     blocks = num_blocks(config, split)
     if not 0 <= block < blocks:
         raise ValueError(f"block must be in 0..{blocks - 1} for {split}, got {block!r}")
-    size = min(BLOCK_SIZE, _split_size(config, split) - block * BLOCK_SIZE)
+    size = min(BLOCK_SIZE, config.split_size(split) - block * BLOCK_SIZE)
     x, y = _raw_block(config, STREAMS[split], block, size)
     mean, std = standardisation(config)
     x -= mean
@@ -94,16 +94,7 @@ def standardisation(config: MNIST1DConfig) -> tuple[float, float]:
 
 def time_axis(config: MNIST1DConfig) -> np.ndarray:
     """The ``t`` returned with the data: the paper's, divided by the standardisation's std."""
-    t = transforms.resample(transforms.resample(templates().t, config.dilated_len), config.final_seq_length)
-    return t / standardisation(config)[1]
-
-
-def _split_size(config: MNIST1DConfig, split: str) -> int:
-    if split == "train":
-        return config.num_train
-    if split == "test":
-        return config.num_test
-    raise ValueError(f"unknown split {split!r}; choose one of: train, test")
+    return transforms.time_axis(templates().t, config) / standardisation(config)[1]
 
 
 def _stream(config: MNIST1DConfig, stream: int, block: int) -> np.random.Generator:

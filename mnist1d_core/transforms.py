@@ -45,6 +45,12 @@ def resample(rows: np.ndarray, length: int) -> np.ndarray:
     return np.where(on_grid, y_lo, between)
 
 
+def time_axis(templates_t: np.ndarray, config: "MNIST1DConfig") -> np.ndarray:
+    """The templates' time axis taken through both resamplings, as the signals are
+    (before it is divided by the standardisation's std)."""
+    return resample(resample(templates_t, config.dilated_len), config.final_seq_length)
+
+
 @functools.lru_cache(maxsize=128)
 def pad_and_dilate(pad: int, length: int) -> np.ndarray:
     """The ten templates (plus EPS), each with ``pad`` zeros appended, resampled to ``length``.
