@@ -30,7 +30,7 @@ start = time.perf_counter()
 builder = mnist1d_builders.hf.Mnist1d(num_samples=n, algorithm="sharded", cache_dir=cache)
 builder.download_and_prepare(num_proc=num_proc)
 seconds = time.perf_counter() - start
-lines = open(f"{builder.cache_dir}/{mnist1d_builders.hf.FINGERPRINTS_FILE}").read().splitlines()
+lines = open(f"{builder.cache_dir}/{mnist1d_builders.hf.verify.FINGERPRINTS_FILE}").read().splitlines()
 fingerprints = [line.split("\t")[:5] for line in lines if not line.startswith("#")]  # not the shard names
 peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"seconds": seconds, "peak_rss_mb": peak / 1024, "fingerprints": fingerprints}))

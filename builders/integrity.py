@@ -1,8 +1,9 @@
-"""Checksums of a built dataset folder, and ``mnist1d verify``.
+"""Checksums of a built dataset folder: what every format's verifier shares.
 
 Every builder records, beside its shards, each shard's SHA-256 and each split's
 content fingerprint (``mnist1d_core.fingerprint``). Verifying re-hashes the shard
 files and re-reads their content; the first damage found is reported by file name.
+This module knows no framework; ``mnist1d_builders.verify`` picks the format's verifier.
 """
 
 from __future__ import annotations
@@ -80,25 +81,3 @@ def checked_against_registry(config_name: str, split: str, content: Fingerprinte
         f"{record} ({config_name} has no registered fingerprint)")
     return (f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
             f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}")
-
-
-def verify_directory(directory: Path) -> list[str]:
-    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord) or an export
-    (``mnist1d export``: Parquet).
-
-    Returns one line per thing checked; raises :class:`IntegrityError` naming the
-    damaged file. The framework is recognised by the shards' file names.
-    """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise IntegrityError(f"{directory}: not a folder")
-    if any(directory.glob("*.arrow")):
-        from .hf import verify_directory as verify
-    elif any(directory.glob("*.tfrecord*")):
-        from .tfds import verify_directory as verify
-    elif any(directory.glob("*/*.parquet")):
-        from .hub import verify_export as verify
-    else:
-        raise IntegrityError(f"{directory}: no Arrow, TFRecord or Parquet shards found; "
-                             "is it a built or exported MNIST-1D dataset folder?")
-    return verify(directory)

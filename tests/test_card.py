@@ -11,9 +11,11 @@ import huggingface_hub  # noqa: E402
 from datasets.info import DatasetInfosDict  # noqa: E402
 from datasets.utils.metadata import MetadataConfigs  # noqa: E402
 
+from mnist1d_core import DATA_VERSION  # noqa: E402
+from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_core import PRESETS  # noqa: E402
-from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +41,7 @@ def test_card_metadata_reads_back_as_the_presets(rendered):
     infos = DatasetInfosDict.from_dataset_card_data(card_data)
     for name, config in PRESETS.items():
         assert configs[name]["data_files"] == [{"split": s, "path": f"{name}/{s}-*"} for s in ("train", "test")]
-        assert infos[name].features == hub.features(config.final_seq_length)
+        assert infos[name].features == hf_features(config.final_seq_length)
         assert {s: infos[name].splits[s].num_examples for s in ("train", "test")} == {
             "train": config.num_train, "test": config.num_test}
 
@@ -49,7 +51,7 @@ def test_card_shows_every_registered_fingerprint_and_the_paper_results(rendered)
         assert f"| `{name}` | {split} | {entry.num_examples:,} | `{entry.sha256}` | yes |" in rendered
     assert "| MNIST-1D | 32% | 68% | 94% | 91% | 96% |" in rendered
     assert "| MNIST-1D, `shuffle_seq` | 32% | 68% | 56% | 57% | ~30% |" in rendered
-    assert f'revision="v{hub.DATA_VERSION}"' in rendered
+    assert f'revision="v{DATA_VERSION}"' in rendered
     assert "@inproceedings{greydanus2024scaling," in rendered
 
 

@@ -10,11 +10,12 @@ import pytest
 
 import golden
 from mnist1d_core import fingerprint
-from mnist1d_core.cli import ProgressBar, main
+from mnist1d_cli import main
+from mnist1d_cli.options import ProgressBar
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "mnist1d_core", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "mnist1d_cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.mark.parametrize("command", [[], ["generate"], ["info"], ["build"], ["verify"], ["plot"], ["export"], ["publish"], ["card"]])
@@ -99,7 +100,7 @@ def test_main_returns_exit_codes_in_process(capsys):
 
 
 def test_core_imports_no_framework():
-    code = ("import sys, mnist1d_core, mnist1d_core.cli, mnist1d_core.compat;"
+    code = ("import sys, mnist1d_core, mnist1d_cli, mnist1d_core.compat;"
             "mnist1d_core.generate(mnist1d_core.MNIST1DConfig(num_samples=20));"
             "bad = [m for m in ('datasets', 'tensorflow', 'pyarrow', 'tensorflow_datasets') if m in sys.modules];"
             "print(bad)")

@@ -12,6 +12,7 @@ datasets = pytest.importorskip("datasets")
 
 import golden  # noqa: E402
 import mnist1d_builders.hf as hf  # noqa: E402
+from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
 import mnist1d_core  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
@@ -115,10 +116,10 @@ def test_code_hash_changes_with_any_byte_of_the_generator(tmp_path, monkeypatch)
 
     copy = tmp_path / "mnist1d_core"
     shutil.copytree(Path(mnist1d_core.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(hf.resources, "files", lambda package: copy)
-    assert hf._code_hash() == hf.CODE_HASH
+    monkeypatch.setattr(hf_builder.resources, "files", lambda package: copy)
+    assert hf_builder._code_hash() == hf.CODE_HASH
     (copy / "transforms.py").write_bytes((copy / "transforms.py").read_bytes() + b"\n")
-    assert hf._code_hash() != hf.CODE_HASH
+    assert hf_builder._code_hash() != hf.CODE_HASH
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
@@ -164,7 +165,7 @@ def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_bu
         data.test.x[0, 0] += 1e-3
         return data
 
-    monkeypatch.setattr(hf, "generate", drifted)
+    monkeypatch.setattr(hf_builder, "generate", drifted)
     with pytest.raises(FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"):
         datasets.load_dataset("mnist1d", cache_dir=cache, download_mode="force_redownload")
     assert not folder.with_name(folder.name + ".incomplete").exists()
@@ -175,7 +176,7 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
     params = {"num_samples": 2000, "seed": 5}
     one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **params)
     one.download_and_prepare(num_proc=1)
-    monkeypatch.setattr(hf, "ROWS_PER_TABLE", 100)  # shards are cut between tables
+    monkeypatch.setattr(hf_builder, "ROWS_PER_TABLE", 100)  # shards are cut between tables
     many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **params)
     many.download_and_prepare(num_proc=2, max_shard_size="20KB")
     many_dir = Path(many.cache_dir)
@@ -188,7 +189,7 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
 
 def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
     config = MNIST1DConfig(algorithm="sharded", num_samples=5000, seed=5)  # train: 4 blocks, test: 1
-    monkeypatch.setattr(hf, "BLOCKS_PER_JOB", 1)  # one job per block
+    monkeypatch.setattr(hf_builder, "BLOCKS_PER_JOB", 1)  # one job per block
     core = generate(config)
     expected = [fingerprint(core.split(split).x, core.split(split).y) for split in ("train", "test")]
     records = []

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("datasets")
 
 
-def mnist1d(*args, home: Path, python: tuple = ("-m", "mnist1d_core")):
+def mnist1d(*args, home: Path, python: tuple = ("-m", "mnist1d_cli")):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
     env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(home))
     return subprocess.run([sys.executable, *python, *args], capture_output=True, text=True, env=env)
@@ -56,7 +56,7 @@ def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
 
 def test_build_without_the_framework_installed_says_which_extra(tmp_path):
     without_datasets = ("-c", "import sys; sys.modules['datasets'] = None; "
-                              "from mnist1d_core.cli import main; sys.exit(main(sys.argv[1:]))")
+                              "from mnist1d_cli import main; sys.exit(main(sys.argv[1:]))")
     result = mnist1d("build", "--data-dir", str(tmp_path / "data"), home=tmp_path, python=without_datasets)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("mnist1d: error: import of datasets halted") and "mnist1d-datasets[hf]" in result.stderr

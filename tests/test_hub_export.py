@@ -12,10 +12,13 @@ import huggingface_hub  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from mnist1d_core import DATA_VERSION  # noqa: E402
+from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders.hub import exporter  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
-from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +86,7 @@ def test_load_dataset_reads_the_export_offline_as_the_builder_makes_it(presets, 
         builder.download_and_prepare()
         built = builder.as_dataset()
         for split, ds in exported.items():
-            assert ds.features == built[split].features == hub.features(40)
+            assert ds.features == built[split].features == hf_features(40)
             assert split_fingerprint(ds) == split_fingerprint(built[split]) == registry()[name, split].sha256
     default = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hub_cache"))
     assert split_fingerprint(default["test"]) == registry()["canonical", "test"].sha256
@@ -98,7 +101,7 @@ def test_parquet_files_are_deterministic_and_smaller_than_the_data(presets, tmp_
     # Plain float32 signals, no dictionary: the file is no larger than the raw values.
     assert train.stat().st_size < 4000 * (40 * 4 + 8)
     schema = pq.read_schema(train)
-    assert datasets.Features.from_arrow_schema(schema) == hub.features(40)
+    assert datasets.Features.from_arrow_schema(schema) == hf_features(40)
 
 
 def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_path):
@@ -113,11 +116,11 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
     assert card["configs"] == [{"config_name": name, "default": True, "data_files": [
         {"split": "train", "path": f"{name}/train-*"}, {"split": "test", "path": f"{name}/test-*"}]}]
     readme = (out / "README.md").read_text()
-    assert f'load_dataset("someone/mnist1d-short", "{name}", revision="v{hub.DATA_VERSION}")' in readme
+    assert f'load_dataset("someone/mnist1d-short", "{name}", revision="v{DATA_VERSION}")' in readme
     assert "| no (custom) |" in readme
     data = generate(config)
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
-    assert loaded["train"].features == hub.features(20)
+    assert loaded["train"].features == hf_features(20)
     for split in ("train", "test"):
         digest = fingerprint(data.split(split).x, data.split(split).y)
         assert split_fingerprint(loaded[split]) == digest
@@ -125,8 +128,8 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
 
 
 def test_large_splits_are_sharded_in_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(hub, "MAX_SHARD_BYTES", 100_000)  # canonical train: 672,000 bytes -> 7 shards
-    monkeypatch.setattr(hub, "MAX_ROW_GROUP_BYTES", 30_000)
+    monkeypatch.setattr(exporter, "MAX_SHARD_BYTES", 100_000)  # canonical train: 672,000 bytes -> 7 shards
+    monkeypatch.setattr(exporter, "MAX_ROW_GROUP_BYTES", 30_000)
     out = tmp_path / "sharded"
     hub.export(out, [PRESETS["canonical"]])
     shards = sorted((out / "canonical").glob("train-*.parquet"))
@@ -163,7 +166,7 @@ def test_a_failed_export_leaves_nothing(tmp_path, monkeypatch):
         written.append(path)
         path.write_bytes(b"partial")
 
-    monkeypatch.setattr(hub, "_write_parquet", fail_on_second)
+    monkeypatch.setattr(exporter, "_write_parquet", fail_on_second)
     with pytest.raises(OSError, match="disk full"):
         hub.export(tmp_path / "out")
     assert written and list(tmp_path.iterdir()) == []
@@ -175,7 +178,7 @@ def test_data_that_disagrees_with_the_registry_is_refused_before_writing(tmp_pat
         data.test.x[0, 0] += 1e-3
         return data
 
-    monkeypatch.setattr(hub, "generate", tampered)
+    monkeypatch.setattr(exporter, "generate", tampered)
     with pytest.raises(FingerprintMismatch, match="canonical/test"):
         hub.export(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
@@ -255,7 +258,7 @@ def test_cli_refuses_bad_input_before_writing(tmp_path, capsys, args, message):
 
 
 def test_the_core_cli_imports_no_publishing_library():
-    code = ("import sys, mnist1d_core.cli as cli; cli.build_parser();"
+    code = ("import sys, mnist1d_cli as cli; cli.build_parser();"
             "heavy = ('datasets', 'pyarrow', 'huggingface_hub', 'matplotlib', 'mnist1d_builders.hub');"
             "print([m for m in heavy if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -12,12 +12,14 @@ pytest.importorskip("datasets")
 import huggingface_hub  # noqa: E402
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError  # noqa: E402
 
+from mnist1d_core import DATA_VERSION  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders.hub import exporter, release  # noqa: E402
 from mnist1d_core import FingerprintMismatch, generate  # noqa: E402
-from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
 
 REPO = "someone/mnist1d"
-TAG = f"v{hub.DATA_VERSION}"
+TAG = f"v{DATA_VERSION}"
 
 
 @pytest.fixture(autouse=True)
@@ -81,8 +83,8 @@ def no_client():
 
 
 def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monkeypatch, capsys):
-    monkeypatch.setattr(hub, "_hub_client", no_client)
-    assert main(["publish", "--repo", REPO, "--version", hub.DATA_VERSION, "--dry-run"]) == 0
+    monkeypatch.setattr(release, "_hub_client", no_client)
+    assert main(["publish", "--repo", REPO, "--version", DATA_VERSION, "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"would upload to https://huggingface.co/datasets/{REPO} (branch main, created if missing), then tag that commit {TAG}:"
     for line in expected["SHA256SUMS"].decode().splitlines():
@@ -94,7 +96,7 @@ def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monk
 
 def test_publish_uploads_the_export_then_tags_that_commit(tmp_path, expected):
     client, said = RecordingHub(tmp_path), []
-    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=said.append)
+    hub.publish(REPO, DATA_VERSION, client=client, echo=said.append)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
     _, create, upload, tag = (arguments for _, arguments in client.calls)
     assert all(arguments["repo_id"] == REPO and arguments["repo_type"] == "dataset" for _, arguments in client.calls)
@@ -106,14 +108,14 @@ def test_publish_uploads_the_export_then_tags_that_commit(tmp_path, expected):
 
 def test_a_new_repository_is_created(tmp_path, expected):
     client = RecordingHub(tmp_path, exists=False)
-    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+    hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
     assert client.uploaded == expected
 
 
 def test_a_tag_with_the_same_files_is_left_alone(tmp_path, expected):
     client, said = RecordingHub(tmp_path, tags={"v0.9.0": "old", TAG: expected["SHA256SUMS"].decode()}), []
-    hub.publish(REPO, hub.DATA_VERSION, client=client, echo=said.append)
+    hub.publish(REPO, DATA_VERSION, client=client, echo=said.append)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
     download = client.calls[1][1]
     assert (download["filename"], download["revision"]) == ("SHA256SUMS", f"commit-{TAG}")  # the tag's own commit
@@ -128,7 +130,7 @@ def test_a_tag_with_the_same_files_is_left_alone(tmp_path, expected):
 def test_a_tag_with_other_content_is_refused(tmp_path, sums, reason):
     client = RecordingHub(tmp_path, tags={TAG: sums})
     with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files") as error:
-        hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+        hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
     assert reason in str(error.value)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
 
@@ -139,35 +141,48 @@ def test_data_that_disagrees_with_the_registry_is_never_uploaded(tmp_path, monke
         data.train.y[0] = (data.train.y[0] + 1) % 10
         return data
 
-    monkeypatch.setattr(hub, "generate", tampered)
+    monkeypatch.setattr(exporter, "generate", tampered)
     client = RecordingHub(tmp_path)
     with pytest.raises(FingerprintMismatch, match="canonical/train"):
-        hub.publish(REPO, hub.DATA_VERSION, client=client, echo=lambda line: None)
+        hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
     assert client.calls == []
 
 
 @pytest.mark.parametrize("version, message", [
     ("1.0", "version must be MAJOR.MINOR.PATCH in digits"),
-    (f"v{hub.DATA_VERSION}", "version must be MAJOR.MINOR.PATCH in digits"),
+    (f"v{DATA_VERSION}", "version must be MAJOR.MINOR.PATCH in digits"),
     ("01.0.0", "version must be MAJOR.MINOR.PATCH in digits"),
     ("1.0.0-rc1", "version must be MAJOR.MINOR.PATCH in digits"),
-    ("99.0.0", f"version 99.0.0 is not the release this code makes ({hub.DATA_VERSION}"),
+    ("99.0.0", f"version 99.0.0 is not the release this code makes ({DATA_VERSION}"),
 ])
 def test_cli_refuses_a_malformed_or_unreleased_version(monkeypatch, capsys, version, message):
-    monkeypatch.setattr(hub, "_hub_client", no_client)
-    monkeypatch.setattr(hub, "export", lambda *args, **kwargs: pytest.fail("exported"))
+    monkeypatch.setattr(release, "_hub_client", no_client)
+    monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported"))
     assert main(["publish", "--repo", REPO, "--version", version]) == 2
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("repo", ["mnist1d", "a/b/c", "someone/mnist..1d", "some one/mnist1d"])
-def test_cli_refuses_a_malformed_repository(monkeypatch, capsys, repo):
-    monkeypatch.setattr(hub, "export", lambda *args, **kwargs: pytest.fail("exported"))
-    assert main(["publish", "--repo", repo, "--version", hub.DATA_VERSION, "--dry-run"]) == 2
-    assert f"repo must be OWNER/NAME (letters, digits, '-', '_', '.'), got {repo!r}" in capsys.readouterr().err
+@pytest.mark.parametrize("repo", ["mnist1d", "a/b/c", "someone/mnist..1d", "some one/mnist1d", "someone/name.git",
+                                  "someone/" + "n" * 101, "someone/-name", "someone/name."])
+def test_cli_refuses_a_repository_id_the_hub_refuses(monkeypatch, capsys, repo):
+    monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported"))
+    assert main(["publish", "--repo", repo, "--version", DATA_VERSION, "--dry-run"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("mnist1d: error: repo") and repo in error and error.count("\n") == 1
+
+
+def test_repository_ids_are_checked_by_huggingface_hubs_own_rules():
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    for repo in ["someone/name.git", "someone/" + "n" * 101, "someone/a--b"]:
+        with pytest.raises(HFValidationError):
+            validate_repo_id(repo)
+        with pytest.raises(ValueError, match="repo"):
+            hub.check_repo_id(repo)
+    hub.check_repo_id("someone/mnist-1d_v2.0")  # accepted
 
 
 def test_a_real_upload_needs_a_token(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     with pytest.raises(hub.PublishError, match=r"needs a Hugging Face token .*HF_TOKEN or run `hf auth login`"):
-        hub.publish(REPO, hub.DATA_VERSION, echo=lambda line: None)
+        hub.publish(REPO, DATA_VERSION, echo=lambda line: None)

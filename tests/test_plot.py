@@ -9,7 +9,7 @@ pytest.importorskip("matplotlib")
 
 from mnist1d_builders.plot import MISSING_MATPLOTLIB, examples_figure  # noqa: E402
 from mnist1d_core import PRESETS, generate  # noqa: E402
-from mnist1d_core.cli import main  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,7 @@ import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-from mnist1d_builders import integrity  # noqa: E402
+from mnist1d_builders import verify  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError  # noqa: E402
 from mnist1d_builders.tfds import prepare, verify_directory  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
@@ -28,7 +28,7 @@ def copy(prepared, tmp_path):
 
 def test_a_sound_folder_passes_every_check(prepared):
     lines = verify_directory(prepared)
-    assert lines == integrity.verify_directory(prepared)  # `mnist1d verify` dispatches here for TFRecords
+    assert lines == verify.verify_directory(prepared)  # `mnist1d verify` dispatches here for TFRecords
     assert lines[0] == "metadata.json: all 2 shards re-hashed and intact"
     assert sorted(line.split()[1] for line in lines[1:3]) == sorted(p.name for p in prepared.glob("*.tfrecord*"))
     for line, split, n in zip(lines[3:], ("train", "test"), (240, 60)):

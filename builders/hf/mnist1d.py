@@ -1,30 +1,18 @@
-"""MNIST-1D for Hugging Face ``datasets``: the ``Mnist1d`` builder and ``load_dataset("mnist1d")``.
+"""The ``datasets`` builder of MNIST-1D, ``Mnist1d``, and the name ``load_dataset("mnist1d")``.
 
-Importing this module makes the name ``"mnist1d"`` resolve to the builder, offline::
-
-    import datasets
-    import mnist1d_builders.hf  # noqa: F401  (registers "mnist1d"; see register())
-
-    ds = datasets.load_dataset("mnist1d")                                   # "canonical": the paper's data
-    ds = datasets.load_dataset("mnist1d", "shuffled")
-    ds = datasets.load_dataset("mnist1d", "canonical", seed=7, num_samples=50_000)  # any variant
-
-The builder class works without the name too::
-
-    builder = Mnist1d(config_name="canonical", seed=7, cache_dir="...")
-    builder.download_and_prepare()
-    ds = builder.as_dataset()
+The module is called ``mnist1d`` because ``datasets`` names a builder after its module
+(``dataset_info.json`` records ``builder_name: "mnist1d"``), as it would a dataset script.
+Import ``mnist1d_builders.hf`` to use it (see that package's docstring).
 
 Cache: ``<cache_dir>/mnist1d/<config name>/<release>/<code hash>/``. The config name encodes
 every parameter that differs from the paper's (``MNIST1DConfig.name``), and the code hash
-covers the core's files (generator and fingerprint registry) and this module, so two parameter sets, or
-two generators, never share a folder.
+covers the core's files (generator and fingerprint registry) and this module, so two
+parameter sets, or two generators, never share a folder.
 
 Checksums: beside the Arrow shards, ``FINGERPRINTS.tsv`` records each split's content
-fingerprint (``mnist1d_core.fingerprint``, re-read from the written shards; a preset's must
-equal the registry's, or the build fails, keeping nothing of itself and losing no earlier
-build) and ``SHA256SUMS`` every shard's
-SHA-256 (``sha256sum -c SHA256SUMS`` checks it). ``mnist1d verify DIR`` re-checks both.
+fingerprint (re-read from the written shards; a preset's must equal the registry's, or the
+build fails, keeping nothing of itself and losing no earlier build) and ``SHA256SUMS`` every
+file's SHA-256 (``sha256sum -c SHA256SUMS`` checks it); ``.verify`` re-checks both.
 """
 
 from __future__ import annotations
@@ -51,18 +39,15 @@ from datasets.naming import filenames_for_dataset_split
 import mnist1d_core
 from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
 from mnist1d_core.config import NUM_CLASSES
-from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
+from mnist1d_core.fingerprint import check_fingerprint
 
-from .integrity import (SUMS_FILE, IntegrityError, check_sha256sums, checked_against_registry, record_sha256sums,
-                        sha256_file)
+from ..integrity import record_sha256sums, sha256_file
+from .verify import FINGERPRINTS_FILE, FINGERPRINTS_HEADER, FingerprintRow, content_fingerprint
 
 DATASET_NAME = "mnist1d"
 
 #: The ``datasets`` releases the name registration is tested with (pyproject's ``hf`` extra).
 TESTED_DATASETS = ((5, 0), (5, 3))  # >= 5.0, < 5.3
-
-#: Content fingerprints of a build, beside its shards: the registry's columns plus the shards.
-FINGERPRINTS_FILE = "FINGERPRINTS.tsv"
 
 #: Rows per Arrow table handed to the writer (paper algorithm): large enough to amortise
 #: the per-table cost, small enough that the float32 copy of one table stays a few MB.
@@ -94,7 +79,7 @@ def _code_hash() -> str:
     core = resources.files(mnist1d_core)
     files = sorted((f for f in core.iterdir() if f.name.endswith((".py", ".tsv"))), key=lambda f: f.name)
     digest = hashlib.sha256()
-    for f in [*files, Path(__file__)]:
+    for f in [*files, Path(__file__)]:  # this module decides the stored form
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -210,10 +195,10 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             for split, content in contents.items():
                 content = content.result()
                 check_fingerprint(self.config.name, split, content.hexdigest())  # raises FingerprintMismatch
-                rows.append(_FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
+                rows.append(FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
                                             content.hexdigest(), [f.name for f in files[split]]))
             record = directory / FINGERPRINTS_FILE
-            record.write_text(_FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
+            record.write_text(FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
             digests = {f: digest.result() for f, digest in digests.items()}
         record_sha256sums(directory, {**digests, record: sha256_file(record)})
 
@@ -236,79 +221,6 @@ def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None) -> Path:
     builder = Mnist1d(cache_dir=None if data_dir is None else str(data_dir), **config.to_dict())
     builder.download_and_prepare()
     return Path(builder.cache_dir)
-
-
-# --- content fingerprints of built shards -----------------------------------------------
-
-_FINGERPRINTS_HEADER = (
-    "# Content fingerprints of this build (layout: mnist1d_core/fingerprint.py); shards in order.\n"
-    "# config\tsplit\tnum_examples\tseq_length\tsha256\tshards\n"
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class _FingerprintRow:
-    config: str
-    split: str
-    num_examples: int
-    seq_length: int
-    sha256: str
-    shards: list[str]
-
-    def line(self) -> str:
-        return f"{self.config}\t{self.split}\t{self.num_examples}\t{self.seq_length}\t{self.sha256}\t{','.join(self.shards)}\n"
-
-    @classmethod
-    def parse(cls, line: str) -> "_FingerprintRow":
-        config, split, num_examples, seq_length, sha256, shards = line.split("\t")
-        return cls(config, split, int(num_examples), int(seq_length), sha256, shards.split(","))
-
-
-def content_fingerprint(shards: list[Path]) -> Fingerprinter:
-    """Re-read a split's Arrow shards, in order, into a content fingerprint."""
-    fingerprinter = Fingerprinter()
-    for shard in shards:
-        try:
-            with pa.memory_map(str(shard)) as source:
-                for batch in pa.ipc.open_stream(source):
-                    x = batch.column("x")
-                    rows = x.flatten().to_numpy().reshape(len(x), x.type.list_size)
-                    fingerprinter.update(rows, batch.column("y").to_numpy())
-        except (OSError, pa.ArrowException, KeyError) as error:
-            raise IntegrityError(f"{shard}: not a readable MNIST-1D Arrow shard ({error})") from None
-    return fingerprinter
-
-
-def verify_directory(directory: Path) -> list[str]:
-    """Re-check a built folder: every shard's SHA-256 against ``SHA256SUMS``, then each
-    split's content against ``FINGERPRINTS.tsv`` and, for a preset, the core's registry.
-
-    Returns what was checked, one line each; raises :class:`IntegrityError` naming the
-    damaged file.
-    """
-    directory = Path(directory)
-    listed = check_sha256sums(directory)
-    unlisted = sorted(p.name for p in directory.glob("*.arrow") if p.name not in listed)
-    if unlisted:
-        raise IntegrityError(f"{directory / unlisted[0]}: a shard that {SUMS_FILE} does not list")
-    if FINGERPRINTS_FILE not in listed:
-        raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: missing or not listed in {SUMS_FILE}")
-    lines = [f"{SUMS_FILE}: all {len(listed)} files re-hashed and intact"]
-    lines += [f"  {line}" for line in (directory / SUMS_FILE).read_text().splitlines()]
-
-    for line in (directory / FINGERPRINTS_FILE).read_text().splitlines():
-        if line.startswith("#"):
-            continue
-        row = _FingerprintRow.parse(line)
-        content = content_fingerprint([directory / name for name in row.shards])
-        found = (content.num_examples, content.seq_length, content.hexdigest())
-        if found != (row.num_examples, row.seq_length, row.sha256):
-            raise IntegrityError(f"{directory / row.shards[0]}: content of split {row.split!r} differs from "
-                                 f"{FINGERPRINTS_FILE} (found {found}, recorded "
-                                 f"{(row.num_examples, row.seq_length, row.sha256)})")
-        lines.append(checked_against_registry(row.config, row.split, content, row.shards, FINGERPRINTS_FILE,
-                                              damaged=directory / FINGERPRINTS_FILE))
-    return lines
 
 
 # --- load_dataset("mnist1d") --------------------------------------------------------------

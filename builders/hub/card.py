@@ -1,0 +1,173 @@
+"""The Hugging Face dataset card of an export: YAML front matter and text.
+
+The text is the template ``card_template.md`` beside this module (``$name`` fields are
+filled in here); its YAML, sizes, parameters and fingerprints are generated from the data,
+so the card always describes the files it is exported with.
+"""
+
+from __future__ import annotations
+
+import string
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+import mnist1d_core
+from mnist1d_core import CITATION, DATA_VERSION, PARAMETER_NAMES, PRESETS, RELEASES, SPLITS
+from mnist1d_core.config import DEFAULT
+from mnist1d_core.files import written_atomically
+
+from ..hf import features
+from .summary import ConfigSummary, summarize
+
+CARD_FILE = "README.md"  # what the Hub reads as the dataset card
+FIGURE = "assets/mnist1d_examples.png"
+FIGURE_COMMAND = f"mnist1d plot --templates --out {FIGURE}"
+#: The card's figure, in a source checkout (not installed with the package).
+FIGURE_SOURCE = Path(__file__).resolve().parents[2] / FIGURE
+
+_TEMPLATE = resources.files(__package__).joinpath("card_template.md").read_text()
+
+
+def check_repo_id(repo_id: str) -> None:
+    """Refuse a Hub repository id that the Hub would refuse (huggingface_hub's own check),
+    or one without its owner: the card's loading example needs ``OWNER/NAME``."""
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise ValueError(f"repo: {error}") from None
+    if repo_id.count("/") != 1:
+        raise ValueError(f"repo must be OWNER/NAME, got {repo_id!r}")
+
+
+def preset_card() -> str:
+    """The card of the named presets: the committed ``dataset_card.md`` (``mnist1d card``)."""
+    return render_card([summarize(config) for config in PRESETS.values()], figure=True)
+
+
+def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, figure: bool = True) -> str:
+    """The dataset card for ``summaries``: YAML front matter (``configs``, ``dataset_info``)
+    matching the export's files, then the text, with the tables generated from the data."""
+    names = [s.name for s in summaries]
+    first = names[0] if "canonical" not in names else "canonical"
+    length = {s.config.final_seq_length for s in summaries}
+    metadata = {
+        "license": "apache-2.0",
+        "pretty_name": "MNIST-1D",
+        "tags": ["mnist1d", "time-series", "time-series-classification", "synthetic", "procedurally-generated",
+                 "benchmark"],
+        "task_categories": ["tabular-classification"],
+        "size_categories": [_size_category(max(s.config.num_examples for s in summaries))],
+        "configs": [
+            {"config_name": s.name,
+             "data_files": [{"split": split.name, "path": f"{s.name}/{split.name}-*"} for split in s.splits],
+             **({"default": True} if s.name == first else {})}
+            for s in summaries
+        ],
+        "dataset_info": [
+            {"config_name": s.name,
+             # datasets' own YAML form of its features, so the Hub and load_dataset read them back
+             "features": features(s.config.final_seq_length)._to_yaml_list(),
+             "splits": [{"name": split.name, "num_bytes": split.num_bytes, "num_examples": split.num_examples}
+                        for split in s.splits],
+             "dataset_size": sum(split.num_bytes for split in s.splits)}
+            for s in summaries
+        ],
+    }
+    front = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=1000)
+    return string.Template(_TEMPLATE).substitute(
+        front_matter=front.rstrip("\n"),
+        figure=_FIGURE_TEXT if figure else "",
+        repo=repo_id or "<owner>/<name>",
+        first=first,
+        tag=f"v{DATA_VERSION}",
+        length=" or ".join(str(n) for n in sorted(length)),
+        parameters=_parameters_table(summaries),
+        sizes=_sizes_table(summaries),
+        fingerprints=_fingerprints_table(summaries),
+        releases="\n".join(f"| {r.version} | `v{r.version}` | {r.changes} |" for r in RELEASES),
+        package_version=mnist1d_core.__version__,
+        citation=CITATION,
+        # numpy does not promise its Generator streams bit-stable across versions
+        numpy_note=(f" The sharded variants here were made with numpy {np.__version__}."
+                    if any(s.config.algorithm == "sharded" for s in summaries) else ""),
+    )
+
+
+def _size_category(n: int) -> str:
+    bounds = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
+              (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B")]
+    return next((label for bound, label in bounds if n < bound), "n>1B")
+
+
+_MEANINGS = {
+    "num_samples": "examples, train and test together (floored to a multiple of 10)",
+    "train_split": "fraction of the examples in the train split",
+    "template_len": "with `padding[1]`, sets the intermediate length `template_len + padding[1]`",
+    "padding": "inclusive range of the zeros appended to a template",
+    "scale_coeff": "amplitude factor `1 + scale_coeff * (u - 0.5)`",
+    "max_translation": "circular shift drawn from `0 .. max_translation - 1`",
+    "corr_noise_scale": "std of the smoothed background noise",
+    "iid_noise_scale": "std of the white noise",
+    "shear_scale": "slope of the linear trend, `shear_scale * (u - 0.5)`",
+    "shuffle_seq": "permute the time axis with one fixed permutation",
+    "final_seq_length": "length of each signal",
+    "seed": "seed of the random stream",
+    "algorithm": "`paper`: the authors' algorithm; `sharded`: independent streams per block",
+}
+
+
+def _parameters_table(summaries: list[ConfigSummary]) -> str:
+    missing = sorted(set(PARAMETER_NAMES) - set(_MEANINGS))
+    if missing:  # a new core parameter must be explained on the card
+        raise KeyError(f"the card does not explain the parameter(s) {', '.join(missing)}")
+    rows = ["| parameter | " + " | ".join(f"`{s.name}`" for s in summaries) + " | meaning |",
+            "|---|" + "---|" * len(summaries) + "---|"]
+    for name in PARAMETER_NAMES:
+        values = " | ".join(_cell(getattr(s.config, name), getattr(DEFAULT, name)) for s in summaries)
+        rows.append(f"| `{name}` | {values} | {_MEANINGS[name]} |")
+    return "\n".join(rows)
+
+
+def _cell(value, default) -> str:
+    text = f"`{value}`"
+    return text if value == default else f"**{text}**"
+
+
+def _sizes_table(summaries: list[ConfigSummary]) -> str:
+    rows = ["| config | " + " | ".join(SPLITS) + " | length | Arrow size |", "|---|" + "---:|" * (len(SPLITS) + 2)]
+    for s in summaries:
+        counts = " | ".join(f"{split.num_examples:,}" for split in s.splits)
+        size = sum(split.num_bytes for split in s.splits)
+        rows.append(f"| `{s.name}` | {counts} | {s.config.final_seq_length} | {size:,} bytes |")
+    return "\n".join(rows)
+
+
+def _fingerprints_table(summaries: list[ConfigSummary]) -> str:
+    rows = ["| config | split | examples | content fingerprint (SHA-256) | registered |", "|---|---|---:|---|---|"]
+    for s in summaries:
+        for split in s.splits:
+            rows.append(f"| `{s.name}` | {split.name} | {split.num_examples:,} | `{split.fingerprint}` | "
+                        f"{'yes' if split.registered else 'no (custom)'} |")
+    return "\n".join(rows)
+
+
+_FIGURE_TEXT = f"""\
+![Templates and examples of MNIST-1D]({FIGURE})
+
+*Top row: the ten digit templates; below: the first three training examples of each digit in
+`canonical`. As in the paper, a signal's value runs left to right and time runs top to bottom.
+Made with `{FIGURE_COMMAND}`.*
+"""
+
+
+
+
+def write_preset_card(out: Path) -> None:
+    """Write :func:`preset_card` to ``out`` (whole or not at all): ``mnist1d card``."""
+    text = preset_card()
+    with written_atomically(out) as partial:
+        partial.write_text(text)

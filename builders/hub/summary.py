@@ -1,0 +1,62 @@
+"""What the Hub export and the card say of one config: its splits' sizes and fingerprints."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyarrow as pa
+
+from mnist1d_core import SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
+from mnist1d_core.fingerprint import check_fingerprint
+
+from ..hf import features  # the builder's columns, so an export loads like a build
+
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitSummary:
+    name: str
+    num_examples: int
+    num_bytes: int  # in Arrow, as datasets counts it
+    fingerprint: str
+    registered: bool  # True: a preset's, checked against the registry
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigSummary:
+    config: MNIST1DConfig
+    splits: tuple[SplitSummary, ...]
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+def arrow_tables(data: MNIST1D) -> dict[str, pa.Table]:
+    """Each split as an Arrow table with the ``datasets`` builder's schema (float32 ``x``)."""
+    schema = features(data.config.final_seq_length).arrow_schema  # carries the features for datasets
+    tables = {}
+    for split in SPLITS:
+        part = data.split(split)
+        values = pa.array(np.ascontiguousarray(part.x, dtype="<f4").ravel())
+        signals = pa.FixedSizeListArray.from_arrays(values, part.x.shape[1])
+        tables[split] = pa.Table.from_arrays([signals, pa.array(part.y, pa.int64())], schema=schema)
+    return tables
+
+
+def summary_of(data: MNIST1D, tables: dict[str, pa.Table]) -> ConfigSummary:
+    """Fingerprint each split; a preset's must equal the registry's (FingerprintMismatch)."""
+    splits = []
+    for split, table in tables.items():
+        part = data.split(split)
+        digest = fingerprint(part.x, part.y)
+        registered = check_fingerprint(data.config.name, split, digest)
+        splits.append(SplitSummary(split, table.num_rows, table.nbytes, digest, registered))
+    return ConfigSummary(data.config, tuple(splits))
+
+
+def summarize(config: MNIST1DConfig) -> ConfigSummary:
+    """Generate ``config`` and summarise it."""
+    data = generate(config)
+    return summary_of(data, arrow_tables(data))

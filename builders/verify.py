@@ -1,0 +1,36 @@
+"""One entry point for checking any MNIST-1D dataset folder against its checksums.
+
+The format is recognised by the shards' file names, and that format's verifier does the
+work: ``datasets`` Arrow builds (``mnist1d_builders.hf.verify``), TFDS builds
+(``mnist1d_builders.tfds.verify``) and Hub exports (``mnist1d_builders.hub.verify``).
+Each verifier is imported only when needed, so checking a ``datasets`` build never
+loads TensorFlow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .integrity import IntegrityError
+
+
+def verify_directory(directory: Path) -> list[str]:
+    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord) or an export
+    (``mnist1d export``: Parquet).
+
+    Returns one line per thing checked; raises :class:`IntegrityError` naming the
+    damaged file. The framework is recognised by the shards' file names.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise IntegrityError(f"{directory}: not a folder")
+    if any(directory.glob("*.arrow")):
+        from .hf.verify import verify_directory as verify
+    elif any(directory.glob("*.tfrecord*")):
+        from .tfds.verify import verify_directory as verify
+    elif any(directory.glob("*/*.parquet")):
+        from .hub.verify import verify_export as verify
+    else:
+        raise IntegrityError(f"{directory}: no Arrow, TFRecord or Parquet shards found; "
+                             "is it a built or exported MNIST-1D dataset folder?")
+    return verify(directory)

@@ -1,0 +1,72 @@
+"""``mnist1d build`` and ``verify``: a framework's build of the data, and its checks.
+
+Frameworks are imported only when a command runs, so ``mnist1d --help`` stays fast and
+works without the extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from .options import add_config_arguments, config_from_arguments, with_builders
+
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="build the dataset for Hugging Face datasets or TFDS, with checksums", description=(
+        "Generate MNIST-1D (a preset, or custom parameters) and write it with a framework's builder: "
+        "Arrow shards in the Hugging Face datasets cache (hf) or a TensorFlow Datasets folder (tfds). "
+        "Every shard's SHA-256 and each split's content fingerprint are recorded beside the shards (a "
+        "preset's fingerprints must match the registry), then re-verified; prints where the dataset is "
+        "and what was checked. An existing build of the same config is reused."))
+    p.add_argument("--framework", choices=("hf", "tfds"), default="hf",
+                   help="hf: Hugging Face datasets (default); tfds: TensorFlow Datasets")
+    add_config_arguments(p)
+    p.add_argument("--data-dir", type=Path, metavar="DIR",
+                   help="root folder (default: the framework's: $HF_DATASETS_CACHE or ~/tensorflow_datasets)")
+    p.set_defaults(run=_run_build)
+
+
+def _run_build(args: argparse.Namespace) -> None:
+    config = config_from_arguments(args)  # bad parameters stop here, before any work
+
+    def build() -> tuple[Path, list[str]]:
+        from mnist1d_builders.verify import verify_directory
+        if args.framework == "hf":
+            from mnist1d_builders.hf import prepare
+        else:
+            from mnist1d_builders.tfds import prepare
+        with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
+            path = prepare(config, args.data_dir)
+        return path, verify_directory(path)
+
+    path, checked = with_builders(build)
+    print(f"{config.name} ({args.framework}): {path}")
+    for line in checked:
+        print(f"  {line}")
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("verify", help="re-check a built dataset folder against its checksums", description=(
+        "Re-hash the shards of a dataset folder made by `mnist1d build` (or by the builders) against "
+        "their recorded SHA-256, re-read their content against the recorded fingerprints and, for a "
+        "preset, the registry. Exit status 0 and a list of what was checked if intact; 1 and the "
+        "damaged file's name if not."))
+    p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it")
+    p.set_defaults(run=_run_verify)
+
+
+def _run_verify(args: argparse.Namespace) -> None:
+    def verify() -> list[str]:
+        from mnist1d_builders.verify import verify_directory
+        return verify_directory(args.dir)
+
+    checked = with_builders(verify)
+    print(f"{args.dir}: intact")
+    for line in checked:
+        print(f"  {line}")
+
+
+COMMANDS = [_add_build, _add_verify]

@@ -1,0 +1,109 @@
+"""``mnist1d generate``, ``info`` and ``plot``: the core's data, as files and pictures."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from mnist1d_core import MNIST1D, PRESETS, SPLITS, __version__, check_fingerprint, fingerprint, generate
+from mnist1d_core.files import written_atomically
+from mnist1d_core.fingerprint import registry
+
+from .options import ProgressBar, UsageError, add_config_arguments, config_from_arguments
+
+
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="generate a dataset and save it as .npz", description=(
+        "Generate MNIST-1D (a preset, or custom parameters) and save it as .npz with the "
+        "authors' keys: x, y, x_test, y_test, t, templates_x, templates_t, templates_y."))
+    add_config_arguments(p)
+    p.add_argument("--out", type=Path, help="output file (default: ./mnist1d-<config name>.npz)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> None:
+    config = config_from_arguments(args)
+    out = args.out or Path(f"mnist1d-{config.name}.npz")
+    if out.suffix != ".npz":
+        raise UsageError(f"--out must end in .npz, got {str(out)!r}")
+    if out.exists() and not args.force:
+        raise UsageError(f"--out {str(out)!r} exists; pass --force to overwrite it")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+
+    progress = None if args.no_progress else ProgressBar(f"generating {config.name}")
+    data = generate(config, progress=progress)
+    _save_npz(data, out)
+    print(f"wrote {out.resolve()} ({config.name})")
+    for split in SPLITS:
+        part = data.split(split)
+        digest = fingerprint(part.x, part.y)
+        checked = " (matches the registry)" if check_fingerprint(config.name, split, digest) else ""
+        print(f"  {split}: {len(part)} examples, fingerprint {digest}{checked}")
+
+
+def _save_npz(data: MNIST1D, out: Path) -> None:
+    with written_atomically(out) as partial, open(partial, "wb") as f:
+        np.savez(f, x=data.train.x, y=data.train.y, x_test=data.test.x, y_test=data.test.y, t=data.t,
+                 templates_x=data.templates.x, templates_t=data.templates.t, templates_y=data.templates.y)
+
+
+def _add_info(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("info", help="presets, parameters and fingerprints", description=(
+        "Show the named presets with their parameters, sizes and registered content fingerprints."))
+    p.add_argument("--config", choices=list(PRESETS), help="show only this preset")
+    p.set_defaults(run=_run_info)
+
+
+def _run_info(args: argparse.Namespace) -> None:
+    names = [args.config] if args.config else list(PRESETS)
+    print(f"mnist1d_core {__version__}")
+    for name in names:
+        config = PRESETS[name]
+        print(f"\n{name}: {config.num_train} train / {config.num_test} test, length {config.final_seq_length}")
+        for key, value in config.to_dict().items():
+            print(f"  {key:<17} {value}")
+        for split in SPLITS:
+            entry = registry().get((name, split))
+            print(f"  fingerprint {split:<5} {entry.sha256 if entry else '(none recorded)'}")
+    print("\nfingerprint = sha256(x as float32 little-endian rows + y as int64 little-endian)")
+
+
+
+def _add_plot(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plot", help="draw examples of every class as a PNG", description=(
+        "Draw the first train examples of every class of MNIST-1D (a preset, or custom parameters) "
+        "the way the paper shows them: the signal's value left to right, time top to bottom. "
+        'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
+    add_config_arguments(p)
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.png", help="the PNG file to write")
+    p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
+    p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(run=_run_plot)
+
+
+def _run_plot(args: argparse.Namespace) -> None:
+    from mnist1d_builders.plot import check_can_draw, save_examples_figure
+
+    config = config_from_arguments(args)
+    if args.out.suffix != ".png":
+        raise UsageError(f"--out must end in .png, got {str(args.out)!r}")
+    if args.out.exists() and not args.force:
+        raise UsageError(f"--out {str(args.out)!r} exists; pass --force to overwrite it")
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {str(args.out)!r}: folder {str(args.out.parent)!r} does not exist")
+    try:
+        check_can_draw(args.per_class)
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+    data = generate(config, progress=ProgressBar(f"generating {config.name}"))
+    save_examples_figure(data, args.out, per_class=args.per_class, templates=args.templates)
+    print(f"wrote {args.out.resolve()} ({config.name})")
+
+
+COMMANDS = [_add_generate, _add_info, _add_plot]

@@ -1,0 +1,122 @@
+"""What every ``mnist1d`` subcommand shares: its errors, the dataset options, a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Callable, TextIO, TypeVar
+
+from mnist1d_core import PRESETS, MNIST1DConfig
+from mnist1d_core.config import ALGORITHMS, DEFAULT, get_preset
+from mnist1d_core.fingerprint import FingerprintMismatch
+
+
+class CommandError(Exception):
+    """A command failed: ``main`` prints one line on stderr and exits with ``status``
+    (1: damaged or mismatching data; 2: bad input, see :class:`UsageError`)."""
+
+    status = 1
+
+    def __init__(self, message: str, prog: str = "mnist1d") -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class UsageError(CommandError):
+    """Bad input on the command line, found before any work: exit status 2."""
+
+    status = 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise UsageError(message, self.prog)
+
+
+# --- config options, shared by every subcommand that makes data --------------------
+
+_FLAGS = {  # parameter -> (argparse type, metavar)
+    "num_samples": (int, "N"),
+    "train_split": (float, "F"),
+    "template_len": (int, "N"),
+    "scale_coeff": (float, "F"),
+    "max_translation": (int, "N"),
+    "corr_noise_scale": (float, "F"),
+    "iid_noise_scale": (float, "F"),
+    "shear_scale": (float, "F"),
+    "final_seq_length": (int, "N"),
+    "seed": (int, "N"),
+}
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config PRESET`` plus one flag per parameter that overrides it."""
+    group = parser.add_argument_group("dataset parameters (default: the preset's)")
+    group.add_argument("--config", default="canonical", choices=list(PRESETS), help="named preset to start from")
+    for name, (kind, metavar) in _FLAGS.items():
+        flag = "--" + name.replace("_", "-")
+        group.add_argument(flag, dest=name, type=kind, metavar=metavar, help=f"paper default: {getattr(DEFAULT, name)}")
+    group.add_argument("--padding", nargs=2, type=int, metavar=("LOW", "HIGH"), help=f"paper default: {DEFAULT.padding}")
+    group.add_argument("--shuffle-seq", dest="shuffle_seq", action=argparse.BooleanOptionalAction, help="shuffle the time axis")
+    group.add_argument("--algorithm", choices=ALGORITHMS, help="paper (default): the authors' algorithm; "
+                       "sharded: independent streams per block, for parallel and streamed generation")
+
+
+def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
+    names = (*_FLAGS, "padding", "shuffle_seq", "algorithm")
+    changes = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if changes.get("padding") is not None:
+        changes["padding"] = tuple(changes["padding"])
+    return get_preset(args.config).replace(**changes)
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A one-line text bar on a terminal (silent when the stream is not one)."""
+
+    def __init__(self, label: str, stream: TextIO = sys.stderr, *, force: bool = False) -> None:
+        self.label, self.stream = label, stream
+        self.enabled = force or stream.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        elapsed = time.perf_counter() - self.started
+        end = "\n" if done >= total else ""
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:.1f}s{end}")
+        self.stream.flush()
+
+
+def add_presets_arguments(parser: argparse.ArgumentParser) -> None:
+    """The shared config options, with ``--config`` taking several presets (default: all);
+    the parameter flags change each of them. Needs ``conflict_handler="resolve"``."""
+    add_config_arguments(parser)
+    parser.add_argument("--config", nargs="+", choices=list(PRESETS), default=list(PRESETS), metavar="NAME",
+                        help=f"named presets to start from (default: all: {' '.join(PRESETS)}); "
+                             "the parameter options below change each of them")
+
+
+def configs_from_arguments(args: argparse.Namespace) -> list[MNIST1DConfig]:
+    return [config_from_arguments(argparse.Namespace(**{**vars(args), "config": name})) for name in args.config]
+
+
+_T = TypeVar("_T")
+
+
+def with_builders(work: Callable[[], _T]) -> _T:
+    """Run ``work``, which imports the frameworks: damaged or mismatching data is exit
+    status 1; a framework that is not installed, exit status 2 (bad set-up, no work done)."""
+    from mnist1d_builders.integrity import IntegrityError
+
+    try:
+        return work()
+    except (IntegrityError, FingerprintMismatch) as error:
+        raise CommandError(str(error)) from None
+    except ModuleNotFoundError as error:
+        raise UsageError(f"{error}: install the framework's extra, mnist1d-datasets[hf] or mnist1d-datasets[tfds]") from None
