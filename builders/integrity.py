@@ -8,8 +8,12 @@ This module knows no framework; ``mnist1d_builders.verify`` picks the format's v
 
 from __future__ import annotations
 
+import dataclasses
+import fnmatch
 import hashlib
+import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from mnist1d_core.files import written_atomically
@@ -46,22 +50,88 @@ def record_sha256sums(directory: Path, digests: Mapping[Path, str]) -> Path:
     return target
 
 
-def check_sha256sums(directory: Path) -> list[str]:
-    """Re-hash every file listed in ``directory/SHA256SUMS``; return the names checked."""
+#: A line of ``sha256sum``'s output: the digest, a space, then a space (text) or ``*`` (binary).
+_SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
+
+
+def read_sha256sums(directory: Path) -> dict[str, str]:
+    """The digests ``directory/SHA256SUMS`` records, by relative file name.
+
+    Raises :class:`IntegrityError` naming ``SHA256SUMS`` (and the line) when it is missing,
+    unreadable or malformed: a damaged checksum file, never a damaged shard.
+    """
+    sums = Path(directory) / SUMS_FILE
+    try:
+        text = sums.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise IntegrityError(f"{sums}: missing, so the files cannot be checked") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise IntegrityError(f"{sums}: unreadable ({_reason(error)})") from None
+    digests = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _SUMS_LINE.fullmatch(line)
+        name = match and match.group(2)
+        if not name or name in digests or name.startswith("/") or ".." in name.split("/") or name == SUMS_FILE:
+            raise IntegrityError(f"{sums}: line {number} is not '<sha256>  <file>' for a new file in this "
+                                 f"folder ({line[:80]!r}); {SUMS_FILE} is damaged")
+        digests[name] = match.group(1)
+    if not digests:
+        raise IntegrityError(f"{sums}: lists no file; {SUMS_FILE} is damaged")
+    return digests
+
+
+@dataclasses.dataclass(frozen=True)
+class Checked:
+    """What :func:`check_files` found intact, and what it ignored and why."""
+
+    digests: dict[str, str]  # relative name -> SHA-256, each re-hashed and equal
+    ignored: dict[str, str]  # relative name -> why it is not part of the dataset
+
+    def lines(self, record: str = SUMS_FILE) -> list[str]:
+        lines = [f"{record}: all {len(self.digests)} files re-hashed and intact"]
+        lines += [f"  {digest}  {name}" for name, digest in sorted(self.digests.items())]
+        lines += [f"ignored: {name} ({why})" for name, why in sorted(self.ignored.items())]
+        return lines
+
+
+def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
+                ignore: Mapping[str, str] = MappingProxyType({})) -> Checked:
+    """Check that ``directory`` holds exactly the files ``digests`` records, each intact.
+
+    ``record`` is the file the digests were read from (named when it may be the damaged
+    one); ``ignore`` maps glob patterns of relative names to the reason files the
+    frameworks write beside a dataset in normal use are not part of it. Any other file
+    is damage: a stray shard could be read as part of a split.
+
+    Raises :class:`IntegrityError` naming the file at fault.
+    """
     directory = Path(directory)
-    sums = directory / SUMS_FILE
-    if not sums.is_file():
-        raise IntegrityError(f"{sums}: missing, so the shards cannot be checked")
-    checked = []
-    for line in sums.read_text().splitlines():
-        expected, name = line.split("  ", 1)
+    for name, expected in sorted(digests.items()):
         path = directory / name
         if not path.is_file():
-            raise IntegrityError(f"{path}: listed in {SUMS_FILE} but missing")
-        if sha256_file(path) != expected:
-            raise IntegrityError(f"{path}: SHA-256 differs from {SUMS_FILE}; the file is damaged")
-        checked.append(name)
-    return checked
+            raise IntegrityError(f"{path}: listed in {record.name} but missing")
+        try:
+            found = sha256_file(path)
+        except OSError as error:
+            raise IntegrityError(f"{path}: unreadable ({_reason(error)})") from None
+        if found != expected:
+            raise IntegrityError(f"{path}: its SHA-256 differs from the one {record.name} records; "
+                                 f"the file or {record} is damaged")
+    ignored = {}
+    for path in sorted(p for p in directory.rglob("*") if not p.is_dir()):
+        name = path.relative_to(directory).as_posix()
+        if name in digests or path == record:
+            continue
+        why = next((why for pattern, why in ignore.items() if fnmatch.fnmatchcase(name, pattern)), None)
+        if why is None:
+            raise IntegrityError(f"{path}: a file that {record.name} does not list; a loader could read it "
+                                 "as part of the dataset: remove it if it is not")
+        ignored[name] = why
+    return Checked(dict(digests), ignored)
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error)
 
 
 def checked_against_registry(config_name: str, split: str, content: Fingerprinter, shards: list[str],

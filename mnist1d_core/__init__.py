@@ -10,6 +10,7 @@ from .config import DEFAULT, PARAMETER_NAMES, PRESETS, MNIST1DConfig, get_preset
 from .fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint, fingerprint
 from .generate import SPLITS, MNIST1D, Split, generate
 from .releases import CITATION, DATA_VERSION, RELEASES
+from .resources import InsufficientResources
 from .templates import Templates, templates
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ __all__ = [
     "Templates",
     "Fingerprinter",
     "FingerprintMismatch",
+    "InsufficientResources",
     "check_fingerprint",
     "fingerprint",
     "generate",

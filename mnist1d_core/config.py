@@ -16,6 +16,10 @@ import numpy as np
 
 NUM_CLASSES = 10
 MAX_SEED = 2**32 - 1  # numpy's legacy RandomState takes seeds in 0..2**32-1
+#: Upper bounds, so that numpy never sees an impossible size and the error names the parameter.
+MAX_SAMPLES = 10**15  # sizes stay exact in float64 (int(n * train_split) < 2**53)
+MAX_LENGTH = 100_000  # a signal's length; one block of 1,000 then needs about 1.6 GB of noise
+MAX_TRANSLATION = 2**31 - 1  # drawn with randint; any shift >= the length leaves a signal as is
 ALGORITHMS = ("paper", "sharded")
 
 
@@ -75,18 +79,18 @@ class MNIST1DConfig:
         def put(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)
 
-        put("num_samples", _integer("num_samples", self.num_samples, minimum=NUM_CLASSES))
+        put("num_samples", _integer("num_samples", self.num_samples, minimum=NUM_CLASSES, maximum=MAX_SAMPLES))
         put("train_split", _real("train_split", self.train_split))
         if not 0.0 < self.train_split < 1.0:
             raise ValueError(f"train_split must be in (0, 1), got {self.train_split!r}")
-        put("template_len", _integer("template_len", self.template_len, minimum=1))
+        put("template_len", _integer("template_len", self.template_len, minimum=1, maximum=MAX_LENGTH))
         put("padding", _padding(self.padding))
-        if self.template_len + self.padding[1] < 2:
+        if not 2 <= self.template_len + self.padding[1] <= MAX_LENGTH:
             raise ValueError(
-                "template_len + padding[1] must be >= 2 (the length the templates are "
+                f"template_len + padding[1] must be in 2..{MAX_LENGTH} (the length the templates are "
                 f"dilated to), got template_len={self.template_len!r}, padding={self.padding!r}"
             )
-        put("max_translation", _integer("max_translation", self.max_translation, minimum=1))
+        put("max_translation", _integer("max_translation", self.max_translation, minimum=1, maximum=MAX_TRANSLATION))
         for name in ("scale_coeff", "corr_noise_scale", "iid_noise_scale", "shear_scale"):
             value = _real(name, getattr(self, name))
             if value < 0:
@@ -95,7 +99,7 @@ class MNIST1DConfig:
         if not isinstance(self.shuffle_seq, (bool, np.bool_)):
             raise TypeError(f"shuffle_seq must be a bool, got {self.shuffle_seq!r}")
         put("shuffle_seq", bool(self.shuffle_seq))
-        put("final_seq_length", _integer("final_seq_length", self.final_seq_length, minimum=2))
+        put("final_seq_length", _integer("final_seq_length", self.final_seq_length, minimum=2, maximum=MAX_LENGTH))
         put("seed", _integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
         if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(map(repr, ALGORITHMS))}, got {self.algorithm!r}")
@@ -197,8 +201,8 @@ def _real(name: str, value: Any) -> float:
 def _padding(value: Any) -> tuple[int, int]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
         raise TypeError(f"padding must be a pair (low, high) of integers, got {value!r}")
-    low = _integer("padding[0]", value[0], minimum=0)
-    high = _integer("padding[1]", value[1], minimum=0)
+    low = _integer("padding[0]", value[0], minimum=0, maximum=MAX_LENGTH)
+    high = _integer("padding[1]", value[1], minimum=0, maximum=MAX_LENGTH)
     if low > high:
         raise ValueError(f"padding must have low <= high, got {tuple(value)!r}")
     return (low, high)

@@ -1,13 +1,106 @@
-"""Writing files and folders whole or not at all."""
+"""Writing files and folders whole or not at all, and removing what killed runs left.
+
+A run writes its output under a hidden partial name beside the target and renames it into
+place when complete. While it writes, it holds an exclusive lock (``flock``) on an owner
+file beside the partial output: the kernel releases that lock when the process ends, however
+it ends (even ``kill -9``). So a later run can tell, without guessing by age, whether a
+partial output still has a live owner: if it can take the owner's lock, nobody is writing
+it, and it removes it (:func:`remove_abandoned`). Where ``fcntl`` does not exist (Windows),
+ownership cannot be told and nothing is ever removed that way.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
 from pathlib import Path
 from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+_PARTIAL = ".partial-"
+_OWNER = ".owner"
+
+
+class OutputExists(FileExistsError):
+    """The target appeared while this run was writing it (another run finished first)."""
+
+
+@contextlib.contextmanager
+def owned(path: str | Path) -> Iterator[Path]:
+    """Mark ``path`` as owned by this process while the block runs: the owner file
+    ``<path>.owner`` is locked until the block ends (or the process dies).
+
+    The owner file is created, locked and only then renamed to its final name, so no
+    other process can ever see it unlocked while its owner lives.
+    """
+    path = Path(path)
+    owner = path.with_name(path.name + _OWNER)
+    staging = path.with_name(f".{path.name}.{secrets.token_hex(6)}.staging")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, f"{os.getpid()}\n".encode())  # for a person looking; the lock is the proof
+        os.replace(staging, owner)
+        try:
+            yield path
+        finally:
+            owner.unlink(missing_ok=True)
+    finally:
+        staging.unlink(missing_ok=True)
+        os.close(fd)  # releases the lock
+
+
+def is_abandoned(path: str | Path) -> bool:
+    """True if ``path`` was made under :func:`owned` by a process that has ended."""
+    owner = Path(path).with_name(Path(path).name + _OWNER)
+    if fcntl is None or not owner.exists():
+        return False
+    try:
+        fd = os.open(owner, os.O_RDONLY)
+    except FileNotFoundError:  # its owner just finished
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # alive
+    else:
+        return True  # the lock stays held until os.close, so the owner cannot come back meanwhile
+    finally:
+        os.close(fd)
+
+
+def remove_abandoned(folder: str | Path, pattern: str) -> list[Path]:
+    """Remove the entries of ``folder`` matching ``pattern`` that were made under
+    :func:`owned` by processes that have ended, with their owner files. Returns them."""
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    # Through the owner files: one may outlive its entry (killed between the rename into
+    # place and the owner file's removal), and an entry without one is not known to be ours.
+    for owner in sorted(folder.glob(pattern + _OWNER)):
+        path = owner.with_name(owner.name[: -len(_OWNER)])
+        if is_abandoned(path):
+            remove(path)
+            owner.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def remove(path: Path) -> None:
+    """Remove a file or a folder tree, if it exists."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -15,18 +108,34 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     """Give a hidden, unused path beside ``target`` to write a file or a folder at.
 
     When the block succeeds it is renamed onto ``target`` (replacing a file or an empty
-    folder) in one step; when it fails it is removed. So ``target`` is never half-written,
-    and what it held before is kept until the new content is complete. Unlike
-    ``tempfile.mkstemp`` (mode 0600), what is created gets the usual permissions.
+    folder) in one step; when it fails, or the process is interrupted, it is removed; when
+    the process is killed, the next ``written_atomically`` of the same target removes it.
+    So ``target`` is never half-written, and what it held before is kept until the new
+    content is complete. Unlike ``tempfile.mkstemp`` (mode 0600), what is created gets the
+    usual permissions.
+
+    Raises :class:`OutputExists` if a non-empty folder took ``target``'s place meanwhile.
     """
     target = Path(target)
-    partial = target.with_name(f".{target.name}.partial-{secrets.token_hex(6)}")
-    try:
-        yield partial
-        os.replace(partial, target)
-    except BaseException:
-        if partial.is_dir():
-            shutil.rmtree(partial, ignore_errors=True)
-        else:
-            partial.unlink(missing_ok=True)
-        raise
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
+    remove_abandoned(target.parent, f".{glob_escape(target.name)}{_PARTIAL}*")
+    partial = target.with_name(f".{target.name}{_PARTIAL}{secrets.token_hex(6)}")
+    with owned(partial):
+        try:
+            yield partial
+            try:
+                os.replace(partial, target)
+            except OSError as error:
+                if target.is_dir() and any(target.iterdir()):
+                    raise OutputExists(f"{target}: appeared while this run was writing it "
+                                       "(another run finished first); this run's output was discarded") from None
+                raise error
+        except BaseException:
+            remove(partial)
+            raise
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)

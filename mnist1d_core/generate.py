@@ -20,10 +20,12 @@ import numpy as np
 
 from . import sharded, transforms
 from .config import DEFAULT, NUM_CLASSES, MNIST1DConfig
+from .resources import BATCH_BYTES, check_memory
 from .templates import Templates, templates
 
 #: Examples transformed per batch: large enough to amortise numpy's call overhead,
 #: small enough that the batch's noise (batch x 2 x dilated_len floats) stays a few MB.
+#: Long signals get smaller batches (see batch_size); the results do not depend on it.
 BATCH_SIZE = 4096
 
 SPLITS = ("train", "test")
@@ -72,6 +74,11 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch of examples.
 
+    Raises
+    ------
+    InsufficientResources
+        Before any work, if the whole set would not fit in the memory available.
+
     Returns
     -------
     MNIST1D
@@ -81,6 +88,7 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     """
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
+    check_memory(config)  # InsufficientResources, before anything is allocated
     tpl = templates()
     if config.algorithm == "sharded":
         return _generate_sharded(config, tpl, progress)
@@ -89,8 +97,9 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     stream = np.random.RandomState(config.seed)
 
     x = np.empty((n, config.final_seq_length))
-    for start in range(0, n, BATCH_SIZE):
-        stop = min(n, start + BATCH_SIZE)
+    batch = batch_size(config)
+    for start in range(0, n, batch):
+        stop = min(n, start + batch)
         x[start:stop] = _transform_batch(labels[start:stop], stream, config)
         if progress is not None:
             progress(stop, n)
@@ -115,6 +124,13 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
         t=transforms.time_axis(tpl.t, config) / std,
         templates=tpl,
     )
+
+
+def batch_size(config: MNIST1DConfig) -> int:
+    """Examples per batch: BATCH_SIZE, fewer for long signals so a batch's temporaries
+    (about ten arrays of ``dilated_len`` floats per example) stay within BATCH_BYTES."""
+    per_example = 10 * 8 * max(config.dilated_len, config.final_seq_length)
+    return max(1, min(BATCH_SIZE, BATCH_BYTES // per_example))
 
 
 def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None) -> MNIST1D:

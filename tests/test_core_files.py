@@ -40,3 +40,97 @@ def test_a_folder_replaces_an_empty_one_or_vanishes_on_failure(tmp_path):
         (partial / "b.txt").write_text("b")
         raise RuntimeError("interrupted")
     assert sorted(os.listdir(tmp_path)) == ["export"]
+
+
+# --- what killed runs leave, and who may remove it -------------------------------------
+
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from mnist1d_core.files import OutputExists, is_abandoned, remove_abandoned  # noqa: E402
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from mnist1d_core.files import written_atomically
+with written_atomically(Path(sys.argv[1])) as partial:
+    partial.mkdir()
+    (partial / "half.bin").write_bytes(b"x" * 1000)
+    print("writing", flush=True)
+    time.sleep(60)
+"""
+
+
+def start_writer(target):
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "writing\n"
+    return writer
+
+
+def partials(folder):
+    return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name)
+
+
+def test_a_live_writers_partial_output_is_never_removed(tmp_path):
+    target = tmp_path / "export"
+    writer = start_writer(target)
+    try:
+        (partial,) = [p for p in tmp_path.iterdir() if p.name.endswith(tuple("0123456789abcdef"))]
+        assert not is_abandoned(partial)
+        assert remove_abandoned(tmp_path, ".export.partial-*") == []
+        with written_atomically(target) as mine:  # a second run beside it leaves it alone
+            mine.mkdir()
+        assert partial.is_dir() and (partial / "half.bin").exists()
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_what_a_killed_writer_left_is_removed_by_the_next_run(tmp_path, sig):
+    target = tmp_path / "export"
+    writer = start_writer(target)
+    writer.send_signal(sig)
+    writer.wait()
+    left = partials(tmp_path)
+    assert left and not target.exists()  # a kill gives no chance to clean up
+    with written_atomically(target) as partial:
+        partial.mkdir()
+        (partial / "whole.bin").write_bytes(b"y")
+    assert os.listdir(tmp_path) == ["export"] and os.listdir(target) == ["whole.bin"]
+
+
+def test_ctrl_c_removes_the_partial_output_at_once(tmp_path):
+    target = tmp_path / "export"
+    writer = start_writer(target)
+    writer.send_signal(signal.SIGINT)
+    assert writer.wait() != 0
+    assert os.listdir(tmp_path) == []
+
+
+def test_two_runs_writing_one_folder_at_once_give_one_whole_result(tmp_path):
+    target = tmp_path / "export"
+    with pytest.raises(OutputExists, match="appeared while this run was writing it"):
+        with written_atomically(target) as first:
+            first.mkdir()
+            (first / "a.txt").write_text("first")
+            with written_atomically(target) as second:  # finishes first
+                second.mkdir()
+                (second / "a.txt").write_text("second")
+    assert (target / "a.txt").read_text() == "second" and os.listdir(tmp_path) == ["export"]
+
+
+def test_a_missing_folder_is_named_before_anything_is_written(tmp_path):
+    with pytest.raises(FileNotFoundError) as error, written_atomically(tmp_path / "missing" / "x.npz"):
+        pytest.fail("the block must not run")
+    assert error.value.filename == str(tmp_path / "missing")
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_entry_without_an_owner_file_is_not_ours_and_is_kept(tmp_path):
+    stranger = tmp_path / ".export.partial-0123456789ab"
+    stranger.mkdir()
+    time.sleep(0.01)
+    assert remove_abandoned(tmp_path, ".export.partial-*") == [] and stranger.is_dir()

@@ -149,8 +149,8 @@ def test_checksums_are_recorded_beside_the_shards(canonical):
     folder = shard_folder(canonical["train"])
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(result.stdout.splitlines()) == [
-        "FINGERPRINTS.tsv: OK", "mnist1d-test.arrow: OK", "mnist1d-train.arrow: OK"]
+    assert sorted(result.stdout.splitlines()) == [  # dataset_info.json: the sizes and features load_dataset uses
+        "FINGERPRINTS.tsv: OK", "LICENSE: OK", "dataset_info.json: OK", "mnist1d-test.arrow: OK", "mnist1d-train.arrow: OK"]
     assert recorded(folder) == [
         ["canonical", "train", "4000", "40", golden.TRAIN_FINGERPRINT, "mnist1d-train.arrow"],
         ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
@@ -222,7 +222,7 @@ def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(t
     data[len(data) // 2] ^= 0x01
     shard.write_bytes(data)
     # Someone "repairs" SHA256SUMS: the content fingerprint still catches the change.
-    write_sha256sums(folder, [folder / "mnist1d-train.arrow", shard, folder / "FINGERPRINTS.tsv"])
+    write_sha256sums(folder, [f for f in folder.iterdir() if f.name != "SHA256SUMS"])
     with pytest.raises(IntegrityError, match=re.escape(str(shard))):
         hf.verify_directory(folder)
 

@@ -41,7 +41,7 @@ from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import check_fingerprint
 
-from ..integrity import record_sha256sums, sha256_file
+from ..integrity import SUMS_FILE, record_sha256sums, sha256_file
 from .verify import FINGERPRINTS_FILE, FINGERPRINTS_HEADER, FingerprintRow, content_fingerprint
 
 DATASET_NAME = "mnist1d"
@@ -181,26 +181,32 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             raise ValueError(f"mnist1d builds into a local folder only, got {self._output_dir}")
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
         # Still in datasets' temporary folder: a failure here keeps nothing.
-        self._record_fingerprints_and_sums(Path(self._output_dir), prepare_split_kwargs.get("num_proc") or 1)
+        self._workers = prepare_split_kwargs.get("num_proc") or 1
+        self._record_fingerprints(Path(self._output_dir))
 
-    def _record_fingerprints_and_sums(self, directory: Path, workers: int) -> None:
+    def _save_info(self) -> None:
+        # datasets writes dataset_info.json (split sizes, features: what load_dataset
+        # returns) and LICENSE last, still in its temporary folder: SHA256SUMS covers them.
+        super()._save_info()
+        directory = Path(self._output_dir)
+        files = [f for f in directory.iterdir() if f.is_file() and f.name != SUMS_FILE]
+        with ThreadPoolExecutor(max_workers=getattr(self, "_workers", 1)) as pool:
+            record_sha256sums(directory, dict(zip(files, pool.map(sha256_file, files))))
+
+    def _record_fingerprints(self, directory: Path) -> None:
         files = {split: [Path(f) for f in filenames_for_dataset_split(
             directory, self.dataset_name, split, "arrow", self.info.splits[split].shard_lengths)] for split in SPLITS}
         # Re-reading the splits and hashing the files are independent, and pyarrow and
         # hashlib release the GIL: with num_proc > 1 they share that many threads.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
             contents = {split: pool.submit(content_fingerprint, files[split]) for split in SPLITS}
-            digests = {f: pool.submit(sha256_file, f) for split in SPLITS for f in files[split]}
             rows = []
             for split, content in contents.items():
                 content = content.result()
                 check_fingerprint(self.config.name, split, content.hexdigest())  # raises FingerprintMismatch
                 rows.append(FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
                                             content.hexdigest(), [f.name for f in files[split]]))
-            record = directory / FINGERPRINTS_FILE
-            record.write_text(FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
-            digests = {f: digest.result() for f, digest in digests.items()}
-        record_sha256sums(directory, {**digests, record: sha256_file(record)})
+        (directory / FINGERPRINTS_FILE).write_text(FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
 
 
 def _block_jobs(params: MNIST1DConfig, split: str) -> list[functools.partial]:

@@ -14,10 +14,16 @@ import pyarrow as pa
 
 from mnist1d_core.fingerprint import Fingerprinter
 
-from ..integrity import SUMS_FILE, IntegrityError, check_sha256sums, checked_against_registry
+from ..integrity import SUMS_FILE, IntegrityError, check_files, checked_against_registry, read_sha256sums
 
 #: Content fingerprints of a build, beside its shards: the registry's columns plus the shards.
 FINGERPRINTS_FILE = "FINGERPRINTS.tsv"
+
+#: Files ``datasets`` writes into a build's folder in normal use, which are not the build.
+IGNORED = {
+    "cache-*.arrow": "datasets' cache of a map or filter result",
+    "tmp*": "datasets' temporary file of a map or filter in progress",
+}
 
 FINGERPRINTS_HEADER = (
     "# Content fingerprints of this build (layout: mnist1d_core/fingerprint.py); shards in order.\n"
@@ -66,14 +72,10 @@ def verify_directory(directory: Path) -> list[str]:
     damaged file.
     """
     directory = Path(directory)
-    listed = check_sha256sums(directory)
-    unlisted = sorted(p.name for p in directory.glob("*.arrow") if p.name not in listed)
-    if unlisted:
-        raise IntegrityError(f"{directory / unlisted[0]}: a shard that {SUMS_FILE} does not list")
-    if FINGERPRINTS_FILE not in listed:
+    checked = check_files(directory, read_sha256sums(directory), record=directory / SUMS_FILE, ignore=IGNORED)
+    if FINGERPRINTS_FILE not in checked.digests:
         raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: missing or not listed in {SUMS_FILE}")
-    lines = [f"{SUMS_FILE}: all {len(listed)} files re-hashed and intact"]
-    lines += [f"  {line}" for line in (directory / SUMS_FILE).read_text().splitlines()]
+    lines = checked.lines()
 
     for line in (directory / FINGERPRINTS_FILE).read_text().splitlines():
         if line.startswith("#"):

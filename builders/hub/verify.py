@@ -10,8 +10,15 @@ import yaml
 
 from mnist1d_core.fingerprint import Fingerprinter, check_fingerprint
 
-from ..integrity import SUMS_FILE, IntegrityError, check_sha256sums
+from ..integrity import SUMS_FILE, IntegrityError, check_files, read_sha256sums
 from .card import CARD_FILE
+
+#: What a clone or a download of the Hub repository adds beside the exported files.
+IGNORED = {
+    ".git/*": "git's own files, in a clone of the Hub repository",
+    ".gitattributes": "written by the Hub into every repository",
+    ".cache/huggingface/*": "huggingface_hub's download metadata",
+}
 
 
 def verify_export(folder: Path) -> list[str]:
@@ -24,14 +31,10 @@ def verify_export(folder: Path) -> list[str]:
     damaged file, or ``FingerprintMismatch``.
     """
     folder = Path(folder)
-    listed = set(check_sha256sums(folder))
-    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    unlisted = sorted(present - listed - {SUMS_FILE})
-    if unlisted:
-        raise IntegrityError(f"{folder / unlisted[0]}: a file that {SUMS_FILE} does not list")
+    checked = check_files(folder, read_sha256sums(folder), record=folder / SUMS_FILE, ignore=IGNORED)
     card = read_card_metadata(folder / CARD_FILE)
     card_text = (folder / CARD_FILE).read_text()
-    lines = [f"{SUMS_FILE}: all {len(listed)} files re-hashed and intact"]
+    lines = checked.lines()
     infos = {info["config_name"]: info for info in card["dataset_info"]}
     for entry in card["configs"]:
         name = entry["config_name"]
