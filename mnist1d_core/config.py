@@ -103,26 +103,36 @@ class MNIST1DConfig:
         put("seed", _integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
         if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(map(repr, ALGORITHMS))}, got {self.algorithm!r}")
-        # Both splits must hold examples: the authors' code would return an empty one.
-        if self.num_train == 0 or self.num_test == 0:
-            raise ValueError(
-                f"train_split={self.train_split!r} with num_samples={self.num_samples!r} "
-                f"leaves an empty split ({self.num_train} train, {self.num_test} test)"
-            )
+        self.sizes()  # both splits must hold examples: the authors' code would return an empty one
 
-    # Sizes, with the authors' flooring: num_samples // 10 examples per class, and
-    # int(n * train_split) train examples.
+    def sizes(self, num_classes: int = NUM_CLASSES) -> tuple[int, int]:
+        """(train, test) examples, with the authors' flooring: ``num_samples // num_classes``
+        examples per class, ``int(n * train_split)`` of the ``n`` examples in train.
+
+        ``num_classes`` is 10 but for custom templates (``generate(config, template=...)``).
+        Raises ``ValueError`` when a split would be empty.
+        """
+        n = self.num_samples // num_classes * num_classes
+        train = int(n * self.train_split)
+        if train == 0 or train == n:
+            classes = "" if num_classes == NUM_CLASSES else f" and {num_classes} template classes"
+            raise ValueError(
+                f"train_split={self.train_split!r} with num_samples={self.num_samples!r}{classes} "
+                f"leaves an empty split ({train} train, {n - train} test)"
+            )
+        return train, n - train
+
     @property
     def num_examples(self) -> int:
-        return (self.num_samples // NUM_CLASSES) * NUM_CLASSES
+        return sum(self.sizes())
 
     @property
     def num_train(self) -> int:
-        return int(self.num_examples * self.train_split)
+        return self.sizes()[0]
 
     @property
     def num_test(self) -> int:
-        return self.num_examples - self.num_train
+        return self.sizes()[1]
 
     def split_size(self, split: str) -> int:
         """Examples in ``split`` (``"train"`` or ``"test"``)."""

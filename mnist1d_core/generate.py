@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from . import sharded, transforms
-from .config import DEFAULT, NUM_CLASSES, MNIST1DConfig
+from .config import DEFAULT, MNIST1DConfig
 from .resources import BATCH_BYTES, check_memory
 from .templates import Templates, templates
 
@@ -36,7 +36,8 @@ Progress = Callable[[int, int], None]
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Split:
-    """``x``: (n, final_seq_length) float64 signals; ``y``: (n,) int64 labels."""
+    """``x``: (n, final_seq_length) float64 signals; ``y``: (n,) int64 labels (custom
+    templates: their ``y`` values)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -61,7 +62,8 @@ class MNIST1D:
         return getattr(self, name)
 
 
-def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = None) -> MNIST1D:
+def generate(config: MNIST1DConfig = DEFAULT, *, template: Templates | None = None,
+             progress: Progress | None = None) -> MNIST1D:
     """Generate MNIST-1D for ``config``.
 
     With ``config.algorithm == "paper"`` (the default), exactly as the authors' code does;
@@ -71,6 +73,10 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     ----------
     config : MNIST1DConfig
         The parameters; ``PRESETS["canonical"]`` (the default) is the paper's dataset.
+    template : Templates, optional
+        Templates of your own (:meth:`Templates.custom`) instead of the paper's ten digits,
+        as the authors' ``make_dataset(args, template)``: ``num_samples // classes``
+        examples per class. The paper's algorithm only.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch of examples.
 
@@ -83,24 +89,28 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
     -------
     MNIST1D
         ``train.x`` (num_train, final_seq_length) and ``test.x`` float64, standardised;
-        ``train.y``, ``test.y`` (int64, 0-9); ``t`` (final_seq_length,) float64;
+        ``train.y``, ``test.y`` (int64, 0-9; with ``template``, its ``y`` values);
+        ``t`` (final_seq_length,) float64;
         ``templates``.
     """
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
+    tpl = templates() if template is None else _checked_template(template, config)
     check_memory(config)  # InsufficientResources, before anything is allocated
-    tpl = templates()
     if config.algorithm == "sharded":
         return _generate_sharded(config, tpl, progress)
-    n = config.num_examples
-    labels = np.repeat(tpl.y, n // NUM_CLASSES)  # class order, as the authors make them
+    num_classes = len(tpl.y)
+    num_train, num_test = config.sizes(num_classes)
+    n = num_train + num_test
+    classes = np.repeat(np.arange(num_classes), n // num_classes)  # class order, as the authors make them
     stream = np.random.RandomState(config.seed)
+    template_x = None if template is None else tpl.x  # None: the paper's, cached
 
     x = np.empty((n, config.final_seq_length))
     batch = batch_size(config)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
-        x[start:stop] = _transform_batch(labels[start:stop], stream, config)
+        x[start:stop] = _transform_batch(classes[start:stop], stream, config, template_x)
         if progress is not None:
             progress(stop, n)
 
@@ -109,18 +119,17 @@ def generate(config: MNIST1DConfig = DEFAULT, *, progress: Progress | None = Non
         x = x[np.ix_(order, stream.permutation(config.final_seq_length))]
     else:
         x = x[order]
-    y = labels[order]
+    y = tpl.y[classes[order]]
 
     # The statistics are taken over the shuffled array, as the authors take them:
     # the order of a floating-point sum decides its last bits.
     mean, std = x.mean(), x.std()
     x -= mean
     x /= std
-    cut = config.num_train
     return MNIST1D(
         config=config,
-        train=Split(x[:cut], y[:cut]),
-        test=Split(x[cut:], y[cut:]),
+        train=Split(x[:num_train], y[:num_train]),
+        test=Split(x[num_train:], y[num_train:]),
         t=transforms.time_axis(tpl.t, config) / std,
         templates=tpl,
     )
@@ -149,8 +158,23 @@ def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress 
     return MNIST1D(config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl)
 
 
-def _transform_batch(labels: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig) -> np.ndarray:
-    size = len(labels)
+def _checked_template(template: Templates, config: MNIST1DConfig) -> Templates:
+    if not isinstance(template, Templates):
+        raise TypeError(f"template must be a Templates (Templates.custom(x=..., t=..., y=...)), got {template!r}")
+    template = Templates.custom(x=template.x, t=template.t, y=template.y)
+    if config.algorithm != "paper":
+        raise ValueError(f"custom templates need algorithm='paper', got algorithm={config.algorithm!r}")
+    points = template.x.shape[1]
+    if points + config.padding[0] < 2:  # the padded template is resampled: it needs two points
+        raise ValueError(f"templates of {points} point(s) need padding[0] >= {2 - points}, "
+                         f"got padding={config.padding!r}")
+    config.sizes(len(template.y))  # both splits must hold examples
+    return template
+
+
+def _transform_batch(classes: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig,
+                     template_x: np.ndarray | None) -> np.ndarray:
+    size = len(classes)
     pad_u, scale_u, shear_u = np.empty(size), np.empty(size), np.empty(size)
     shifts = np.empty(size, dtype=np.int64)
     normals = np.empty((size, 2 * config.dilated_len))
@@ -166,4 +190,4 @@ def _transform_batch(labels: np.ndarray, stream: np.random.RandomState, config: 
     low, high = config.padding
     pads = low + (pad_u * (high - low + 1)).astype(np.int64)
     draws = transforms.Draws(pads, scale_u, shifts, normals, shear_u)
-    return transforms.transform_batch(labels, draws, config)
+    return transforms.transform_batch(classes, draws, config, template_x)

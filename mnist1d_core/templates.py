@@ -26,11 +26,41 @@ _OUTLINES = np.array(
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Templates:
-    """``x``: (10, 12) float64 signals; ``t``: (12,) float64 time axis; ``y``: (10,) int64 labels."""
+    """``x``: (10, 12) float64 signals; ``t``: (12,) float64 time axis; ``y``: (10,) int64 labels.
+
+    Custom templates (:meth:`custom`) may have any number of classes and points.
+    """
 
     x: np.ndarray
     t: np.ndarray
     y: np.ndarray
+
+    @classmethod
+    def custom(cls, *, x, t, y) -> "Templates":
+        """Validated templates of your own, as the authors' ``make_dataset(args, template)`` takes.
+
+        Parameters
+        ----------
+        x : array_like, (classes, points)
+            One finite real signal per class. Its dtype is kept: the authors add ``1e-8`` in it.
+        t : array_like, (length,)
+            Finite real time axis, ``length >= 2``, resampled like the signals.
+        y : array_like, (classes,)
+            The label of each class, returned as the examples' labels.
+        """
+        x, t, y = np.asarray(x), np.asarray(t), np.asarray(y)
+        if x.ndim != 2 or min(x.shape) < 1 or x.dtype.kind not in "iuf":
+            raise ValueError(f"template x must be a 2-D array of real numbers (classes, points), "
+                             f"got shape {x.shape} of dtype {x.dtype}")
+        if t.ndim != 1 or len(t) < 2 or t.dtype.kind not in "iuf":
+            raise ValueError(f"template t must be a 1-D array of at least 2 real numbers, "
+                             f"got shape {t.shape} of dtype {t.dtype}")
+        for name, values in (("x", x), ("t", t)):
+            if not np.isfinite(values).all():
+                raise ValueError(f"template {name} must be finite, got {values!r}")
+        if y.shape != (len(x),):
+            raise ValueError(f"template y must hold one label per row of x ({len(x)}), got shape {y.shape}")
+        return cls(x=x, t=t, y=y)
 
 
 def templates() -> Templates:

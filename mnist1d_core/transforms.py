@@ -51,15 +51,18 @@ def time_axis(templates_t: np.ndarray, config: "MNIST1DConfig") -> np.ndarray:
     return resample(resample(templates_t, config.dilated_len), config.final_seq_length)
 
 
-@functools.lru_cache(maxsize=128)
-def pad_and_dilate(pad: int, length: int) -> np.ndarray:
-    """The ten templates (plus EPS), each with ``pad`` zeros appended, resampled to ``length``.
+def pad_and_dilate(template_x: np.ndarray, pad: int, length: int) -> np.ndarray:
+    """The templates (classes, points) plus EPS, each with ``pad`` zeros appended, resampled
+    to (classes, length). EPS is added in the templates' dtype, as the authors add it."""
+    padded = np.concatenate([template_x + EPS, np.zeros((len(template_x), pad))], axis=1)
+    return resample(padded, length)
 
-    Cached: a dataset uses only ``padding[1] - padding[0] + 1`` distinct pads.
-    """
-    x = templates().x
-    padded = np.concatenate([x + EPS, np.zeros((len(x), pad))], axis=1)
-    dilated = resample(padded, length)
+
+@functools.lru_cache(maxsize=128)
+def _paper_pad_and_dilate(pad: int, length: int) -> np.ndarray:
+    """:func:`pad_and_dilate` of the paper's templates, cached: a dataset uses only
+    ``padding[1] - padding[0] + 1`` distinct pads."""
+    dilated = pad_and_dilate(templates().x, pad, length)
     dilated.flags.writeable = False  # shared by every caller
     return dilated
 
@@ -82,10 +85,14 @@ def translate(rows: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return windows[np.arange(len(rows)), length - k]
 
 
+def correlated_noise(normals: np.ndarray, noise_scale: float) -> np.ndarray:
+    """``noise_scale * normals``, each row smoothed by a Gaussian of width ``CORR_NOISE_SIGMA``."""
+    return gaussian_filter1d(noise_scale * normals, CORR_NOISE_SIGMA, axis=1)
+
+
 def add_background_noise(rows: np.ndarray, normals: np.ndarray, noise_scale: float) -> np.ndarray:
     """Fill the padding (exact zeros) with Gaussian-smoothed noise; the digit is untouched."""
-    noise = gaussian_filter1d(noise_scale * normals, CORR_NOISE_SIGMA, axis=1)
-    return np.where(rows != 0, rows, noise)
+    return np.where(rows != 0, rows, correlated_noise(normals, noise_scale))
 
 
 def add_iid_noise(rows: np.ndarray, normals: np.ndarray, noise_scale: float) -> np.ndarray:
@@ -108,13 +115,18 @@ class Draws(NamedTuple):
     shear_u: np.ndarray  # (n,) uniform [0, 1)
 
 
-def transform_batch(labels: np.ndarray, draws: Draws, config: "MNIST1DConfig") -> np.ndarray:
-    """The paper's whole pipeline for a batch: (n,) labels -> (n, final_seq_length) signals."""
+def transform_batch(classes: np.ndarray, draws: Draws, config: "MNIST1DConfig",
+                    template_x: np.ndarray | None = None) -> np.ndarray:
+    """The paper's whole pipeline for a batch: (n,) class indices -> (n, final_seq_length)
+    signals, made from the paper's templates or from the rows of ``template_x``."""
     length = config.dilated_len
-    # Padding then dilating depends only on (label, pad): look each distinct pad up once.
+    # Padding then dilating depends only on (class, pad): make each distinct pad once.
     pads, which = np.unique(draws.pads, return_inverse=True)
-    table = np.stack([pad_and_dilate(int(pad), length) for pad in pads])
-    rows = table[which, labels]
+    if template_x is None:
+        table = np.stack([_paper_pad_and_dilate(int(pad), length) for pad in pads])
+    else:
+        table = np.stack([pad_and_dilate(template_x, int(pad), length) for pad in pads])
+    rows = table[which, classes]
     rows = scale(rows, draws.scale_u, config.scale_coeff)
     rows = translate(rows, draws.shifts)
     rows = add_background_noise(rows, draws.normals[:, :length], config.corr_noise_scale)

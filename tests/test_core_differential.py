@@ -4,16 +4,15 @@ Labels must be identical and x within 1e-12 (float64), for the paper's parameter
 for the edges where re-implementations drift, and for many random valid parameter sets.
 """
 
+import mnist1d.data as upstream
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mnist1d.utils import ObjectView
 
 from mnist1d_core import MNIST1DConfig
 from mnist1d_core.compat import make_dataset
-
-upstream = pytest.importorskip("mnist1d.data", reason="the authors' package is the test oracle")
-from mnist1d.utils import ObjectView  # noqa: E402
 
 
 def upstream_dataset(config: MNIST1DConfig) -> dict:

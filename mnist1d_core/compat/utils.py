@@ -1,0 +1,190 @@
+"""``mnist1d.utils``: seeding, pickles, the args object and the notebooks' plot.
+
+``set_seed`` seeds the global random streams, as the authors' does: that is its whole
+purpose, and the only place in this package that touches them (with ``transform``).
+``from_pickle`` differs on purpose: it reads numpy arrays and plain containers only and
+runs nothing from the file, so a pickle from anywhere can be opened safely.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+import os
+import pickle
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import MAX_SEED
+from ..files import written_atomically
+
+try:  # numpy >= 2
+    from numpy._core import multiarray, numeric
+except ImportError:  # numpy 1.x
+    from numpy.core import multiarray, numeric
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PICKLE_PROTOCOL = 3  # the authors' (their frozen mnist1d_data.pkl is protocol 3 too)
+
+MISSING_MATPLOTLIB = 'plot_signals needs matplotlib, the "plot" extra: pip install "mnist1d-datasets[plot]"'
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's ``random`` and numpy's global legacy stream, as the authors' ``set_seed``.
+
+    The compat ``transform`` functions then draw exactly what the authors' draw.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed))
+
+
+class ObjectView:
+    """The authors' args object: attribute access to a dict, which it shares (not a copy),
+    so ``args.num_samples = 10000`` changes the dict too."""
+
+    def __init__(self, d: dict) -> None:
+        self.__dict__ = d
+
+    def __repr__(self) -> str:
+        return f"ObjectView({self.__dict__!r})"
+
+
+def to_pickle(thing: Any, path: str | os.PathLike) -> None:
+    """Pickle ``thing`` to ``path`` (protocol 3, the authors' bytes), written whole or not at all."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    with written_atomically(path) as partial, open(partial, "wb") as handle:
+        pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
+
+
+class PickleRefused(pickle.UnpicklingError):
+    """A pickle holds something other than numpy arrays and plain containers."""
+
+
+def from_pickle(path: str | os.PathLike) -> Any:
+    """Read a pickle of numpy arrays and plain containers, such as the authors'
+    ``mnist1d_data.pkl`` or what :func:`to_pickle` writes.
+
+    Only numpy arrays, dtypes and scalars, and dict, list, tuple, set, frozenset, str,
+    bytes, bytearray, numbers, bools and None are admitted. Anything else (a class, a
+    function: what a malicious pickle calls) is refused before it is looked up, so nothing
+    in the file runs.
+
+    Raises
+    ------
+    PickleRefused
+        The file names anything else (a ``pickle.UnpicklingError``).
+    pickle.UnpicklingError
+        The file is damaged or not a pickle.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        try:
+            return _ArraysOnly(handle).load()
+        except PickleRefused as error:
+            raise PickleRefused(f"{path}: {error}") from None
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError) as error:
+            raise pickle.UnpicklingError(f"{path}: damaged or not a pickle ({type(error).__name__}: {error})") from None
+
+
+def _latin1(text: str, encoding: str) -> bytes:
+    # Protocols 0-2 store bytes as _codecs.encode(text, "latin1"); admit that use only.
+    if encoding not in ("latin1", "latin-1"):
+        raise PickleRefused(f"refused _codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
+# (module, name) -> object, for every global a pickle of arrays and containers names, with
+# numpy 1.x's module names (numpy.core) and 2.x's (numpy._core), and Python 2's __builtin__.
+_ADMITTED = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    **{(module, name): getattr(multiarray, name)
+       for module in ("numpy.core.multiarray", "numpy._core.multiarray") for name in ("_reconstruct", "scalar")},
+    **{(module, "_frombuffer"): numeric._frombuffer for module in ("numpy.core.numeric", "numpy._core.numeric")},
+    **{(module, name): getattr(builtins, name)
+       for module in ("builtins", "__builtin__") for name in ("set", "frozenset", "complex", "bytes", "bytearray")},
+    ("_codecs", "encode"): _latin1,
+}
+
+
+class _ArraysOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ADMITTED[module, name]
+        except KeyError:
+            raise PickleRefused(
+                f"refused to load {module}.{name}: from_pickle reads numpy arrays and plain containers "
+                "only, and nothing in the file was run. If you trust this file, read it with pickle.load."
+            ) from None
+
+
+def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> "Figure":
+    """Draw the first ten signals side by side, as the authors' notebooks do: each signal
+    upright, its value left to right and time ``t`` top to bottom.
+
+    Parameters
+    ----------
+    xs : array_like, (>= 10, L)
+        Signals; the first ten are drawn.
+    t : array_like, (L,)
+        Their time axis.
+    labels : sequence, optional
+        Shown as "label=..." above each signal.
+    args : ObjectView, optional
+        The dataset parameters, needed with ``do_transform``.
+    ratio : float
+        Height of a panel over its width.
+    do_transform : bool
+        Draw ``transform(x, t, args)`` of each signal instead (draws from numpy's global stream).
+    dark_mode : bool
+        White dots on black instead of a black line.
+    zoom : float
+        Both axes span ``-zoom .. zoom``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Also shown with ``pyplot.show()``. Needs matplotlib (the ``plot`` extra).
+    """
+    if do_transform and args is None:
+        raise ValueError("plot_signals: do_transform=True needs args (the dataset parameters)")
+    if len(xs) < 10 or (labels is not None and len(labels) < 10):
+        raise ValueError(f"plot_signals draws ten signals: xs and labels need 10 or more, got {len(xs)} signals")
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(MISSING_MATPLOTLIB) from error
+    from .transform import transform
+
+    figure = plt.figure(figsize=[10 * 1.5, 1.5 * ratio], dpi=60)
+    for index in range(10):
+        axes = figure.add_subplot(1, 10, index + 1)
+        x = xs[index]
+        if do_transform:
+            # As the authors' loop: each transform's time axis is the next one's input.
+            x, t = transform(x, t, args)
+        if dark_mode:
+            axes.plot(x, t, "wo", linewidth=6)
+            axes.set_facecolor("k")
+        else:
+            axes.plot(x, t, "k-", linewidth=2)
+        if labels is not None:
+            axes.set_title(f"label={labels[index]}", fontsize=22)
+        axes.set_xlim(-zoom, zoom)
+        axes.set_ylim(-zoom, zoom)
+        axes.invert_yaxis()
+        axes.set_xticks([])
+        axes.set_yticks([])
+    figure.subplots_adjust(wspace=0, hspace=0)
+    figure.tight_layout()
+    plt.show()
+    return figure
