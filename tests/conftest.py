@@ -1,7 +1,8 @@
 """Shared by every test: nothing may reach the network.
 
 Connections to loopback stay allowed (local worker processes talk over it); any other
-address fails the test that tries it.
+address fails the test that tries it. ``refuse_network`` installs the same guard in a
+process of its own (test_docs.py runs the docs in one).
 """
 
 import ipaddress
@@ -10,16 +11,24 @@ import socket
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    connect = socket.socket.connect
+def loopback_only(connect):
+    """``socket.socket.connect`` that refuses every address but loopback."""
 
-    def loopback_only(sock, address):
+    def guarded(sock, address):
         if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
             raise OSError(f"network access attempted in a test: {address}")
         return connect(sock, address)
 
-    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    return guarded
+
+
+def refuse_network():
+    socket.socket.connect = loopback_only(socket.socket.connect)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", loopback_only(socket.socket.connect))
 
 
 def _is_loopback(host: str) -> bool:

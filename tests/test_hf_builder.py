@@ -244,14 +244,18 @@ def test_tensorflow_format(canonical):
 
 
 def test_torch_format(canonical):
-    torch = pytest.importorskip("torch")
+    import torch
+
     batch = canonical["test"].with_format("torch")[:8]
     assert batch["x"].dtype == torch.float32 and tuple(batch["x"].shape) == (8, 40)
-    assert batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]
+    np.testing.assert_array_equal(batch["x"].numpy(), canonical["test"].with_format("numpy")[:8]["x"])
+    assert batch["y"].dtype == torch.int64 and batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]
 
 
 def test_jax_format(canonical):
-    jnp = pytest.importorskip("jax.numpy")
+    import jax.numpy as jnp
+
     batch = canonical["test"].with_format("jax")[:8]
     assert batch["x"].dtype == jnp.float32 and batch["x"].shape == (8, 40)
+    np.testing.assert_array_equal(np.asarray(batch["x"]), canonical["test"].with_format("numpy")[:8]["x"])
     assert batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]
