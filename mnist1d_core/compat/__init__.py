@@ -20,10 +20,11 @@ package, ``mnist1d_core.compat.transform`` is the function ``transform``; the mo
 functions are imported from ``mnist1d_core.compat.transform``.
 """
 
-from .data import config_from_args, get_dataset, get_dataset_args, get_templates, make_dataset
+from .args import config_from_args
+from .data import get_dataset, get_dataset_args, get_templates, make_dataset
 from .frozen import FrozenPickleError, frozen_dataset, verify_frozen_pickle
+from .transform import transform
 from .utils import ObjectView, PickleRefused, from_pickle, plot_signals, set_seed, to_pickle
-from .transform import transform  # noqa: E402  (after .data: the module imports it)
 
 __all__ = [
     "FrozenPickleError",

@@ -7,22 +7,21 @@ arguments are refused before any work.
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..config import DEFAULT, PARAMETER_NAMES, MNIST1DConfig
+from ..config import DEFAULT
 from ..generate import generate
 from ..templates import Templates, templates
+from .args import config_from_args, params_of
 from .frozen import FROZEN_URL, as_authors_dict, frozen_dataset
 from .utils import ObjectView, from_pickle, to_pickle
 
+__all__ = ["config_from_args", "get_dataset", "get_dataset_args", "get_templates", "make_dataset"]
+
 #: Where ``get_dataset`` caches the data unless given a ``path`` (the authors' default).
 DEFAULT_PATH = "./mnist1d_data.pkl"
-
-# Keys of the authors' args that do not affect generation (the frozen data's address).
-_IGNORED_KEYS = frozenset({"url"})
 
 
 def get_dataset_args(as_dict: bool = False) -> ObjectView | dict[str, Any]:
@@ -41,20 +40,6 @@ def get_templates() -> dict[str, Any]:
     """The ten digit templates: ``x`` (10, 12) float64, ``t`` (12,) float64, ``y`` (10,) int64."""
     tpl = templates()
     return {"x": tpl.x, "t": tpl.t, "y": tpl.y}
-
-
-def config_from_args(args: Any = None) -> MNIST1DConfig:
-    """Validate an args object (any object with attributes, e.g. ``ObjectView`` or
-    ``argparse.Namespace``) or a dict, and return the config it describes.
-
-    Missing parameters take the paper's defaults; unknown names are refused; ``url`` is
-    ignored.
-    """
-    params = {k: v for k, v in _params(args).items() if k not in _IGNORED_KEYS}
-    unknown = sorted(set(params) - set(PARAMETER_NAMES))
-    if unknown:
-        raise TypeError(f"unknown MNIST-1D parameter(s) in args: {', '.join(unknown)}")
-    return MNIST1DConfig.from_dict(params)
 
 
 def make_dataset(args: Any = None, template: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -146,7 +131,7 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
         say(f"Successfully loaded data from {path}")
         return dataset
     if download:
-        url = _params(args).get("url", FROZEN_URL)
+        url = params_of(args).get("url", FROZEN_URL)
         if url != FROZEN_URL:
             raise ValueError(f"args.url={url!r}: get_dataset never downloads; download=True gives the paper's "
                              f"frozen data ({FROZEN_URL}). Read a file you downloaded with from_pickle(path).")
@@ -159,16 +144,6 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
     to_pickle(dataset, path)
     say(f"Saved to {path}")
     return dataset
-
-
-def _params(args: Any) -> dict[str, Any]:
-    if args is None:
-        return {}
-    if isinstance(args, Mapping):
-        return dict(args)
-    if hasattr(args, "__dict__"):
-        return dict(vars(args))
-    raise TypeError(f"args must be a dict or an object with attributes, got {args!r}")
 
 
 def _templates(template: Any) -> Templates:

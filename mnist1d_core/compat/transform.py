@@ -15,7 +15,7 @@ import numpy as np
 from scipy.interpolate import interp1d
 
 from .. import transforms
-from .data import config_from_args
+from .args import config_from_args
 
 
 def pad(x, padding: tuple):
