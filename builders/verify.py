@@ -15,13 +15,15 @@ from .integrity import IntegrityError
 
 
 def verify_directory(directory: Path) -> list[str]:
-    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord) or an export
-    (``mnist1d export``: Parquet).
+    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord), an export
+    (``mnist1d export``: Parquet), or a copy of the authors' frozen ``mnist1d_data.pkl``.
 
     Returns one line per thing checked; raises :class:`IntegrityError` naming the
-    damaged file. The framework is recognised by the shards' file names.
+    damaged file. The format is recognised by the shards' file names.
     """
     directory = Path(directory)
+    if directory.is_file():
+        return _verify_frozen_pickle(directory)
     if not directory.is_dir():
         raise IntegrityError(f"{directory}: not a folder")
     if any(directory.glob("*.arrow")):
@@ -34,3 +36,12 @@ def verify_directory(directory: Path) -> list[str]:
         raise IntegrityError(f"{directory}: no Arrow, TFRecord or Parquet shards found; "
                              "is it a built or exported MNIST-1D dataset folder?")
     return verify(directory)
+
+
+def _verify_frozen_pickle(path: Path) -> list[str]:
+    from mnist1d_core.compat.frozen import FrozenPickleError, verify_frozen_pickle
+
+    try:
+        return verify_frozen_pickle(path)
+    except FrozenPickleError as error:
+        raise IntegrityError(str(error)) from None

@@ -1,8 +1,17 @@
 """The ``mnist1d`` command line (also ``python -m mnist1d_cli``), on top of the core and the builders.
 
 Each module adds its subcommands: ``data`` (generate, info, plot), ``builds`` (build,
-verify) and ``hub`` (export, publish, card). Each gets ``--help``. Bad input exits with
-status 2 and one line on stderr, before any work is done; damaged data exits with 1.
+verify) and ``hub`` (export, publish, card). Each gets ``--help``.
+
+Exit statuses, each with one line on stderr and never a traceback:
+
+- 0: done;
+- 1: damaged or mismatching data, or a fault of the machine met during the work (a full
+  disk, a file too large, permission denied): the line names the file;
+- 2: bad input, found before any work: a parameter, a path, a request larger than the
+  machine can hold, a missing extra;
+- 130: interrupted (Ctrl-C); partial outputs are removed on the way out;
+- 141: the reader of standard output went away (``mnist1d card | head``), as Unix tools.
 """
 
 from __future__ import annotations
@@ -13,8 +22,13 @@ import sys
 
 from mnist1d_core import __version__
 
-from . import builds, data, hub
-from .options import CommandError, Parser
+# TensorFlow's C++ logging (oneDNN, cpu_feature_guard, absl) is noise on a command line;
+# its warnings and errors, and every Python exception, still show. A user's setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+from . import builds, data, hub  # noqa: E402
+from .options import CommandError, Parser, describe_os_error  # noqa: E402
 
 __all__ = ["build_parser", "main"]
 
@@ -32,18 +46,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
+        sys.stdout.flush()  # here, so that a closed pipe is met inside this try
     except CommandError as error:
         print(f"{error.prog}: error: {error}", file=sys.stderr)
         return error.status
-    except (ValueError, TypeError) as error:  # the config's validation messages
+    except (ValueError, TypeError) as error:  # the config's validation messages, resource refusals
         print(f"mnist1d: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # partial outputs were removed on the way up
-        print("mnist1d: interrupted", file=sys.stderr)
-        return 128 + signal.SIGINT
     except BrokenPipeError:
         # The reader went away (`mnist1d card | head`): stop quietly, as Unix tools do, and
         # point stdout at /dev/null so that flushing it at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+    except OSError as error:  # a fault of the machine met during the work
+        print(f"mnist1d: error: {describe_os_error(error)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("mnist1d: error: out of memory; try fewer samples, or algorithm='sharded' (one block at a time)",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # partial outputs were removed on the way up
+        print("mnist1d: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
     return 0

@@ -11,7 +11,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .options import add_config_arguments, config_from_arguments, with_builders
+from .options import UsageError, add_config_arguments, config_from_arguments, with_builders
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
@@ -54,11 +54,15 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
         "their recorded SHA-256, re-read their content against the recorded fingerprints and, for a "
         "preset, the registry. Exit status 0 and a list of what was checked if intact; 1 and the "
         "damaged file's name if not."))
-    p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it")
+    p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it "
+                   "(or an export folder, or a copy of the authors' mnist1d_data.pkl)")
     p.set_defaults(run=_run_verify)
 
 
 def _run_verify(args: argparse.Namespace) -> None:
+    if not args.dir.exists():
+        raise UsageError(f"{str(args.dir)!r}: no such folder or file")
+
     def verify() -> list[str]:
         from mnist1d_builders.verify import verify_directory
         return verify_directory(args.dir)

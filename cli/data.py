@@ -11,7 +11,9 @@ from mnist1d_core import MNIST1D, PRESETS, SPLITS, __version__, check_fingerprin
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
-from .options import ProgressBar, UsageError, add_config_arguments, config_from_arguments
+from mnist1d_core.resources import check_disk
+
+from .options import ProgressBar, UsageError, add_config_arguments, check_output_file, config_from_arguments
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -30,10 +32,9 @@ def _run_generate(args: argparse.Namespace) -> None:
     out = args.out or Path(f"mnist1d-{config.name}.npz")
     if out.suffix != ".npz":
         raise UsageError(f"--out must end in .npz, got {str(out)!r}")
-    if out.exists() and not args.force:
-        raise UsageError(f"--out {str(out)!r} exists; pass --force to overwrite it")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    check_output_file("--out", out, force=args.force)
+    # float64 signals and int64 labels, as the authors' keys hold them
+    check_disk(out.parent, 8 * config.num_examples * (config.final_seq_length + 1), config, f"--out {str(out)!r}")
 
     progress = None if args.no_progress else ProgressBar(f"generating {config.name}")
     data = generate(config, progress=progress)
@@ -93,10 +94,7 @@ def _run_plot(args: argparse.Namespace) -> None:
     config = config_from_arguments(args)
     if args.out.suffix != ".png":
         raise UsageError(f"--out must end in .png, got {str(args.out)!r}")
-    if args.out.exists() and not args.force:
-        raise UsageError(f"--out {str(args.out)!r} exists; pass --force to overwrite it")
-    if not args.out.parent.is_dir():
-        raise UsageError(f"--out {str(args.out)!r}: folder {str(args.out.parent)!r} does not exist")
+    check_output_file("--out", args.out, force=args.force)
     try:
         check_can_draw(args.per_class)
     except ImportError as error:

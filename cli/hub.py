@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .options import ProgressBar, add_presets_arguments, configs_from_arguments, with_builders
+from .options import ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments, with_builders
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", conflict_handler="resolve", help="write a Hub-ready folder: Parquet, card, checksums",
@@ -68,6 +68,9 @@ def _add_card(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_card(args: argparse.Namespace) -> None:
+    if args.out is not None:
+        check_output_file("--out", args.out, force=True)  # regenerating the committed card replaces it
+
     def card() -> None:
         from mnist1d_builders.hub import preset_card, write_preset_card
         if args.out is None:

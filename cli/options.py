@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Callable, TextIO, TypeVar
 
 from mnist1d_core import PRESETS, MNIST1DConfig
@@ -69,6 +72,45 @@ def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
     if changes.get("padding") is not None:
         changes["padding"] = tuple(changes["padding"])
     return get_preset(args.config).replace(**changes)
+
+
+# --- paths, checked before any work ------------------------------------------------
+
+
+def check_output_file(option: str, path: Path, *, force: bool = False) -> None:
+    """Refuse an output file that cannot be written, before any work (exit status 2)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {str(path)!r} is a folder; give the name of a file")
+    if path.exists() and not force:
+        raise UsageError(f"{option} {str(path)!r} exists; pass --force to overwrite it")
+    check_output_folder(option, path.parent, of=path)
+
+
+def check_output_folder(option: str, path: Path, *, of: Path | None = None) -> None:
+    """Refuse a folder that cannot hold an output (missing parent, a file, read-only), before
+    any work; a folder that does not exist yet is made by the command, under its nearest
+    existing parent, which must be writable."""
+    named = f"{option} {str(of if of is not None else path)!r}"
+    existing = path.absolute()
+    while not existing.exists():
+        if of is not None:  # the file's own folder must exist
+            raise UsageError(f"{named}: folder {str(path)!r} does not exist")
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{named}: {str(existing)!r} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{named}: folder {str(existing)!r} is not writable")
+
+
+def describe_os_error(error: OSError) -> str:
+    """One line for a file-system fault: the path, then what happened."""
+    if error.filename is None or error.strerror is None:
+        return str(error)
+    hint = {errno.ENOSPC: "; free some space and run the command again: it removes what this run left",
+            errno.EFBIG: "; a file-size limit (ulimit -f) or the file system's is in the way",
+            errno.EROFS: "; choose a writable location",
+            errno.EACCES: "; check the permissions, or choose another location"}.get(error.errno, "")
+    return f"{error.filename}: {error.strerror.lower()}{hint}"
 
 
 # --- progress -----------------------------------------------------------------------

@@ -114,7 +114,8 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     content is complete. Unlike ``tempfile.mkstemp`` (mode 0600), what is created gets the
     usual permissions.
 
-    Raises :class:`OutputExists` if a non-empty folder took ``target``'s place meanwhile.
+    Raises :class:`OutputExists` if a non-empty folder took ``target``'s place meanwhile;
+    an ``OSError`` from writing an open file (a full disk, a file too large) names ``target``.
     """
     target = Path(target)
     if not target.parent.is_dir():
@@ -131,6 +132,11 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
                     raise OutputExists(f"{target}: appeared while this run was writing it "
                                        "(another run finished first); this run's output was discarded") from None
                 raise error
+        except OSError as error:
+            remove(partial)
+            if error.filename is None and error.strerror is not None:  # a write to an open file
+                raise type(error)(error.errno, error.strerror, str(target)) from None
+            raise
         except BaseException:
             remove(partial)
             raise

@@ -194,3 +194,18 @@ def test_verify_refuses_damaged_and_unsafe_files_and_missing_ones(tmp_path):
 
 def test_the_url_is_the_authors():
     assert get_dataset_args().url == upstream.get_dataset_args().url == FROZEN_URL
+
+
+def test_mnist1d_verify_checks_a_copy_of_the_authors_file(authors_pickle, capsys):
+    from mnist1d_cli import main
+
+    assert main(["verify", str(authors_pickle)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{authors_pickle}: intact" and out[1:] == [f"  {line}" for line in verify_frozen_pickle(authors_pickle)]
+    data = from_pickle(authors_pickle)
+    data["y"][0] = (data["y"][0] + 1) % 10
+    to_pickle(data, authors_pickle)
+    assert main(["verify", str(authors_pickle)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"mnist1d: error: {authors_pickle}: x/y of shape (4000, 40) has content fingerprint")
+    assert err.count("\n") == 1
