@@ -15,8 +15,8 @@ from .integrity import IntegrityError
 
 
 def verify_directory(directory: Path) -> list[str]:
-    """Check a built dataset folder (``datasets`` Arrow or TFDS TFRecord), an export
-    (``mnist1d export``: Parquet), or a copy of the authors' frozen ``mnist1d_data.pkl``.
+    """Check a built dataset folder (``datasets`` Arrow, TFDS TFRecord or ArrayRecord), an
+    export (``mnist1d export``: Parquet), or a copy of the authors' frozen ``mnist1d_data.pkl``.
 
     Returns one line per thing checked; raises :class:`IntegrityError` naming the
     damaged file. The format is recognised by the shards' file names.
@@ -28,12 +28,12 @@ def verify_directory(directory: Path) -> list[str]:
         raise IntegrityError(f"{directory}: not a folder")
     if any(directory.glob("*.arrow")):
         from .hf.verify import verify_directory as verify
-    elif any(directory.glob("*.tfrecord*")):
+    elif any(directory.glob("*.tfrecord*")) or any(directory.glob("*.array_record*")):
         from .tfds.verify import verify_directory as verify
     elif any(directory.glob("*/*.parquet")):
         from .hub.verify import verify_export as verify
     else:
-        raise IntegrityError(f"{directory}: no Arrow, TFRecord or Parquet shards found; "
+        raise IntegrityError(f"{directory}: no Arrow, TFRecord, ArrayRecord or Parquet shards found; "
                              "is it a built or exported MNIST-1D dataset folder?")
     return verify(directory)
 

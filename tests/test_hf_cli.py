@@ -52,7 +52,7 @@ def test_build_refuses_bad_parameters_before_any_work(tmp_path):
 
 def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
     result = mnist1d("verify", str(tmp_path), home=tmp_path)
-    assert result.returncode == 1 and "no Arrow, TFRecord or Parquet shards found" in result.stderr
+    assert result.returncode == 1 and "no Arrow, TFRecord, ArrayRecord or Parquet shards found" in result.stderr
 
 
 def test_build_without_the_framework_installed_says_which_extra(tmp_path):

@@ -122,12 +122,30 @@ def test_a_preset_that_differs_from_the_registry_fails_and_leaves_no_dataset(tmp
     assert list((tmp_path / "mnist1d" / "canonical").iterdir()) == []  # TFDS removed its incomplete folder
 
 
-@pytest.mark.parametrize("file_format", ["parquet", "array_record"])
-def test_other_file_formats_are_refused_before_any_shard_is_written(tmp_path, file_format):
+PARQUET_REFUSED = "file_format='parquet' is refused: TFDS 4.9.10 silently drops rows when it writes Parquet"
+
+
+@pytest.mark.parametrize("file_format, message", [
+    ("parquet", re.escape(PARQUET_REFUSED)),
+    ("riegeli", "file_format must be 'tfrecord' or 'array_record', got 'riegeli'"),
+])
+def test_other_file_formats_are_refused_before_anything_is_written(tmp_path, file_format, message):
     builder = tfds.builder("mnist1d", config=MNIST1DBuilderConfig(SMALL), data_dir=tmp_path)
-    with pytest.raises(ValueError, match=f"TFRecord only, got file_format='{file_format}'"):
+    with pytest.raises(ValueError, match=message):
         builder.download_and_prepare(file_format=file_format)
-    assert not list(tmp_path.rglob(f"*{file_format}*"))
+    with pytest.raises(ValueError, match=message):  # TFDS's builder keyword (also `tfds build --file_format`)
+        tfds.load("mnist1d", data_dir=tmp_path, builder_kwargs={"config": MNIST1DBuilderConfig(SMALL),
+                                                                "file_format": file_format})
+    with pytest.raises(ValueError, match=message):
+        prepare(SMALL, tmp_path, file_format=file_format)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_parquet_data_source_is_refused_before_anything_is_written(tmp_path):
+    # Parquet is one of TFDS's random-access formats: tfds.data_source would write it.
+    with pytest.raises(ValueError, match=re.escape(PARQUET_REFUSED)):
+        tfds.data_source("mnist1d", data_dir=tmp_path, builder_kwargs={"file_format": "parquet"})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_prepares_with_progress_bars_off(tmp_path):

@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
+import numpy as np
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core.file_adapters import FileFormat
 
 from mnist1d_core import Fingerprinter, MNIST1DConfig
 
 from ..integrity import IntegrityError, checked_against_registry
-from .mnist1d.mnist1d_dataset_builder import CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY, sha256
+from .mnist1d.mnist1d_dataset_builder import CONFIG_KEY, FINGERPRINTS_KEY, SHARDS_KEY, read_batches, sha256
 
 _METADATA_FILE = "metadata.json"  # where tfds.core.MetadataDict saves itself
 _BATCH_SIZE = 65536
 
 
+def _tfrecord_batches(builder: tfds.core.DatasetBuilder, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    for batch in tfds.as_numpy(builder.as_dataset(split=split, batch_size=_BATCH_SIZE)):
+        yield batch["x"], batch["y"]
+
+
+def _array_record_batches(builder: tfds.core.DatasetBuilder, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    # Through TFDS's data source: no TensorFlow needed.
+    for batch in read_batches(builder.as_data_source(split), _BATCH_SIZE):
+        yield batch["x"], batch["y"]
+
+
+#: How each format's shards are read back: (x, y) batches of a split, in stored order.
+_READERS = {FileFormat.TFRECORD: _tfrecord_batches, FileFormat.ARRAY_RECORD: _array_record_batches}
+
+
 def verify_directory(path: str | Path) -> list[str]:
     """Check a prepared ``mnist1d`` TFDS folder (the one that holds the shards).
 
-    Re-hashes every shard against the SHA-256 recorded in the metadata, re-reads each
-    split and recomputes its content fingerprint, and, for a named preset, compares it
+    Re-hashes every shard (TFRecord or ArrayRecord) against the SHA-256 recorded in the
+    metadata, re-reads each split and recomputes its content fingerprint, and, for a named preset, compares it
     with the core's registry. Returns one line per thing checked; raises
     :class:`~mnist1d_builders.integrity.IntegrityError` naming the damaged file.
     """
@@ -49,13 +67,17 @@ def verify_directory(path: str | Path) -> list[str]:
     if set(metadata[FINGERPRINTS_KEY]) != set(builder.info.splits):
         raise IntegrityError(f"{metadata_file}: fingerprints recorded for splits {sorted(metadata[FINGERPRINTS_KEY])}, "
                              f"but the dataset has {sorted(builder.info.splits)}")
+    read = _READERS.get(builder.info.file_format)
+    if read is None:
+        raise IntegrityError(f"{directory / 'dataset_info.json'}: file format {builder.info.file_format.value} is not "
+                             "one mnist1d is written in (tfrecord, array_record)")
     config_name = MNIST1DConfig.from_dict(metadata[CONFIG_KEY]).name
     for split, expected in metadata[FINGERPRINTS_KEY].items():
         shards = builder.info.splits[split].filenames
         named = ", ".join(str(directory / name) for name in shards)
         content = Fingerprinter()
-        for batch in tfds.as_numpy(builder.as_dataset(split=split, batch_size=_BATCH_SIZE)):
-            content.update(batch["x"], batch["y"])
+        for x, y in read(builder, split):
+            content.update(x, y)
         digest = content.hexdigest()
         if digest != expected:
             raise IntegrityError(f"{named}: content fingerprint {digest} of split {split} differs from "

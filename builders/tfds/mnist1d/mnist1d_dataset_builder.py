@@ -1,20 +1,26 @@
 """The ``mnist1d`` TFDS dataset: a thin shell around ``mnist1d_core``.
 
-Examples are written in the core's order (``disable_shuffling``, integer keys). After
-the shards are written, the dataset's metadata (``metadata.json``, kept by
-``tfds.builder_from_directory``) records the generator's parameters, each split's
-content fingerprint and each shard's SHA-256; ``mnist1d verify DIR`` checks them.
+Examples are written in the core's order (``disable_shuffling``, integer keys), as
+TFRecord (the default) or ArrayRecord (``file_format="array_record"``: random access
+through ``tfds.data_source``). After the shards are written, the dataset's metadata
+(``metadata.json``, kept by ``tfds.builder_from_directory``) records the generator's
+parameters, each split's content fingerprint and each shard's SHA-256; ``mnist1d verify
+DIR`` checks them.
 
 Only absolute imports: ``tfds build`` can also load this folder by path.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from typing import Iterator, Sequence
 
 import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
+from tensorflow_datasets.core.file_adapters import FileFormat
+from tensorflow_datasets.core.utils.lazy_imports_utils import tensorflow as tf  # imported on first use
 
 from mnist1d_core import (DATA_VERSION, DEFAULT, PRESETS, RELEASES, SPLITS, Fingerprinter, MNIST1DConfig,
                           check_fingerprint, fingerprint, generate, sharded)
@@ -26,6 +32,10 @@ HOMEPAGE = "https://github.com/greydanus/mnist1d"
 CONFIG_KEY = "mnist1d_config"  # the generator's parameters (MNIST1DConfig.to_dict())
 FINGERPRINTS_KEY = "content_fingerprints"  # split -> mnist1d_core.fingerprint of its content
 SHARDS_KEY = "shard_sha256"  # shard file name -> SHA-256 of the file
+
+#: The formats mnist1d is written in: TFRecord for tf.data, ArrayRecord for random access.
+FILE_FORMATS = (FileFormat.TFRECORD, FileFormat.ARRAY_RECORD)
+_BATCH_SIZE = 4096  # examples per read when a split is read in order from a data source
 
 _DESCRIPTIONS = {
     "canonical": "The paper's dataset: 4,000 train and 1,000 test signals of length 40.",
@@ -131,17 +141,57 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                     | f"blocks of {split}" >> beam.FlatMap(_block_examples, params, split) for split in SPLITS}
         return {split: _split_examples(params, split) for split in SPLITS}
 
+    def download_and_prepare(self, *, file_format: str | FileFormat | None = None, **kwargs) -> None:
+        # The format comes from here or from the builder's keyword (tfds.data_source,
+        # `tfds build --file_format`): checked before TFDS creates any folder.
+        check_file_format(file_format or self.info.file_format)
+        super().download_and_prepare(file_format=file_format, **kwargs)
+
     def _download_and_prepare(self, dl_manager, download_config) -> None:
-        # `mnist1d verify` re-reads TFRecords, and TFDS 4.9.10 silently drops rows
-        # when writing parquet: other formats are refused before any shard is written.
-        if self.info.file_format != tfds.core.FileFormat.TFRECORD:
-            raise ValueError(f"mnist1d is written as TFRecord only, got file_format={self.info.file_format.value!r}")
         super()._download_and_prepare(dl_manager, download_config)
         self.info.metadata[SHARDS_KEY] = {
             name: sha256(self.data_path / name)
             for split in self.info.splits.values()
             for name in split.filenames
         }
+
+    def _as_dataset(self, split, decoders=None, read_config=None, shuffle_files=False):
+        # TFDS 4.9.10 reads ArrayRecord only through data sources (its tf.data reader
+        # raises NotImplementedError): here tf.data reads a data source, in order, so
+        # `tfds.load` works over an ArrayRecord build too.
+        if self.info.file_format != FileFormat.ARRAY_RECORD:
+            return super()._as_dataset(split=split, decoders=decoders, read_config=read_config,
+                                       shuffle_files=shuffle_files)
+        if shuffle_files:
+            raise ValueError("shuffle_files=True: mnist1d is ordered (disable_shuffling=True) and its ArrayRecord "
+                             "shards are read in order; shuffle the examples instead (ds.shuffle)")
+        source = self.as_data_source(split, decoders=decoders)
+        specs = self.info.features.get_tensor_spec()
+        batched = {key: tf.TensorSpec((None, *spec.shape), spec.dtype) for key, spec in specs.items()}
+        examples = tf.data.Dataset.from_generator(functools.partial(read_batches, source),
+                                                  output_signature=batched).unbatch()
+        examples = examples.apply(tf.data.experimental.assert_cardinality(len(source)))
+        return examples.with_options((read_config or tfds.ReadConfig()).options)
+
+
+def check_file_format(file_format: str | FileFormat) -> FileFormat:
+    """The TFDS file format named by ``file_format``, if mnist1d is written in it;
+    ``ValueError`` naming the value otherwise (for Parquet, with the reason)."""
+    value = file_format.value if isinstance(file_format, FileFormat) else file_format
+    if value == FileFormat.PARQUET.value:
+        raise ValueError("file_format='parquet' is refused: TFDS 4.9.10 silently drops rows when it writes Parquet; "
+                         "use 'tfrecord' or 'array_record'")
+    if value not in [f.value for f in FILE_FORMATS]:
+        raise ValueError(f"file_format must be 'tfrecord' or 'array_record', got {value!r}")
+    return FileFormat(value)
+
+
+def read_batches(source: Sequence[dict], batch_size: int = _BATCH_SIZE) -> Iterator[dict[str, np.ndarray]]:
+    """A TFDS data source's examples in stored order, as dicts of stacked arrays
+    (``x``: (batch, L) float32, ``y``: (batch,) int64), ``batch_size`` examples at a time."""
+    for start in range(0, len(source), batch_size):
+        examples = source.__getitems__(range(start, min(start + batch_size, len(source))))
+        yield {key: np.stack([example[key] for example in examples]) for key in examples[0]}
 
 
 def _split_examples(params: MNIST1DConfig, split: str):
