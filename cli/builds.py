@@ -17,12 +17,16 @@ from .options import UsageError, add_config_arguments, config_from_arguments, wi
 def _add_build(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="build the dataset for Hugging Face datasets or TFDS, with checksums", description=(
         "Generate MNIST-1D (a preset, or custom parameters) and write it with a framework's builder: "
-        "Arrow shards in the Hugging Face datasets cache (hf) or a TensorFlow Datasets folder (tfds). "
+        "Arrow shards in the Hugging Face datasets cache (hf) or a TensorFlow Datasets folder (tfds: TFRecord, "
+        "or ArrayRecord for tfds.data_source with --file-format array_record). "
         "Every shard's SHA-256 and each split's content fingerprint are recorded beside the shards (a "
         "preset's fingerprints must match the registry), then re-verified; prints where the dataset is "
         "and what was checked. An existing build of the same config is reused."))
     p.add_argument("--framework", choices=("hf", "tfds"), default="hf",
                    help="hf: Hugging Face datasets (default); tfds: TensorFlow Datasets")
+    p.add_argument("--file-format", choices=("tfrecord", "array_record"),
+                   help="tfds only: tfrecord (default) or array_record (random access with tfds.data_source); "
+                        "not parquet, which TFDS 4.9.10 writes with rows silently dropped")
     add_config_arguments(p)
     p.add_argument("--data-dir", type=Path, metavar="DIR",
                    help="root folder (default: the framework's: $HF_DATASETS_CACHE or ~/tensorflow_datasets)")
@@ -31,15 +35,18 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
 
 def _run_build(args: argparse.Namespace) -> None:
     config = config_from_arguments(args)  # bad parameters stop here, before any work
+    if args.file_format and args.framework != "tfds":
+        raise UsageError(f"--file-format {args.file_format} is for --framework tfds, not {args.framework}")
 
     def build() -> tuple[Path, list[str]]:
         from mnist1d_builders.verify import verify_directory
-        if args.framework == "hf":
-            from mnist1d_builders.hf import prepare
-        else:
-            from mnist1d_builders.tfds import prepare
         with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
-            path = prepare(config, args.data_dir)
+            if args.framework == "hf":
+                from mnist1d_builders.hf import prepare
+                path = prepare(config, args.data_dir)
+            else:
+                from mnist1d_builders.tfds import prepare
+                path = prepare(config, args.data_dir, file_format=args.file_format or "tfrecord")
         return path, verify_directory(path)
 
     path, checked = with_builders(build)

@@ -74,3 +74,39 @@ def test_build_with_the_tfds_framework(tmp_path):
     assert any("fingerprint" in line for line in checked)
     verified = mnist1d("verify", folder, home=tmp_path)
     assert verified.returncode == 0 and verified.stdout.splitlines() == [f"{folder}: intact", *checked]
+
+
+def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_changed_byte(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    built = mnist1d("build", "--framework", "tfds", "--file-format", "array_record", "--num-samples", "100",
+                    "--data-dir", str(tmp_path), home=tmp_path)
+    assert built.returncode == 0, built.stderr
+    first, *checked = built.stdout.splitlines()
+    folder = Path(first.split(" (tfds): ")[1])
+    shard = folder / "mnist1d-train.array_record-00000-of-00001"
+    assert any(line.endswith(f"  {shard.name}") for line in checked)
+    assert any(f"re-read from {shard.name}: matches metadata.json" in line for line in checked)
+    verified = mnist1d("verify", str(folder), home=tmp_path)
+    assert verified.returncode == 0 and verified.stdout.splitlines() == [f"{folder}: intact", *checked]
+
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    shard.write_bytes(data)
+    damaged = mnist1d("verify", str(folder), home=tmp_path)
+    assert damaged.returncode == 1 and damaged.stdout == ""
+    assert damaged.stderr == f"mnist1d: error: {shard}: SHA-256 differs from metadata.json; the file is damaged\n"
+
+    # The same folder asked for in the other format: refused, one line, the build kept.
+    other = mnist1d("build", "--framework", "tfds", "--num-samples", "100", "--data-dir", str(tmp_path), home=tmp_path)
+    assert other.returncode == 2 and other.stdout == ""
+    assert other.stderr.splitlines()[-1] == (
+        f"mnist1d: error: file_format='tfrecord': {folder} already holds custom-num_samples_100 as array_record; "
+        "TFDS keeps one file format per folder, use another data_dir")
+    assert shard.is_file()
+
+
+def test_file_format_is_for_the_tfds_framework_only(tmp_path):
+    result = mnist1d("build", "--file-format", "array_record", "--data-dir", str(tmp_path / "data"), home=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "mnist1d: error: --file-format array_record is for --framework tfds, not hf\n"
+    assert not (tmp_path / "data").exists()
