@@ -1,4 +1,5 @@
-"""The same config gives the same content through TFDS, the core, the registry and `datasets`."""
+"""The same config gives the same content through TFDS (TFRecord and ArrayRecord), the core,
+the registry and `datasets`."""
 
 import importlib
 
@@ -7,6 +8,7 @@ import pytest
 tfds = pytest.importorskip("tensorflow_datasets")
 
 from mnist1d_builders.tfds import prepare  # noqa: E402
+from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches  # noqa: E402
 from mnist1d_core import PRESETS, SPLITS, MNIST1DConfig, fingerprint, generate  # noqa: E402
 
 registry = importlib.import_module("mnist1d_core.fingerprint").registry
@@ -19,12 +21,19 @@ CONFIGS = {
 }
 
 
-def tfds_fingerprints(config, data_dir):
-    """Each split's fingerprint, re-read from the TFRecord shards."""
-    builder = tfds.builder_from_directory(prepare(config, data_dir))
+FORMATS = ["tfrecord", "array_record"]
+
+
+def tfds_fingerprints(config, data_dir, file_format):
+    """Each split's fingerprint, re-read from the shards: TFRecord through tf.data,
+    ArrayRecord through the data source."""
+    builder = tfds.builder_from_directory(prepare(config, data_dir, file_format=file_format))
     fingerprints = {}
     for split in SPLITS:
-        data = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+        if file_format == "tfrecord":
+            data = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+        else:
+            data = next(read_batches(builder.as_data_source(split), batch_size=builder.info.splits[split].num_examples))
         fingerprints[split] = fingerprint(data["x"], data["y"])
     assert fingerprints == builder.info.metadata["content_fingerprints"]
     return fingerprints
@@ -32,36 +41,50 @@ def tfds_fingerprints(config, data_dir):
 
 @pytest.fixture(scope="module")
 def tfds_content(tmp_path_factory):
-    """name -> TFDS fingerprints, each config prepared once for both tests."""
+    """(name, format) -> TFDS fingerprints, each prepared once for both tests."""
     prepared = {}
 
-    def get(name):
-        if name not in prepared:
-            prepared[name] = tfds_fingerprints(CONFIGS[name], tmp_path_factory.mktemp(name))
-        return prepared[name]
+    def get(name, file_format):
+        if (name, file_format) not in prepared:
+            folder = tmp_path_factory.mktemp(f"{name}-{file_format}")
+            prepared[name, file_format] = tfds_fingerprints(CONFIGS[name], folder, file_format)
+        return prepared[name, file_format]
 
     return get
 
 
+@pytest.fixture(scope="module")
+def hf_content(tmp_path_factory):
+    """name -> fingerprints of the `datasets` build, each built once."""
+    pytest.importorskip("datasets")  # the hf extra
+    from mnist1d_builders.hf import Mnist1d
+
+    built = {}
+
+    def get(name):
+        if name not in built:
+            builder = Mnist1d(cache_dir=str(tmp_path_factory.mktemp(f"hf-{name}")), **CONFIGS[name].to_dict())
+            builder.download_and_prepare()
+            built[name] = {}
+            for split in SPLITS:
+                data = builder.as_dataset(split=split).with_format("numpy")
+                built[name][split] = fingerprint(data["x"], data["y"])
+        return built[name]
+
+    return get
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
 @pytest.mark.parametrize("name", CONFIGS)
-def test_tfds_content_equals_the_cores(name, tfds_content):
+def test_tfds_content_equals_the_cores(name, file_format, tfds_content):
     core = generate(CONFIGS[name])
     expected = {split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS}
-    assert tfds_content(name) == expected
+    assert tfds_content(name, file_format) == expected
     if name in PRESETS:
         assert expected == {split: registry()[(name, split)].sha256 for split in SPLITS}
 
 
+@pytest.mark.parametrize("file_format", FORMATS)
 @pytest.mark.parametrize("name", CONFIGS)
-def test_tfds_content_equals_the_datasets_builds(name, tfds_content, tmp_path):
-    pytest.importorskip("datasets")  # the hf extra
-    from mnist1d_builders.hf import Mnist1d
-
-    config = CONFIGS[name]
-    builder = Mnist1d(cache_dir=str(tmp_path), **config.to_dict())
-    builder.download_and_prepare()
-    hf = {}
-    for split in SPLITS:
-        data = builder.as_dataset(split=split).with_format("numpy")
-        hf[split] = fingerprint(data["x"], data["y"])
-    assert tfds_content(name) == hf
+def test_tfds_content_equals_the_datasets_builds(name, file_format, tfds_content, hf_content):
+    assert tfds_content(name, file_format) == hf_content(name)

@@ -1,5 +1,6 @@
 """TFDS with the sharded algorithm: blocks written as they are made, and on Apache Beam
-(`tfds build --beam_pipeline_options=...`) with the same content as the plain build."""
+(`tfds build --beam_pipeline_options=...`) with the same content as the plain build, in
+TFRecord and ArrayRecord."""
 
 import json
 import subprocess
@@ -16,6 +17,7 @@ from mnist1d_core import MNIST1DConfig, fingerprint, generate  # noqa: E402
 
 SHARDED = MNIST1DConfig(num_samples=3000, seed=5, algorithm="sharded")  # 3 train blocks, 1 test block
 BEAM_OPTIONS = "runner=DirectRunner,direct_num_workers=2,direct_running_mode=multi_processing"
+FORMATS = ["tfrecord", "array_record"]
 
 
 def core_fingerprints(config):
@@ -27,9 +29,12 @@ def recorded(folder: Path) -> dict:
     return json.loads((folder / "metadata.json").read_text())["content_fingerprints"]
 
 
-def test_plain_build_writes_the_cores_blocks_in_order(tmp_path):
-    folder = prepare(SHARDED, tmp_path)
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_plain_build_writes_the_cores_blocks_in_order(tmp_path, file_format):
+    folder = prepare(SHARDED, tmp_path, file_format=file_format)
     assert recorded(folder) == core_fingerprints(SHARDED)
+    assert sorted(p.name for p in folder.glob(f"*.{file_format}*")) == [
+        f"mnist1d-{split}.{file_format}-00000-of-00001" for split in ("test", "train")]
     assert all("re-read from" in line for line in verify_directory(folder)[-2:])  # content re-read from the shards
 
 
@@ -43,12 +48,16 @@ def test_beam_multiprocessing_gives_the_plain_builds_content(tmp_path):
     verify_directory(folder)  # the shards Beam wrote hold exactly that content
 
 
-def test_tfds_build_command_on_beam_with_a_custom_config(tmp_path):
-    # The README's command: a custom variant as a JSON config, written by two Beam workers.
+def test_tfds_build_command_on_beam_with_a_custom_config_as_array_record(tmp_path):
+    # The README's commands: a custom variant as a JSON config, written by two Beam workers,
+    # as ArrayRecord (TFRecord on Beam: the test above).
     tfds_cli = Path(sys.executable).parent / "tfds"
     config = json.dumps({"num_samples": 3000, "seed": 5, "algorithm": "sharded"})
     subprocess.run([tfds_cli, "build", "--imports", "mnist1d_builders.tfds", "mnist1d", "--config", config,
-                    "--data_dir", tmp_path, f"--beam_pipeline_options={BEAM_OPTIONS}"], check=True, capture_output=True)
+                    "--data_dir", tmp_path, f"--beam_pipeline_options={BEAM_OPTIONS}", "--file_format", "array_record"],
+                   check=True, capture_output=True)
     folder = tmp_path / "mnist1d" / SHARDED.name / "1.0.0"
+    assert sorted(p.name for p in folder.glob("mnist1d-*")) == [
+        f"mnist1d-{split}.array_record-00000-of-00001" for split in ("test", "train")]
     assert recorded(folder) == core_fingerprints(SHARDED)
     verify_directory(folder)
