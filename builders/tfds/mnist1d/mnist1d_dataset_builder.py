@@ -171,7 +171,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         examples = tf.data.Dataset.from_generator(functools.partial(read_batches, source),
                                                   output_signature=batched).unbatch()
         examples = examples.apply(tf.data.experimental.assert_cardinality(len(source)))
-        return examples.with_options((read_config or tfds.ReadConfig()).options)
+        return examples.with_options(read_config.options)  # as_dataset always passes one
 
 
 def check_file_format(file_format: str | FileFormat) -> FileFormat:
