@@ -62,6 +62,18 @@ made = np.concatenate([x for x, _ in sharded.iter_blocks(online.config, "train",
 assert seen.shape == made.shape == (4000, 40)
 assert sorted(map(bytes, seen)) == sorted(map(bytes, made))
 """,
+    ("README.md", 'head = tfds.data_source("mnist1d", split="train[:10%]"'): """
+assert len(source) == 4000 and len(head) == 400 and len(shuffled) == 1000 and len(batch) == 3
+assert example["x"].shape == (40,) and example["x"].dtype == "float32" and example["y"] == 2
+assert sorted(p.name for p in (DATA_DIR / "mnist1d" / "canonical" / "1.0.0").glob("mnist1d-*")) == [
+    "mnist1d-test.array_record-00000-of-00001", "mnist1d-train.array_record-00000-of-00001"]
+""",
+    ("README.md", 'multiprocessing_context="forkserver"'): """
+assert tuple(x.shape) == (32, 40) and x.dtype == torch.float32 and y.dtype == torch.int64   # the last batch
+""",
+    ("README.md", "dataset = grain.MapDataset.source(source)"): """
+assert x.shape == (32, 40) and x.dtype == "float32" and y.dtype == "int64"   # the last batch
+""",
     ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("jax")'): """
 assert test["x"].shape == (1000, 40) and float(accuracy) > 0.15   # chance is 0.1
 """,
