@@ -125,6 +125,8 @@ def test_a_folder_holding_the_other_format_is_refused_and_kept(tmp_path):
     with pytest.raises(ValueError, match=f"file_format='array_record': {folder} already holds {config.name} as "
                                          "tfrecord; TFDS keeps one file format per folder"):
         prepare(config, tmp_path, file_format="array_record")
+    with pytest.raises(ValueError, match="File format is already set to FileFormat.TFRECORD"):  # TFDS's own check
+        tfds.data_source("mnist1d", data_dir=tmp_path, builder_kwargs={"config": MNIST1DBuilderConfig(config), **ARRAY_RECORD})
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert prepare(config, tmp_path, file_format="tfrecord") == folder  # reused
 
