@@ -9,14 +9,13 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import huggingface_hub  # noqa: E402
-import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from mnist1d_core import DATA_VERSION  # noqa: E402
 from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_builders.hub import exporter  # noqa: E402
-from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
+from mnist1d_builders.hub import exporter, parquet  # noqa: E402
+from mnist1d_builders.hub.summary import arrow_bytes, arrow_tables  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
@@ -67,7 +66,8 @@ def test_presets_export_has_the_hub_layout_and_checks_out(presets):
     assert result.returncode == 0, result.stdout + result.stderr
     assert checked[0] == "SHA256SUMS: all 6 files re-hashed and intact"
     for (name, split), entry in registry().items():
-        assert f"{name}/{split}: {entry.num_examples} examples, fingerprint {entry.sha256} (matches the registry)" in checked
+        assert (f"{name}/{split}: {entry.num_examples} examples of length 40, content fingerprint {entry.sha256} re-read "
+                f"from {name}/{split}-00000-of-00001.parquet: matches README.md and the registry ({name})") in checked
 
 
 def test_presets_export_readme_is_the_committed_card_and_figure(presets):
@@ -124,19 +124,67 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
     for split in ("train", "test"):
         digest = fingerprint(data.split(split).x, data.split(split).y)
         assert split_fingerprint(loaded[split]) == digest
-        assert f"{name}/{split}: {len(data.split(split))} examples, fingerprint {digest} (custom: not in the registry)" in checked
+        assert (f"{name}/{split}: {len(data.split(split))} examples of length 20, content fingerprint {digest} re-read "
+                f"from {name}/{split}-00000-of-00001.parquet: matches README.md ({name} has no registered fingerprint)"
+                in checked)
 
 
-def test_large_splits_are_sharded_in_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(exporter, "MAX_SHARD_BYTES", 100_000)  # canonical train: 672,000 bytes -> 7 shards
-    monkeypatch.setattr(exporter, "MAX_ROW_GROUP_BYTES", 30_000)
+def test_large_splits_are_sharded_as_push_to_hub_shards_them(tmp_path, monkeypatch):
+    # datasets' own limits, in its own units ("100KB" is 100,000 bytes): canonical train,
+    # 672,000 bytes in Arrow, makes int(6.72) + 1 = 7 shards, cut as Dataset.shard cuts them.
+    monkeypatch.setattr(datasets.config, "MAX_SHARD_SIZE", "100KB")
+    monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", "30KB")
     out = tmp_path / "sharded"
     hub.export(out, [PRESETS["canonical"]])
     shards = sorted((out / "canonical").glob("train-*.parquet"))
     assert [s.name for s in shards] == [f"train-{i:05d}-of-00007.parquet" for i in range(7)]
-    assert pq.ParquetFile(shards[0]).metadata.num_row_groups > 1
+    train = datasets.Dataset(arrow_tables(generate(PRESETS["canonical"]))["train"])
+    for index, shard in enumerate(shards):
+        expected = train.shard(7, index, contiguous=True)
+        assert pq.read_table(shard).to_pydict() == expected.data.table.to_pydict()
+        # rows per group: datasets' rule, at most 30,000 bytes of Arrow (178 rows of 168 bytes)
+        groups = pq.ParquetFile(shard).metadata
+        assert max(groups.row_group(g).num_rows for g in range(groups.num_row_groups)) == 30_000 // 168
     loaded = datasets.load_dataset(str(out), "canonical", cache_dir=str(tmp_path / "cache"))
     assert split_fingerprint(loaded["train"]) == registry()["canonical", "train"].sha256
+    assert hub.verify_export(out)[0] == "SHA256SUMS: all 11 files re-hashed and intact"
+
+
+def test_the_card_yaml_is_what_push_to_hub_writes_with_the_download_size(presets):
+    from datasets.info import DatasetInfosDict
+
+    out, _ = presets
+    card = huggingface_hub.DatasetCard.load(out / "README.md")
+    infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    for name in PRESETS:
+        parquet_bytes = sum(p.stat().st_size for p in (out / name).glob("*.parquet"))
+        assert infos[name].download_size == parquet_bytes
+        assert {s: infos[name].splits[s].num_bytes for s in ("train", "test")} == {
+            s: arrow_bytes(PRESETS[name].split_size(s), 40) for s in ("train", "test")}
+        assert infos[name].dataset_size == arrow_bytes(5000, 40)
+    # the split sizes are Arrow's, as datasets counts them
+    tables = arrow_tables(generate(PRESETS["canonical"]))
+    assert [t.nbytes for t in tables.values()] == [arrow_bytes(4000, 40), arrow_bytes(1000, 40)]
+
+
+@pytest.mark.parametrize("n, category", [
+    (1, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (5000, "1K<n<10K"), (10**9 - 1, "100M<n<1B"),
+    (10**9, "1B<n<10B"), (10**11, "100B<n<1T"), (10**12, "n>1T"), (10**15, "n>1T"),
+])
+def test_size_categories_are_the_hubs_for_any_size(n, category):
+    from importlib import resources
+    import json
+
+    official = json.loads(resources.files("datasets.utils.resources").joinpath("size_categories.json").read_text())
+    assert hub.card.size_category(n) == category and category in official
+
+
+def test_every_shard_records_its_config_and_split(presets):
+    out, _ = presets
+    for name, config in PRESETS.items():
+        for split in ("train", "test"):
+            shard = out / name / f"{split}-00000-of-00001.parquet"
+            assert parquet.read_identity(shard) == (config, split, hf_features(40))
 
 
 def test_refuses_a_folder_that_is_not_empty_and_keeps_it(tmp_path):
@@ -160,13 +208,13 @@ def test_an_empty_folder_is_filled(tmp_path):
 def test_a_failed_export_leaves_nothing(tmp_path, monkeypatch):
     written = []
 
-    def fail_on_second(table, path):
+    def fail_on_second(table, sink, **record):
         if written:
             raise OSError("disk full")
-        written.append(path)
-        path.write_bytes(b"partial")
+        written.append(sink)
+        sink.write(b"partial")
 
-    monkeypatch.setattr(exporter, "_write_parquet", fail_on_second)
+    monkeypatch.setattr(parquet, "write_shard", fail_on_second)
     with pytest.raises(OSError, match="disk full"):
         hub.export(tmp_path / "out")
     assert written and list(tmp_path.iterdir()) == []
@@ -182,58 +230,6 @@ def test_data_that_disagrees_with_the_registry_is_refused_before_writing(tmp_pat
     with pytest.raises(FingerprintMismatch, match="canonical/test"):
         hub.export(tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_verify_export_finds_a_changed_file_and_changed_content(tmp_path):
-    out = tmp_path / "out"
-    hub.export(out, [PRESETS["canonical"]])
-    shard = out / "canonical" / "test-00000-of-00001.parquet"
-    original = shard.read_bytes()
-    table = pq.read_table(shard)
-    labels = table["y"].to_numpy().copy()
-    labels[0] = (labels[0] + 1) % 10
-    pq.write_table(table.set_column(1, "y", pa.array(labels)), shard)
-    with pytest.raises(IntegrityError, match=f"{shard}: its SHA-256 differs from the one SHA256SUMS records; the file or {out / 'SHA256SUMS'} is damaged"):
-        hub.verify_export(out)
-    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
-    with pytest.raises(FingerprintMismatch, match="canonical/test"):
-        hub.verify_export(out)
-    shard.write_bytes(original)
-    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
-    (out / "canonical" / "extra.parquet").write_bytes(original)
-    with pytest.raises(IntegrityError, match="extra.parquet: a file that SHA256SUMS does not list"):
-        hub.verify_export(out)
-
-
-def test_mnist1d_verify_checks_an_export_and_names_a_damaged_file(tmp_path, capsys):
-    out = tmp_path / "out"
-    hub.export(out, [MNIST1DConfig(num_samples=100, seed=3)])
-    assert main(["verify", str(out)]) == 0
-    assert "custom-num_samples_100-seed_3/train: 80 examples" in capsys.readouterr().out
-    shard = out / "custom-num_samples_100-seed_3" / "test-00000-of-00001.parquet"
-    damaged = bytearray(shard.read_bytes())
-    damaged[len(damaged) // 2] ^= 0x01
-    shard.write_bytes(bytes(damaged))
-    assert main(["verify", str(out)]) == 1
-    assert f"{shard}: its SHA-256 differs from the one SHA256SUMS records" in capsys.readouterr().err
-
-
-def test_verify_export_checks_a_custom_variant_against_its_card(tmp_path):
-    out = tmp_path / "out"
-    hub.export(out, [MNIST1DConfig(num_samples=100, seed=3)])
-    shard = out / "custom-num_samples_100-seed_3" / "train-00000-of-00001.parquet"
-    table = pq.read_table(shard)
-    pq.write_table(table.slice(1), shard)  # one example fewer
-    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
-    with pytest.raises(IntegrityError, match="records 80 examples, the Parquet files hold 79"):
-        hub.verify_export(out)
-    x = table["x"].combine_chunks()
-    flipped = pa.FixedSizeListArray.from_arrays(pa.array(-x.flatten().to_numpy()), x.type.list_size)
-    pq.write_table(table.set_column(0, "x", flipped), shard)  # same size, other content
-    write_sha256sums(out, [p for p in out.rglob("*") if p.is_file() and p.name != "SHA256SUMS"])
-    with pytest.raises(IntegrityError, match=f"{shard}: content fingerprint [0-9a-f]{{64}} of "
-                                             "custom-num_samples_100-seed_3/train is not the card's"):
-        hub.verify_export(out)
 
 
 def test_cli_exports_presets_changed_by_parameters(tmp_path, capsys):

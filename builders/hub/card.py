@@ -1,18 +1,26 @@
 """The Hugging Face dataset card of an export: YAML front matter and text.
 
-The text is the template ``card_template.md`` beside this module (``$name`` fields are
-filled in here); its YAML, sizes, parameters and fingerprints are generated from the data,
-so the card always describes the files it is exported with.
+The YAML is written by the libraries that read it, as ``push_to_hub`` writes it:
+huggingface_hub's ``DatasetCardData`` with datasets' ``DatasetInfosDict`` (features, split
+sizes, ``download_size``, ``dataset_size``) and ``MetadataConfigs`` (each config's data files).
+The text is the template ``card_template.md`` beside this module (``$name`` fields are filled
+in here); its sizes, parameters and fingerprints are generated from the data, so the card
+always describes the files it is exported with. Configs appear in the order of their names.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import string
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
+from datasets.info import DatasetInfo, DatasetInfosDict
+from datasets.splits import SplitDict, SplitInfo
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCardData
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 import mnist1d_core
@@ -30,6 +38,9 @@ FIGURE_COMMAND = f"mnist1d plot --templates --out {FIGURE}"
 FIGURE_SOURCE = Path(__file__).resolve().parents[2] / FIGURE
 
 _TEMPLATE = resources.files(__package__).joinpath("card_template.md").read_text()
+#: The Hub's size categories, smallest first, as datasets ships them ("unknown" aside).
+_SIZE_CATEGORIES = json.loads(resources.files("datasets.utils.resources").joinpath("size_categories.json").read_text())
+_MAGNITUDES = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 
 
 def check_repo_id(repo_id: str) -> None:
@@ -48,41 +59,57 @@ def preset_card() -> str:
     return render_card([summarize(config) for config in PRESETS.values()], figure=True)
 
 
+def write_preset_card(out: Path) -> None:
+    """Write :func:`preset_card` to ``out`` (whole or not at all): ``mnist1d card``."""
+    text = preset_card()
+    with written_atomically(out) as partial:
+        partial.write_text(text)
+
+
+def default_config(names: list[str]) -> str:
+    """The config ``load_dataset(folder)`` loads without a name: canonical, else the first."""
+    return "canonical" if "canonical" in names else sorted(names)[0]
+
+
+def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
+    """The card's YAML metadata, as ``push_to_hub`` writes it: ``configs`` (each config's data
+    files; the default one marked) and ``dataset_info`` (features, split sizes, download size)."""
+    summaries = sorted(summaries, key=lambda s: s.name)
+    data = DatasetCardData(
+        license="apache-2.0",
+        pretty_name="MNIST-1D",
+        task_categories=["tabular-classification"],
+        size_categories=[size_category(max(s.config.num_examples for s in summaries))],
+        tags=["mnist1d", "time-series", "time-series-classification", "synthetic", "procedurally-generated",
+              "benchmark"],
+    )
+    infos = {}
+    for s in summaries:
+        splits = SplitDict()
+        for split in s.splits:
+            splits.add(SplitInfo(name=split.name, num_bytes=split.num_bytes, num_examples=split.num_examples))
+        infos[s.name] = DatasetInfo(config_name=s.name, features=features(s.config.final_seq_length), splits=splits,
+                                    download_size=s.download_size, dataset_size=sum(split.num_bytes for split in s.splits))
+    DatasetInfosDict(infos).to_dataset_card_data(data)
+    default = default_config([s.name for s in summaries])
+    MetadataConfigs({
+        s.name: {"data_files": [{"split": split.name, "path": f"{s.name}/{split.name}-*"} for split in s.splits],
+                 **({"default": True} if s.name == default else {})}
+        for s in summaries
+    }).to_dataset_card_data(data)
+    return data
+
+
 def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, figure: bool = True) -> str:
-    """The dataset card for ``summaries``: YAML front matter (``configs``, ``dataset_info``)
-    matching the export's files, then the text, with the tables generated from the data."""
-    names = [s.name for s in summaries]
-    first = names[0] if "canonical" not in names else "canonical"
+    """The dataset card for ``summaries``: YAML front matter (:func:`card_data`) matching the
+    export's files, then the text, with the tables generated from the data."""
+    summaries = sorted(summaries, key=lambda s: s.name)
     length = {s.config.final_seq_length for s in summaries}
-    metadata = {
-        "license": "apache-2.0",
-        "pretty_name": "MNIST-1D",
-        "tags": ["mnist1d", "time-series", "time-series-classification", "synthetic", "procedurally-generated",
-                 "benchmark"],
-        "task_categories": ["tabular-classification"],
-        "size_categories": [_size_category(max(s.config.num_examples for s in summaries))],
-        "configs": [
-            {"config_name": s.name,
-             "data_files": [{"split": split.name, "path": f"{s.name}/{split.name}-*"} for split in s.splits],
-             **({"default": True} if s.name == first else {})}
-            for s in summaries
-        ],
-        "dataset_info": [
-            {"config_name": s.name,
-             # datasets' own YAML form of its features, so the Hub and load_dataset read them back
-             "features": features(s.config.final_seq_length)._to_yaml_list(),
-             "splits": [{"name": split.name, "num_bytes": split.num_bytes, "num_examples": split.num_examples}
-                        for split in s.splits],
-             "dataset_size": sum(split.num_bytes for split in s.splits)}
-            for s in summaries
-        ],
-    }
-    front = yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True, width=1000)
     return string.Template(_TEMPLATE).substitute(
-        front_matter=front.rstrip("\n"),
+        front_matter=str(card_data(summaries)),
         figure=_FIGURE_TEXT if figure else "",
         repo=repo_id or "<owner>/<name>",
-        first=first,
+        first=default_config([s.name for s in summaries]),
         tag=f"v{DATA_VERSION}",
         length=" or ".join(str(n) for n in sorted(length)),
         parameters=_parameters_table(summaries),
@@ -97,10 +124,26 @@ def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, f
     )
 
 
-def _size_category(n: int) -> str:
-    bounds = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
-              (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B")]
-    return next((label for bound, label in bounds if n < bound), "n>1B")
+def size_category(num_examples: int) -> str:
+    """The Hub's size category of ``num_examples``, from the list ``datasets`` ships
+    (``n<1K``, ``1K<n<10K``, ..., ``100B<n<1T``, ``n>1T``)."""
+    for label in _SIZE_CATEGORIES:
+        upper = re.search(r"n<(\d+)([KMBT])$", label)
+        if (upper and num_examples < int(upper[1]) * _MAGNITUDES[upper[2]]) or label.startswith("n>"):
+            return label
+    raise AssertionError(f"datasets' size categories end without an open one: {_SIZE_CATEGORIES}")
+
+
+def stated_rows(summaries: list[ConfigSummary]) -> list[str]:
+    """What the card's tables state of the data, row by row: each parameter's value in each
+    config, and each split's size and content fingerprint. A row's last cell is prose (a
+    parameter's meaning, "registered") and is left out, so that rewording keeps old cards valid."""
+    summaries = sorted(summaries, key=lambda s: s.name)
+    rows = []
+    for table in (_parameters_table(summaries), _fingerprints_table(summaries)):
+        header, _, *body = table.splitlines()
+        rows += [row.rsplit(" | ", 1)[0] + " |" for row in (header, *body)]
+    return rows
 
 
 _MEANINGS = {
@@ -163,11 +206,3 @@ _FIGURE_TEXT = f"""\
 Made with `{FIGURE_COMMAND}`.*
 """
 
-
-
-
-def write_preset_card(out: Path) -> None:
-    """Write :func:`preset_card` to ``out`` (whole or not at all): ``mnist1d card``."""
-    text = preset_card()
-    with written_atomically(out) as partial:
-        partial.write_text(text)

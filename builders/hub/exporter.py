@@ -3,44 +3,45 @@
     README.md                                  the dataset card (YAML configs/dataset_info)
     SHA256SUMS                                 every other file's SHA-256 (``sha256sum -c``)
     assets/mnist1d_examples.png                the card's figure (from a source checkout)
-    <config>/<split>-0000i-of-0000n.parquet    per config and split
+    <config>/<split>-0000i-of-0000n.parquet    per config and split (``parquet``)
 
 ``datasets.load_dataset(out, "canonical")`` reads it offline.
 
-The Parquet files are written with pyarrow straight from the core's arrays, with the
-options ``datasets`` uses (Snappy, content-defined chunking, page index, its features in the
-schema metadata), except that the float signals skip dictionary encoding: almost every value
-is distinct, so the dictionary only costs. Measured against ``Dataset.to_parquet`` on the same
-Arrow table: canonical train 644,562 bytes instead of 989,729, written 2.6x faster; 800,000
-rows 128.6 MB instead of 129.8 MB, 2.2x faster (0.37 s). Going through ``datasets`` from the
-numpy arrays (``Dataset.from_dict``) took 11x to 23x as long.
+The Parquet files are written with pyarrow straight from the core's arrays (see ``parquet``).
+Measured against ``Dataset.to_parquet`` on the same Arrow table: canonical train 644,882 bytes
+instead of 989,729, written 2.6x faster; 800,000 rows 128.6 MB instead of 129.8 MB, 2.2x
+faster (0.37 s). Going through ``datasets`` from the numpy arrays (``Dataset.from_dict``)
+took 11x to 23x as long.
+
+Everything that can be checked before the work is checked first (:func:`check_export`):
+the configs, the destination, the disk the export needs and the memory generating it needs.
+The folder is written beside ``out`` under a hidden name owned by this process
+(``mnist1d_core.files.written_atomically``), verified, and renamed into place: a failed or
+interrupted export leaves nothing, and a killed one leaves a partial folder that the next
+export to ``out`` removes.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 from pathlib import Path
 from typing import Callable, Iterable
 
-import datasets
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from mnist1d_core import PRESETS, MNIST1DConfig, generate
-from mnist1d_core.files import written_atomically
+from mnist1d_core.files import OutputExists, written_atomically
+from mnist1d_core.resources import check_disk, check_memory
 
-from ..integrity import write_sha256sums
+from ..integrity import SUMS_FILE, write_sha256sums
 from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, render_card
-from .summary import ConfigSummary, arrow_tables, summary_of
+from .parquet import write_splits
+from .summary import ConfigSummary, arrow_bytes, arrow_tables, split_summaries
 from .verify import verify_export
 
-# As push_to_hub: shards of at most 500 MB, row groups of at most 100 MB, both uncompressed.
-MAX_SHARD_BYTES = 500 * 2**20
-MAX_ROW_GROUP_BYTES = 100 * 2**20
-_PARQUET_OPTIONS = dict(compression="snappy", write_page_index=True,
-                        use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS)
+#: An export's Parquet files take about their Arrow size (float signals barely compress);
+#: the estimate adds a tenth for page indexes and footers, and room for the card and figure.
+_PARQUET_OVER_ARROW = 1.1
+_FIXED_BYTES = 2 * 10**6
 
 
 def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id: str | None = None,
@@ -50,63 +51,103 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     ``repo_id`` names the Hub repository in the card's loading example. ``progress(label)``
     returns a ``progress(done, total)`` callback for one config's generation.
 
-    The folder is made beside ``out`` under a temporary name, re-verified, and renamed to
-    ``out`` only when complete: a failure leaves nothing behind. Returns what was checked.
+    Refuses, before any work (``ValueError``): bad configs or repository id, a destination
+    that cannot be written, and an export too large for the disk or the memory. The folder
+    appears only when complete and verified. If another run wrote ``out`` meanwhile, with
+    exactly the same files, that is a success; with other files, :class:`OutputExists`.
+    Returns what was checked. An ``OSError`` names the path in ``out`` it was writing.
     """
     out = Path(out)
-    configs = _unique(configs)
-    if repo_id is not None:
-        check_repo_id(repo_id)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ValueError(f"output folder {str(out)!r} exists and is not empty; choose a new folder")
-    if not out.parent.is_dir():
-        raise ValueError(f"output folder {str(out)!r}: its parent {str(out.parent)!r} does not exist")
-
-    with written_atomically(out) as work:  # appears only when complete and verified
-        work.mkdir()
-        summaries = [_write_config(work, config, progress) for config in configs]
-        has_figure = FIGURE_SOURCE.is_file()
-        if has_figure:
-            (work / FIGURE).parent.mkdir(parents=True)
-            shutil.copyfile(FIGURE_SOURCE, work / FIGURE)
-        (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure))
-        write_sha256sums(work, [p for p in work.rglob("*") if p.is_file()])
-        checked = verify_export(work)
+    configs = check_export(out, configs, repo_id=repo_id)
+    sums = None
+    try:
+        with written_atomically(out) as work:  # appears only when complete and verified
+            work.mkdir()
+            summaries = [_write_config(work, config, progress) for config in configs]
+            has_figure = FIGURE_SOURCE.is_file()
+            if has_figure:
+                (work / FIGURE).parent.mkdir(parents=True)
+                shutil.copyfile(FIGURE_SOURCE, work / FIGURE)
+            (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure))
+            sums = write_sha256sums(work, [p for p in work.rglob("*") if p.is_file()]).read_bytes()
+            checked = verify_export(work)
+    except OutputExists:
+        if sums is None or _sums(out) != sums:
+            raise
+        return [f"{out}: written meanwhile by another run, with exactly these files", *verify_export(out)]
+    except OSError as error:
+        raise _at_target(out, error) from None
     return checked
 
 
-def _unique(configs: Iterable[MNIST1DConfig] | None) -> list[MNIST1DConfig]:
+def check_export(out: Path, configs: Iterable[MNIST1DConfig] | None, *, repo_id: str | None = None) -> list[MNIST1DConfig]:
+    """Every check an export of ``configs`` to ``out`` makes before any work; returns the
+    configs, one per name. Raises ``ValueError`` (or ``TypeError``) naming the problem:
+    ``mnist1d_core.InsufficientResources`` for the disk and memory."""
     configs = list(PRESETS.values()) if configs is None else list(configs)
     if not configs:
         raise ValueError("configs: nothing to export (an empty list)")
     for config in configs:
         if not isinstance(config, MNIST1DConfig):
             raise TypeError(f"configs: expected MNIST1DConfig values, got {config!r}")
-    return list({config.name: config for config in configs}.values())
+    configs = list({config.name: config for config in configs}.values())
+    if repo_id is not None:
+        check_repo_id(repo_id)
+    _check_destination(Path(out))
+    largest = max(configs, key=lambda config: config.num_examples)
+    what = "the export" + (f" of {len(configs)} configs" if len(configs) > 1 else "")
+    check_disk(Path(out).parent, export_bytes(configs), largest, what)
+    for config in configs:
+        check_memory(config)
+    return configs
+
+
+def _check_destination(out: Path) -> None:
+    """Refuse an output folder that cannot be made: a missing parent, a file where a folder
+    belongs, a folder that is not empty, or a parent this process cannot write to (no
+    permission, or a read-only file system)."""
+    named = f"output folder {str(out)!r}"
+    if not out.parent.exists():
+        raise ValueError(f"{named}: its parent {str(out.parent)!r} does not exist")
+    if not out.parent.is_dir():
+        raise ValueError(f"{named}: its parent {str(out.parent)!r} is a file, not a folder")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{named}: its parent {str(out.parent)!r} is not writable")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{named} is a file; choose a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise ValueError(f"{named} exists and is not empty; choose a new folder")
+
+
+def export_bytes(configs: Iterable[MNIST1DConfig]) -> int:
+    """Disk an export of ``configs`` takes, at most (an estimate)."""
+    parquet = sum(arrow_bytes(config.num_examples, config.final_seq_length) for config in configs)
+    return int(_PARQUET_OVER_ARROW * parquet) + _FIXED_BYTES
 
 
 def _write_config(folder: Path, config: MNIST1DConfig, progress) -> ConfigSummary:
     data = generate(config, progress=None if progress is None else progress(f"generating {config.name}"))
-    tables = arrow_tables(data)
-    summary = summary_of(data, tables)  # a preset that disagrees with the registry stops here
+    splits = split_summaries(data)  # a preset that disagrees with the registry stops here
     (folder / config.name).mkdir()
-    for split, table in tables.items():
-        for path, shard in _shard_paths(folder, config.name, split, table):
-            _write_parquet(shard, path)
-    return summary
+    return ConfigSummary(config, splits, write_splits(arrow_tables(data), config, folder / config.name))
 
 
-def _shard_paths(folder: Path, name: str, split: str, table: pa.Table):
-    count = table.nbytes // MAX_SHARD_BYTES + 1
-    bounds = np.linspace(0, table.num_rows, count + 1).astype(int)
-    for index in range(count):
-        path = folder / name / f"{split}-{index:05d}-of-{count:05d}.parquet"
-        yield path, table.slice(bounds[index], bounds[index + 1] - bounds[index])
+def _sums(folder: Path) -> bytes | None:
+    try:
+        return (folder / SUMS_FILE).read_bytes()
+    except OSError:
+        return None
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
-    rows_per_group = max(1, MAX_ROW_GROUP_BYTES * table.num_rows // max(table.nbytes, 1))
-    with pq.ParquetWriter(path, table.schema, use_dictionary=["y"], **_PARQUET_OPTIONS) as writer:
-        writer.write_table(table, row_group_size=rows_per_group)
-        writer.add_key_value_metadata(
-            {"content_defined_chunking": json.dumps(_PARQUET_OPTIONS["use_content_defined_chunking"])})
+def _at_target(out: Path, error: OSError) -> OSError:
+    """``error``, naming the path in ``out`` rather than in the hidden partial folder it was
+    written in (removed by now)."""
+    if error.errno is None or error.filename is None:
+        return error
+    try:
+        first, *rest = Path(error.filename).relative_to(out.parent).parts
+    except ValueError:
+        return error
+    if not first.startswith(f".{out.name}."):
+        return error
+    return OSError(error.errno, error.strerror, str(out.joinpath(*rest)))

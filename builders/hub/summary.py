@@ -1,4 +1,5 @@
-"""What the Hub export and the card say of one config: its splits' sizes and fingerprints."""
+"""What the Hub export and the card say of one config: its splits' sizes and fingerprints,
+and the size of its Parquet files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mnist1d_core import SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.fingerprint import check_fingerprint
 
 from ..hf import features  # the builder's columns, so an export loads like a build
-
+from .parquet import write_splits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,10 +28,17 @@ class SplitSummary:
 class ConfigSummary:
     config: MNIST1DConfig
     splits: tuple[SplitSummary, ...]
+    download_size: int  # bytes of its Parquet files, as push_to_hub records it
 
     @property
     def name(self) -> str:
         return self.config.name
+
+
+def arrow_bytes(num_examples: int, seq_length: int) -> int:
+    """Bytes of a split in Arrow (``Table.nbytes``, datasets' ``num_bytes``): float32 signals
+    and int64 labels, no nulls."""
+    return num_examples * (4 * seq_length + 8)
 
 
 def arrow_tables(data: MNIST1D) -> dict[str, pa.Table]:
@@ -45,18 +53,19 @@ def arrow_tables(data: MNIST1D) -> dict[str, pa.Table]:
     return tables
 
 
-def summary_of(data: MNIST1D, tables: dict[str, pa.Table]) -> ConfigSummary:
+def split_summaries(data: MNIST1D) -> tuple[SplitSummary, ...]:
     """Fingerprint each split; a preset's must equal the registry's (FingerprintMismatch)."""
-    splits = []
-    for split, table in tables.items():
+    summaries = []
+    for split in SPLITS:
         part = data.split(split)
         digest = fingerprint(part.x, part.y)
         registered = check_fingerprint(data.config.name, split, digest)
-        splits.append(SplitSummary(split, table.num_rows, table.nbytes, digest, registered))
-    return ConfigSummary(data.config, tuple(splits))
+        summaries.append(SplitSummary(split, len(part), arrow_bytes(len(part), part.x.shape[1]), digest, registered))
+    return tuple(summaries)
 
 
 def summarize(config: MNIST1DConfig) -> ConfigSummary:
-    """Generate ``config`` and summarise it."""
+    """Generate ``config`` and summarise it; its Parquet files are written to memory to be measured."""
     data = generate(config)
-    return summary_of(data, arrow_tables(data))
+    splits = split_summaries(data)
+    return ConfigSummary(config, splits, write_splits(arrow_tables(data), config))
