@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist1d_core import MNIST1D
+from mnist1d_core import MNIST1D, MNIST1DConfig
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.files import written_atomically
 
@@ -26,10 +26,22 @@ _PANEL_INCHES = (1.1, 2.0)  # width, height of one signal's panel
 _MARGIN = 1.08  # room around the widest signal of a row
 
 
-def check_can_draw(per_class: int = 3) -> None:
-    """Fail before any work: ``per_class`` not a positive integer, or matplotlib missing."""
+def check_can_draw(per_class: int = 3, *, config: MNIST1DConfig | None = None) -> None:
+    """Fail before any work: ``per_class`` not a positive integer, more than any class of
+    ``config``'s train split can hold, or matplotlib missing.
+
+    A class has ``num_samples // 10`` examples, shuffled over both splits, so its train
+    examples number at most that and at most the train split's size; the exact count is
+    known only once the data is generated (then :func:`examples_figure` checks it).
+    """
     if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
         raise ValueError(f"per_class must be an integer >= 1, got {per_class!r}")
+    if config is not None:
+        most = min(config.num_examples // NUM_CLASSES, config.num_train)
+        if per_class > most:
+            raise ValueError(f"per_class={per_class}, but no class of {config.name} can have more than {most} train "
+                             f"examples ({config.num_examples // NUM_CLASSES} of each class, {config.num_train} "
+                             "train examples in all)")
     try:
         import matplotlib.figure  # noqa: F401
     except ImportError as error:

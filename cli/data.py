@@ -96,7 +96,7 @@ def _run_plot(args: argparse.Namespace) -> None:
         raise UsageError(f"--out must end in .png, got {str(args.out)!r}")
     check_output_file("--out", args.out, force=args.force)
     try:
-        check_can_draw(args.per_class)
+        check_can_draw(args.per_class, config=config)
     except ImportError as error:
         raise UsageError(str(error)) from None
     data = generate(config, progress=ProgressBar(f"generating {config.name}"))

@@ -15,7 +15,7 @@ from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError  
 from mnist1d_core import DATA_VERSION  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, release  # noqa: E402
-from mnist1d_core import FingerprintMismatch, generate  # noqa: E402
+from mnist1d_core import PRESETS, FingerprintMismatch, generate  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 
 REPO = "someone/mnist1d"
@@ -145,7 +145,7 @@ def test_data_that_disagrees_with_the_registry_is_never_uploaded(tmp_path, monke
     client = RecordingHub(tmp_path)
     with pytest.raises(FingerprintMismatch, match="canonical/train"):
         hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
-    assert client.calls == []
+    assert [method for method, _ in client.calls] == ["list_repo_refs"]  # asked about the tag; nothing uploaded
 
 
 @pytest.mark.parametrize("version, message", [
@@ -182,7 +182,26 @@ def test_repository_ids_are_checked_by_huggingface_hubs_own_rules():
     hub.check_repo_id("someone/mnist-1d_v2.0")  # accepted
 
 
-def test_a_real_upload_needs_a_token(monkeypatch):
+def test_a_real_upload_needs_a_token_checked_before_the_export(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported before the token check"))
     with pytest.raises(hub.PublishError, match=r"needs a Hugging Face token .*HF_TOKEN or run `hf auth login`"):
         hub.publish(REPO, DATA_VERSION, echo=lambda line: None)
+
+
+def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_after(tmp_path, monkeypatch):
+    client, folders = RecordingHub(tmp_path, tags={TAG: "other"}), []
+
+    def export(folder, *args, **kwargs):
+        client.calls.append(("export", {}))
+        folders.append(folder.parent)
+        return real_export(folder, *args, **kwargs)
+
+    real_export = release.export
+    monkeypatch.setattr(release, "export", export)
+    with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files "
+                                               r"\(its SHA256SUMS lists no file\)"):
+        hub.publish(REPO, DATA_VERSION, [PRESETS["canonical"]], client=client, echo=lambda line: None)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download", "export"]
+    assert folders[0].name.startswith(release.WORK_PREFIX) and not folders[0].exists()
+    assert not folders[0].with_name(folders[0].name + ".owner").exists()

@@ -44,6 +44,17 @@ def test_per_class_must_fit_the_train_split():
         examples_figure(small, per_class=0)
 
 
+def test_per_class_is_bounded_by_the_configs_sizes_before_generating():
+    from mnist1d_builders.plot import check_can_draw
+
+    check_can_draw(500, config=PRESETS["canonical"])  # 500 of each class in all, 4000 train examples
+    with pytest.raises(ValueError, match="per_class=501, but no class of canonical can have more than 500 train"):
+        check_can_draw(501, config=PRESETS["canonical"])
+    few_train = PRESETS["canonical"].replace(num_samples=100, train_split=0.05)  # 5 train examples
+    with pytest.raises(ValueError, match="no class of .* can have more than 5 train examples"):
+        check_can_draw(6, config=few_train)
+
+
 def test_cli_writes_the_same_png_twice(tmp_path, capsys):
     first, second = tmp_path / "a.png", tmp_path / "b.png"
     assert main(["plot", "--out", str(first), "--config", "shuffled", "--per-class", "1"]) == 0

@@ -1,18 +1,31 @@
-"""Releasing an export on the Hugging Face Hub: upload, then tag the commit ``v<version>``."""
+"""Releasing an export on the Hugging Face Hub: upload, then tag the commit ``v<version>``.
+
+Everything that can be refused is refused before the export: the version, the repository
+id, the configs, the disk and memory, the token, and a tag that already exists (asked of the
+Hub before the export, compared after it). The export is written in a temporary folder
+``mnist1d-publish-*`` (in ``tempfile.gettempdir()``) owned by the publishing process and
+removed when it ends; the next publish removes those of killed ones.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import secrets
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import mnist1d_core
 from mnist1d_core import DATA_VERSION, RELEASES, MNIST1DConfig
+from mnist1d_core.files import owned, remove, remove_abandoned
 
 from ..integrity import SUMS_FILE
 from .card import check_repo_id
-from .exporter import export
+from .exporter import check_export, export
+
+#: The temporary folders of publish, in ``tempfile.gettempdir()``.
+WORK_PREFIX = "mnist1d-publish-"
 
 _VERSION_PATTERN = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
@@ -37,26 +50,29 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
     """Export ``configs`` (default: the named presets), upload the folder to the Hub dataset
     repository ``repo_id`` and tag that commit ``v<version>``.
 
-    Refuses, before any upload: a malformed or unreleased version, data that disagrees with
-    the fingerprint registry, and a tag ``v<version>`` that already holds other files (the
-    same files: nothing to do). ``dry_run`` prints the plan and touches no network.
-    ``client`` is a ``huggingface_hub.HfApi`` (default: one with the saved token).
+    Refuses, before the export: a malformed or unreleased version, a repository id the Hub
+    refuses, bad configs, an export too large for the disk or memory, and a missing token.
+    Refuses, before any upload: data that disagrees with the fingerprint registry, and a tag
+    ``v<version>`` that already holds other files (the same files: nothing to do).
+    ``dry_run`` prints the plan and touches no network. ``client`` is a
+    ``huggingface_hub.HfApi`` (default: one with the saved token).
     """
     tag = release_tag(version)
     check_repo_id(repo_id)
-    with tempfile.TemporaryDirectory(prefix="mnist1d-publish-") as work:
-        folder = Path(work) / "export"
+    with _work_folder() as work:
+        folder = work / "export"
+        configs = check_export(folder, configs, repo_id=repo_id)  # every argument and size
+        if not dry_run:
+            client = client if client is not None else _hub_client()  # the token
+        published = None if dry_run else _tag_sums(client, repo_id, tag)
         export(folder, configs, repo_id=repo_id, progress=progress)
         sums = (folder / SUMS_FILE).read_text()
-        if not dry_run:
-            client = client if client is not None else _hub_client()
-            published = _tag_sums(client, repo_id, tag)
-            if published == sums:
-                echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
-                return
-            if published is not None:
-                raise PublishError(f"version {version}: tag {tag} of {repo_id} already exists with other files "
-                                   f"({_difference(published, sums)}); a published version is never changed")
+        if published == sums:
+            echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
+            return
+        if published is not None:
+            raise PublishError(f"version {version}: tag {tag} of {repo_id} already exists with other files "
+                               f"({_difference(published, sums)}); a published version is never changed")
         echo(f"{'would upload' if dry_run else 'uploading'} to https://huggingface.co/datasets/{repo_id} "
              f"(branch main, created if missing), then tag that commit {tag}:")
         for line in sums.splitlines():
@@ -73,6 +89,21 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
         client.create_tag(repo_id, repo_type="dataset", tag=tag, revision=commit.oid,
                           tag_message=f"MNIST-1D {tag}: {RELEASES[-1].changes}")
         echo(f"published {commit.commit_url}, tagged {tag}")
+
+
+@contextlib.contextmanager
+def _work_folder() -> Iterator[Path]:
+    """A new temporary folder, owned by this process while the block runs, then removed.
+    Those of publishes that were killed are removed first (ownership: ``mnist1d_core.files``)."""
+    base = Path(tempfile.gettempdir())
+    remove_abandoned(base, f"{WORK_PREFIX}*")
+    path = base / f"{WORK_PREFIX}{secrets.token_hex(6)}"
+    with owned(path):
+        path.mkdir()
+        try:
+            yield path
+        finally:
+            remove(path)
 
 
 def _hub_client():
@@ -102,11 +133,12 @@ def _tag_sums(client, repo_id: str, tag: str) -> str | None:
 
 
 def _difference(published: str, local: str) -> str:
-    def files(sums: str) -> dict[str, str]:
-        return {name: digest for digest, name in (line.split("  ", 1) for line in sums.splitlines())}
+    def files(sums: str) -> dict[str, str]:  # a published file may be anything: its other lines are skipped
+        pairs = (line.split("  ", 1) for line in sums.splitlines())
+        return {pair[1]: pair[0] for pair in pairs if len(pair) == 2}
 
     theirs, ours = files(published), files(local)
     if not theirs:
-        return f"it has no {SUMS_FILE}"
+        return f"its {SUMS_FILE} lists no file" if published else f"it has no {SUMS_FILE}"
     changed = sorted(name for name in theirs.keys() | ours.keys() if theirs.get(name) != ours.get(name))
     return "differing: " + ", ".join(changed)
