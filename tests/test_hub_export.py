@@ -131,7 +131,8 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
 
 def test_large_splits_are_sharded_as_push_to_hub_shards_them(tmp_path, monkeypatch):
     # datasets' own limits, in its own units ("100KB" is 100,000 bytes): canonical train,
-    # 672,000 bytes in Arrow, makes int(6.72) + 1 = 7 shards, cut as Dataset.shard cuts them.
+    # 672,000 bytes in Arrow, makes int(6.72) + 1 = 7 shards, cut as Dataset.shard cuts them
+    # (test, 168,000 bytes: 2 shards).
     monkeypatch.setattr(datasets.config, "MAX_SHARD_SIZE", "100KB")
     monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", "30KB")
     out = tmp_path / "sharded"

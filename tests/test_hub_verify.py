@@ -20,7 +20,7 @@ from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, parquet, summary  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
-from mnist1d_core import PRESETS, MNIST1DConfig, fingerprint, generate  # noqa: E402
+from mnist1d_core import PRESETS, MNIST1DConfig, fingerprint  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 CUSTOM = MNIST1DConfig(num_samples=100, seed=3)
