@@ -19,17 +19,21 @@ def verify_directory(directory: Path) -> list[str]:
     export (``mnist1d export``: Parquet), or a copy of the authors' frozen ``mnist1d_data.pkl``.
 
     Returns one line per thing checked; raises :class:`IntegrityError` naming the
-    damaged file. The format is recognised by the shards' file names.
+    damaged file. The format is recognised by its files' names.
     """
     directory = Path(directory)
     if directory.is_file():
         return _verify_frozen_pickle(directory)
     if not directory.is_dir():
         raise IntegrityError(f"{directory}: not a folder")
-    if any(directory.glob("*.arrow")):
-        from .hf.verify import verify_directory as verify
-    elif any(directory.glob("*.tfrecord*")) or any(directory.glob("*.array_record*")):
+    # By each format's own files, most specific first: an export also holds a dataset card
+    # beside its config folders, and a stray *.arrow in it must not make it look like a build.
+    if (directory / "README.md").is_file() and any(directory.glob("*/*.parquet")):
+        from .hub.verify import verify_export as verify
+    elif any(directory.glob("mnist1d-*.tfrecord*")) or any(directory.glob("mnist1d-*.array_record*")):
         from .tfds.verify import verify_directory as verify
+    elif any(directory.glob("*.arrow")):
+        from .hf.verify import verify_directory as verify
     elif any(directory.glob("*/*.parquet")):
         from .hub.verify import verify_export as verify
     else:

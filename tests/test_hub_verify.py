@@ -378,3 +378,11 @@ def test_verify_export_raises_integrity_errors_only(custom):
     rerecord(custom)
     with pytest.raises(IntegrityError, match="not a readable dataset card"):
         hub.verify_export(custom)
+
+
+@pytest.mark.parametrize("stray", ["cache-0123.arrow", "mnist1d-train.tfrecord-00000-of-00001"])
+def test_mnist1d_verify_names_a_stray_in_an_export_not_another_formats_files(canonical, capsys, stray):
+    # The export's own files tell its format: a stray of another format is named as the stray.
+    (canonical / stray).write_bytes(b"x")
+    assert main(["verify", str(canonical)]) == 1
+    assert capsys.readouterr().err.startswith(f"mnist1d: error: {canonical / stray}: a file that SHA256SUMS does not list")
