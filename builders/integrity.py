@@ -27,6 +27,18 @@ class IntegrityError(Exception):
     """A built dataset does not match its recorded checksums or fingerprints."""
 
 
+class DigestMismatch(IntegrityError):
+    """A file's SHA-256 is not the one recorded for it: the file or the record is damaged.
+
+    ``path`` is the file; a verifier that holds a second record of it (a content
+    fingerprint) can tell which of the two is at fault.
+    """
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -115,8 +127,8 @@ def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
         except OSError as error:
             raise IntegrityError(f"{path}: unreadable ({_reason(error)})") from None
         if found != expected:
-            raise IntegrityError(f"{path}: its SHA-256 differs from the one {record.name} records; "
-                                 f"the file or {record} is damaged")
+            raise DigestMismatch(f"{path}: its SHA-256 differs from the one {record.name} records; "
+                                 f"the file or {record} is damaged", path)
     ignored = {}
     for path in sorted(p for p in directory.rglob("*") if not p.is_dir()):
         name = path.relative_to(directory).as_posix()
@@ -131,7 +143,9 @@ def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
 
 
 def _reason(error: BaseException) -> str:
-    return getattr(error, "strerror", None) or str(error)
+    """Why ``error`` happened, in one line (an error's own message may span several)."""
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return text.splitlines()[0]
 
 
 def checked_against_registry(config_name: str, split: str, content: Fingerprinter, shards: list[str],
