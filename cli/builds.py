@@ -11,7 +11,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .options import UsageError, add_config_arguments, config_from_arguments, with_builders
+from .options import UsageError, add_config_arguments, check_output_folder, config_from_arguments, with_builders
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,8 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         "or ArrayRecord for tfds.data_source with --file-format array_record). "
         "Every shard's SHA-256 and each split's content fingerprint are recorded beside the shards (a "
         "preset's fingerprints must match the registry), then re-verified; prints where the dataset is "
-        "and what was checked. An existing build of the same config is reused."))
+        "and what was checked. An existing build of the same config is reused if intact; a damaged one is "
+        "reported (exit status 1) and rebuilt with --force. What an interrupted build left is removed."))
     p.add_argument("--framework", choices=("hf", "tfds"), default="hf",
                    help="hf: Hugging Face datasets (default); tfds: TensorFlow Datasets")
     p.add_argument("--file-format", choices=("tfrecord", "array_record"),
@@ -30,6 +31,10 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     add_config_arguments(p)
     p.add_argument("--data-dir", type=Path, metavar="DIR",
                    help="root folder (default: the framework's: $HF_DATASETS_CACHE or ~/tensorflow_datasets)")
+    p.add_argument("--num-proc", type=int, metavar="N",
+                   help="hf only: processes that share the sharded algorithm's blocks (default: 1)")
+    p.add_argument("--force", action="store_true",
+                   help="hf only: rebuild even if a build exists (a damaged one, say); it is replaced when the new one is complete")
     p.set_defaults(run=_run_build)
 
 
@@ -37,16 +42,28 @@ def _run_build(args: argparse.Namespace) -> None:
     config = config_from_arguments(args)  # bad parameters stop here, before any work
     if args.file_format and args.framework != "tfds":
         raise UsageError(f"--file-format {args.file_format} is for --framework tfds, not {args.framework}")
+    if args.framework != "hf" and (args.num_proc is not None or args.force):
+        raise UsageError(f"--num-proc and --force are for --framework hf, not {args.framework}")
+    if args.num_proc is not None and args.num_proc < 1:
+        raise UsageError(f"--num-proc must be at least 1, got {args.num_proc}")
+    if args.data_dir is not None:
+        check_output_folder("--data-dir", args.data_dir)
 
     def build() -> tuple[Path, list[str]]:
+        from mnist1d_builders.integrity import IntegrityError
         from mnist1d_builders.verify import verify_directory
         with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
             if args.framework == "hf":
                 from mnist1d_builders.hf import prepare
-                path = prepare(config, args.data_dir)
-            else:
-                from mnist1d_builders.tfds import prepare
-                path = prepare(config, args.data_dir, file_format=args.file_format or "tfrecord")
+                try:
+                    path = prepare(config, args.data_dir, num_proc=args.num_proc, force=args.force)
+                    return path, verify_directory(path)
+                except IntegrityError as error:  # an existing build, found damaged
+                    if args.force:
+                        raise
+                    raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
+            from mnist1d_builders.tfds import prepare
+            path = prepare(config, args.data_dir, file_format=args.file_format or "tfrecord")
         return path, verify_directory(path)
 
     path, checked = with_builders(build)

@@ -1,5 +1,6 @@
 """The Hugging Face ``datasets`` builder, end to end in temporary caches with the network off."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -150,7 +151,10 @@ def test_checksums_are_recorded_beside_the_shards(canonical):
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(result.stdout.splitlines()) == [  # dataset_info.json: the sizes and features load_dataset uses
-        "FINGERPRINTS.tsv: OK", "LICENSE: OK", "dataset_info.json: OK", "mnist1d-test.arrow: OK", "mnist1d-train.arrow: OK"]
+        "FINGERPRINTS.tsv: OK", "LICENSE: OK", "PARAMETERS.json: OK", "dataset_info.json: OK", "mnist1d-test.arrow: OK",
+        "mnist1d-train.arrow: OK"]
+    assert json.loads((folder / "PARAMETERS.json").read_text()) == {"config": "canonical", "parameters": {
+        **PRESETS["canonical"].to_dict(), "padding": list(PRESETS["canonical"].padding)}}
     assert recorded(folder) == [
         ["canonical", "train", "4000", "40", golden.TRAIN_FINGERPRINT, "mnist1d-train.arrow"],
         ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
@@ -188,8 +192,7 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
 
 
 def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
-    config = MNIST1DConfig(algorithm="sharded", num_samples=5000, seed=5)  # train: 4 blocks, test: 1
-    monkeypatch.setattr(hf_builder, "BLOCKS_PER_JOB", 1)  # one job per block
+    config = MNIST1DConfig(algorithm="sharded", num_samples=5000, seed=5)  # train: 4 blocks (4 jobs), test: 1
     core = generate(config)
     expected = [fingerprint(core.split(split).x, core.split(split).y) for split in ("train", "test")]
     records = []

@@ -26,7 +26,7 @@ def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp
     assert name == "custom-num_samples_200-seed_3"
     assert folder.parent.parent.parent == data_dir / "mnist1d"
     sums = (folder / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 5 and all(f"    {line}" in checked for line in sums)
+    assert len(sums) == 6 and all(f"    {line}" in checked for line in sums)
     assert any(line.startswith("  train: 160 examples of length 40, content fingerprint") for line in checked)
 
     verified = mnist1d("verify", str(folder), home=tmp_path)
@@ -39,8 +39,8 @@ def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp
     shard.write_bytes(data)
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
-    assert damaged.stderr == (f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS records; "
-                              f"the file or {folder / 'SHA256SUMS'} is damaged\n")
+    assert damaged.stderr == (f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one SHA256SUMS "
+                              "records, and the content of train from the one FINGERPRINTS.tsv records\n")
 
 
 def test_build_refuses_bad_parameters_before_any_work(tmp_path):

@@ -14,7 +14,8 @@ The builder class works without the name too::
     builder.download_and_prepare()
     ds = builder.as_dataset()
 
-``mnist1d.py`` is the builder, ``verify.py`` re-checks a build against its checksums.
+``mnist1d.py`` is the builder, ``record.py`` the files it records beside the shards (parameters,
+content fingerprints, SHA256SUMS) and ``verify.py`` re-checks a build against them.
 """
 
 from .mnist1d import CODE_HASH, TESTED_DATASETS, VERSION, Mnist1d, Mnist1dBuilderConfig, features, prepare, register

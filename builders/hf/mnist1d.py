@@ -6,23 +6,33 @@ Import ``mnist1d_builders.hf`` to use it (see that package's docstring).
 
 Cache: ``<cache_dir>/mnist1d/<config name>/<release>/<code hash>/``. The config name encodes
 every parameter that differs from the paper's (``MNIST1DConfig.name``), and the code hash
-covers the core's files (generator and fingerprint registry) and this module, so two
+covers the core's files (generator and fingerprint registry), this module and ``record.py``, so two
 parameter sets, or two generators, never share a folder.
 
-Checksums: beside the Arrow shards, ``FINGERPRINTS.tsv`` records each split's content
-fingerprint (re-read from the written shards; a preset's must equal the registry's, or the
-build fails, keeping nothing of itself and losing no earlier build) and ``SHA256SUMS`` every
-file's SHA-256 (``sha256sum -c SHA256SUMS`` checks it); ``.verify`` re-checks both.
+Checksums: beside the Arrow shards, ``PARAMETERS.json`` records the parameters,
+``FINGERPRINTS.tsv`` each split's content fingerprint (re-read from the written shards; a
+preset's must equal the registry's, or the build fails, keeping nothing of itself and losing
+no earlier build) and ``SHA256SUMS`` every file's SHA-256, ``dataset_info.json`` included
+(``sha256sum -c SHA256SUMS`` checks it); ``verify.py`` re-checks them all (``record.py``).
+
+Interruptions: ``datasets`` builds in ``<hash>.incomplete/`` while it holds the lock
+``<hash>_builder.lock``, and renames the folder into place when complete. A build killed
+meanwhile leaves that folder, which ``datasets`` would reuse as it is; this builder empties
+it first (holding the lock, nothing else can be writing it), and its worker processes stop
+as soon as the build's process is gone.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from concurrent.futures import ThreadPoolExecutor
 import hashlib
+import logging
+import os
 import re
+import signal
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Iterator
@@ -33,18 +43,21 @@ import datasets.load
 import numpy as np
 import pyarrow as pa
 from datasets.builder import Key
-from datasets.filesystems import is_remote_filesystem
+from datasets.download.download_manager import DownloadMode
 from datasets.naming import filenames_for_dataset_split
+from datasets.utils._filelock import FileLock
+from datasets.utils.file_utils import is_remote_url
 
 import mnist1d_core
 from mnist1d_core import CITATION, DATA_VERSION, DEFAULT, PRESETS, SPLITS, MNIST1DConfig, Split, generate, get_preset, sharded
-from mnist1d_core.config import NUM_CLASSES
+from mnist1d_core.files import remove
 from mnist1d_core.fingerprint import check_fingerprint
+from mnist1d_core.resources import check_disk
 
-from ..integrity import SUMS_FILE, record_sha256sums, sha256_file
-from .verify import FINGERPRINTS_FILE, FINGERPRINTS_HEADER, FingerprintRow, content_fingerprint
+from ..integrity import SUMS_FILE, IntegrityError, _reason, record_sha256sums, sha256_file
+from .record import DATASET_NAME, FingerprintRow, features, read_split, write_fingerprints, write_parameters
 
-DATASET_NAME = "mnist1d"
+logger = logging.getLogger(__name__)
 
 #: The ``datasets`` releases the name registration is tested with (pyproject's ``hf`` extra).
 TESTED_DATASETS = ((5, 0), (5, 3))  # >= 5.0, < 5.3
@@ -53,8 +66,14 @@ TESTED_DATASETS = ((5, 0), (5, 3))  # >= 5.0, < 5.3
 #: the per-table cost, small enough that the float32 copy of one table stays a few MB.
 ROWS_PER_TABLE = 65536
 
-#: Blocks of the sharded algorithm per job (``num_proc`` processes take whole jobs).
-BLOCKS_PER_JOB = 32
+#: Jobs per split of the sharded algorithm, at most: ``num_proc`` processes (and a streamed
+#: dataset's DataLoader workers) share them. Each job is a range of blocks, made as it is
+#: read, so no request is ever turned into a list of all its blocks.
+MAX_JOBS = 256
+
+#: Bytes a build writes per example beyond the signal's float32 values: its int64 label.
+#: Arrow's own framing adds about 0.2 bytes per example (one message per 1,000 rows).
+_LABEL_BYTES = 8
 
 
 _DESCRIPTION = """\
@@ -66,20 +85,27 @@ Parameters: {params}.
 """
 
 
-def features(seq_length: int) -> datasets.Features:
-    """The columns: ``x``, a signal of ``seq_length`` float32 values; ``y``, its digit."""
-    return datasets.Features({
-        "x": datasets.List(datasets.Value("float32"), length=seq_length),
-        "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
-    })
+def build_bytes(params: MNIST1DConfig) -> int:
+    """Disk a build of ``params`` needs (an upper estimate): the shards, plus 1% and 1 MB
+    for Arrow's framing and the small files beside them."""
+    shards = params.num_examples * (4 * params.final_seq_length + _LABEL_BYTES)
+    return shards + shards // 100 + 2**20
+
+
+class DamagedBuild(IntegrityError):
+    """An existing build cannot even be opened: ``folder`` holds it."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 def _code_hash() -> str:
-    """Digest of everything that decides the output: the core's files and this module."""
+    """Digest of everything that decides the output: the core's files, this module and ``record.py``."""
     core = resources.files(mnist1d_core)
     files = sorted((f for f in core.iterdir() if f.name.endswith((".py", ".tsv"))), key=lambda f: f.name)
     digest = hashlib.sha256()
-    for f in [*files, Path(__file__)]:  # this module decides the stored form
+    for f in [*files, Path(__file__), Path(__file__).with_name("record.py")]:  # these decide the stored form
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -124,7 +150,18 @@ class Mnist1d(datasets.ArrowBasedBuilder):
     config: Mnist1dBuilderConfig
 
     def __init__(self, *args, dataset_name: str = DATASET_NAME, hash: str = CODE_HASH, **kwargs) -> None:
-        super().__init__(*args, dataset_name=dataset_name, hash=hash, **kwargs)
+        try:
+            super().__init__(*args, dataset_name=dataset_name, hash=hash, **kwargs)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            # datasets reads an existing build's dataset_info.json last, once the cache
+            # folder is known; the config's own errors come before that.
+            if "_cache_dir" not in vars(self):
+                raise
+            folder = Path(self._cache_dir)
+            if not (folder / datasets.config.DATASET_INFO_FILENAME).is_file():
+                raise
+            raise DamagedBuild(f"{folder / datasets.config.DATASET_INFO_FILENAME}: not a valid dataset_info.json "
+                               f"({_reason(error)}), so the build {folder} cannot be opened", folder) from None
 
     def _create_builder_config(self, config_name=None, custom_features=None, config_id=None, **config_kwargs):
         # Replaces datasets' version, which would key the cache by the keyword arguments as
@@ -167,22 +204,65 @@ class Mnist1d(datasets.ArrowBasedBuilder):
                 for split in SPLITS]
 
     def _generate_tables(self, sources) -> Iterator[tuple[Key, pa.Table]]:
+        builder = getattr(self, "_builder_pid", None)  # set while this builder builds
         for source_index, source in enumerate(sources):
             for batch_index, (x, y) in enumerate(source()):
+                if builder is not None and builder not in (os.getpid(), os.getppid()):
+                    # A worker whose build's process was killed: datasets' pool would let it
+                    # write on into the folder that the next build empties and reuses.
+                    os._exit(1)
                 rows = pa.array(x.astype(np.float32).ravel())
                 yield Key(source_index, batch_index), pa.table({
                     "x": pa.FixedSizeListArray.from_arrays(rows, x.shape[1]), "y": y})
 
-    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_split_kwargs):
-        if prepare_split_kwargs.get("file_format", "arrow") != "arrow":
+    def _prepare_split(self, split_generator, **kwargs) -> None:
+        try:
+            super()._prepare_split(split_generator, **kwargs)
+        except Exception as error:
+            # With num_proc > 1, datasets' pool answers Ctrl-C with a TimeoutError raised while
+            # it cleans up, which hides the KeyboardInterrupt: the caller must see an interruption.
+            if isinstance(error.__context__, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            raise
+
+    def _prepare_split_single(self, *args, **kwargs):
+        if os.getpid() != getattr(self, "_builder_pid", os.getpid()):
+            # A worker of datasets' pool: Ctrl-C is for the build's process, which ends the
+            # pool; a worker interrupted too would print its own traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        yield from super()._prepare_split_single(*args, **kwargs)
+
+    def download_and_prepare(self, output_dir: str | None = None, **kwargs) -> None:
+        # Refusals that need no lock come first, before datasets makes any folder.
+        if kwargs.get("file_format", "arrow") != "arrow":
             raise ValueError("mnist1d builds Arrow shards only (their checksums are recorded); "
                              "convert after loading, e.g. Dataset.to_parquet")
-        if is_remote_filesystem(self._fs):
-            raise ValueError(f"mnist1d builds into a local folder only, got {self._output_dir}")
-        super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        target = output_dir if output_dir is not None else self._cache_dir
+        if is_remote_url(str(target)):
+            raise ValueError(f"mnist1d builds into a local folder only, got {target}")
+        reuse = DownloadMode(kwargs.get("download_mode") or DownloadMode.REUSE_DATASET_IF_EXISTS)
+        if reuse != DownloadMode.REUSE_DATASET_IF_EXISTS or not Path(target, datasets.config.DATASET_INFO_FILENAME).exists():
+            check_disk(Path(target).parent, build_bytes(self.config.params), self.config.params, "a datasets build")
+        super().download_and_prepare(output_dir, **kwargs)
+
+    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_split_kwargs):
+        # Here datasets holds <output_dir>_builder.lock, and self._output_dir is the folder
+        # <output_dir>.incomplete it reuses as it finds it: anything in it was left by a
+        # build that was killed (a live one would hold the lock). Its shards would join this build's.
+        directory = Path(self._output_dir)
+        leftovers = sorted(directory.iterdir())
+        for leftover in leftovers:
+            remove(leftover)
+        if leftovers:
+            logger.warning(f"Removed {len(leftovers)} files an interrupted build left in {directory}")
+        self._builder_pid = os.getpid()
+        try:
+            super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        finally:
+            del self._builder_pid
         # Still in datasets' temporary folder: a failure here keeps nothing.
         self._workers = prepare_split_kwargs.get("num_proc") or 1
-        self._record_fingerprints(Path(self._output_dir))
+        self._record(directory)
 
     def _save_info(self) -> None:
         # datasets writes dataset_info.json (split sizes, features: what load_dataset
@@ -193,26 +273,31 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         with ThreadPoolExecutor(max_workers=getattr(self, "_workers", 1)) as pool:
             record_sha256sums(directory, dict(zip(files, pool.map(sha256_file, files))))
 
-    def _record_fingerprints(self, directory: Path) -> None:
+    def _record(self, directory: Path) -> None:
+        """Write PARAMETERS.json and FINGERPRINTS.tsv, re-reading the written shards."""
+        params = self.config.params
         files = {split: [Path(f) for f in filenames_for_dataset_split(
             directory, self.dataset_name, split, "arrow", self.info.splits[split].shard_lengths)] for split in SPLITS}
         # Re-reading the splits and hashing the files are independent, and pyarrow and
         # hashlib release the GIL: with num_proc > 1 they share that many threads.
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            contents = {split: pool.submit(content_fingerprint, files[split]) for split in SPLITS}
+            contents = {split: pool.submit(read_split, files[split], params.final_seq_length) for split in SPLITS}
             rows = []
             for split, content in contents.items():
-                content = content.result()
-                check_fingerprint(self.config.name, split, content.hexdigest())  # raises FingerprintMismatch
-                rows.append(FingerprintRow(self.config.name, split, content.num_examples, content.seq_length,
+                content = content.result().fingerprint
+                check_fingerprint(params.name, split, content.hexdigest())  # raises FingerprintMismatch
+                rows.append(FingerprintRow(params.name, split, content.num_examples, content.seq_length,
                                             content.hexdigest(), [f.name for f in files[split]]))
-        (directory / FINGERPRINTS_FILE).write_text(FINGERPRINTS_HEADER + "".join(row.line() for row in rows))
+        write_parameters(directory, params)
+        write_fingerprints(directory, rows)
 
 
 def _block_jobs(params: MNIST1DConfig, split: str) -> list[functools.partial]:
+    """At most MAX_JOBS jobs, each a contiguous range of blocks generated as it is read."""
     blocks = sharded.num_blocks(params, split)
-    return [functools.partial(sharded.iter_blocks, params, split, range(start, min(start + BLOCKS_PER_JOB, blocks)))
-            for start in range(0, blocks, BLOCKS_PER_JOB)]
+    jobs = min(blocks, MAX_JOBS)
+    return [functools.partial(sharded.iter_blocks, params, split, range(job * blocks // jobs, (job + 1) * blocks // jobs))
+            for job in range(jobs)]
 
 
 def _slices(part: Split) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -220,12 +305,33 @@ def _slices(part: Split) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         yield part.x[start : start + ROWS_PER_TABLE], part.y[start : start + ROWS_PER_TABLE]
 
 
-def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None) -> Path:
+def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None, *, num_proc: int | None = None,
+            force: bool = False) -> Path:
     """Build ``config`` under ``data_dir`` (default: the ``datasets`` cache); return the
-    folder holding its shards. An existing build is reused as it is (``mnist1d build``
-    verifies it afterwards)."""
-    builder = Mnist1d(cache_dir=None if data_dir is None else str(data_dir), **config.to_dict())
-    builder.download_and_prepare()
+    folder holding its shards.
+
+    An existing build is reused as it is (``mnist1d build`` verifies it afterwards); with
+    ``force`` it is rebuilt, even if too damaged to open, and replaced when the new one is
+    complete. ``num_proc`` processes share the sharded algorithm's blocks. Raises
+    :class:`~mnist1d_core.InsufficientResources` before any work when the build will not fit
+    on its disk, and an ``OSError`` naming the build's folder for a full disk or a file too large.
+    """
+    kwargs = {"cache_dir": None if data_dir is None else str(data_dir), **config.to_dict()}
+    try:
+        builder = Mnist1d(**kwargs)
+    except DamagedBuild as damaged:
+        if not force:
+            raise
+        with FileLock(f"{damaged.folder}_builder.lock"):  # datasets' own lock on this folder
+            remove(damaged.folder)
+        builder = Mnist1d(**kwargs)
+    try:
+        builder.download_and_prepare(num_proc=num_proc, download_mode=DownloadMode.FORCE_REDOWNLOAD if force else None)
+    except datasets.exceptions.DatasetGenerationError as error:
+        cause = error.__cause__
+        if isinstance(cause, OSError):  # a full disk, a file too large: say where, as an OSError
+            raise OSError(cause.errno, cause.strerror or str(cause), cause.filename or builder.cache_dir) from None
+        raise
     return Path(builder.cache_dir)
 
 
