@@ -74,10 +74,12 @@ def _run_build(args: argparse.Namespace) -> None:
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="re-check a built dataset folder against its checksums", description=(
-        "Re-hash the shards of a dataset folder made by `mnist1d build` (or by the builders) against "
-        "their recorded SHA-256, re-read their content against the recorded fingerprints and, for a "
-        "preset, the registry. Exit status 0 and a list of what was checked if intact; 1 and the "
-        "damaged file's name if not."))
+        "Re-hash the files of a dataset folder made by `mnist1d build` (or by the builders) against "
+        "their recorded SHA-256 (any other file is damage, but those the frameworks write in normal use, "
+        "which are listed as ignored, with the reason), check that the recorded parameters and config "
+        "name agree, and re-read the content against the recorded fingerprints and, for a preset, the "
+        "registry. Exit status 0 and a list of what was checked if intact; 1 and one line naming the "
+        "damaged file if not."))
     p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it "
                    "(or an export folder, or a copy of the authors' mnist1d_data.pkl)")
     p.set_defaults(run=_run_verify)

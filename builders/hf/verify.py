@@ -103,9 +103,9 @@ def _check_identity(directory: Path, params: MNIST1DConfig, rows: list[Fingerpri
             raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: records {row.num_examples} examples of length "
                                  f"{row.seq_length} for {row.split}; {name} has {expected[0]} of length "
                                  f"{params.final_seq_length}")
-    where = ""
-    if directory.parent.parent.parent.name == DATASET_NAME:  # in the cache layout: <root>/mnist1d/<config>/<version>/<hash>
-        placed = (directory.parent.parent.name, directory.parent.name)
+    where, place = "", directory.absolute().parents
+    if len(place) > 2 and place[2].name == DATASET_NAME:  # in the cache layout: <root>/mnist1d/<config>/<version>/<hash>
+        placed = (place[1].name, place[0].name)
         if placed != (name, str(info.version)):
             raise IntegrityError(f"{directory}: its place in the cache says {placed[0]} {placed[1]}, but the build is "
                                  f"{name} {info.version}; load_dataset would serve it under the wrong config")
