@@ -13,8 +13,9 @@ import numbers
 import os
 import pickle
 import random
+import struct
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -73,10 +74,13 @@ def from_pickle(path: str | os.PathLike) -> Any:
     """Read a pickle of numpy arrays and plain containers, such as the authors'
     ``mnist1d_data.pkl`` or what :func:`to_pickle` writes.
 
-    Only numpy arrays, dtypes and scalars, and dict, list, tuple, set, frozenset, str,
-    bytes, bytearray, numbers, bools and None are admitted. Anything else (a class, a
-    function: what a malicious pickle calls) is refused before it is looked up, so nothing
-    in the file runs.
+    Only numpy arrays, dtypes and scalars of plain dtypes (numbers, bools, strings, bytes,
+    dates: no objects, no fields), and dict, list, tuple, set, frozenset, str, bytes,
+    bytearray, numbers, bools and None are admitted. Anything else (a class, a function:
+    what a malicious pickle calls) is refused before it is looked up, so nothing in the file
+    runs. No state the file gives numpy can make it read or write outside an array's memory,
+    no length or shape in it can allocate more than the file holds, and no tuple in it can
+    crash Python or take exponential time when hashed.
 
     Raises
     ------
@@ -91,40 +95,227 @@ def from_pickle(path: str | os.PathLike) -> Any:
             return _ArraysOnly(handle).load()
         except PickleRefused as error:
             raise PickleRefused(f"{path}: {error}") from None
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError) as error:
+        except MemoryError:
+            raise
+        except Exception as error:  # whatever the bytes make the decoder raise, the file is damaged
             raise pickle.UnpicklingError(f"{path}: damaged or not a pickle ({type(error).__name__}: {error})") from None
+
+
+_REFUSED = ("from_pickle reads numpy arrays and plain containers only, and nothing in the file was run. "
+            "If you trust this file, read it with pickle.load.")
+
+
+def _refuse(what: str) -> PickleRefused:
+    return PickleRefused(f"refused {what}: {_REFUSED}")
 
 
 def _latin1(text: str, encoding: str) -> bytes:
     # Protocols 0-2 store bytes as _codecs.encode(text, "latin1"); admit that use only.
-    if encoding not in ("latin1", "latin-1"):
-        raise PickleRefused(f"refused _codecs.encode with encoding {encoding!r}")
+    if encoding not in ("latin1", "latin-1") or type(text) is not str:
+        raise _refuse(f"_codecs.encode of {type(text).__name__} with encoding {encoding!r}")
     return text.encode("latin1")
 
 
-# (module, name) -> object, for every global a pickle of arrays and containers names, with
-# numpy 1.x's module names (numpy.core) and 2.x's (numpy._core), and Python 2's __builtin__.
-_ADMITTED = {
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-    **{(module, name): getattr(multiarray, name)
-       for module in ("numpy.core.multiarray", "numpy._core.multiarray") for name in ("_reconstruct", "scalar")},
-    **{(module, "_frombuffer"): numeric._frombuffer for module in ("numpy.core.numeric", "numpy._core.numeric")},
-    **{(module, name): getattr(builtins, name)
-       for module in ("builtins", "__builtin__") for name in ("set", "frozenset", "complex", "bytes", "bytearray")},
-    ("_codecs", "encode"): _latin1,
-}
+def _bytes(*args: Any) -> bytes:
+    # Protocols 0-2 store b"" as bytes(); bytes(n) would allocate n bytes the file does not hold.
+    if args:
+        raise _refuse(f"bytes of {type(args[0]).__name__}")
+    return b""
 
 
-class _ArraysOnly(pickle.Unpickler):
+def _bytearray(content: bytes = b"") -> bytearray:
+    # Protocols 0-4 store a bytearray as bytearray(its bytes), or bytearray(); never bytearray(n).
+    if type(content) is not bytes:
+        raise _refuse(f"bytearray of {type(content).__name__}")
+    return bytearray(content)
+
+
+class _NumpyNdarray:
+    """``numpy.ndarray`` as a pickle names it: the first argument of ``_reconstruct``, never
+    called (its constructor makes arrays of any size or dtype, with no data from the file)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise _refuse("to call numpy.ndarray")
+
+    def __repr__(self) -> str:
+        return "<numpy.ndarray as named in a pickle>"
+
+
+def _plain_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` if it is a plain dtype whose state is exactly numpy's own for its name.
+
+    A dtype's pickled state is applied as given: flags saying "no objects" on an object
+    field, or a string item size other than its type's, make numpy read raw bytes as
+    pointers or read past an array's memory. Object dtypes are refused too: their items
+    would be whatever the file holds.
+    """
+    if not isinstance(dtype, np.dtype):
+        raise _refuse(f"an array or scalar of dtype {type(dtype).__name__}")
+    if dtype.hasobject or dtype.kind == "O":
+        raise _refuse("an object dtype (its items would be whatever the file holds)")
+    if dtype.names is not None or dtype.subdtype is not None or dtype.metadata is not None:
+        raise _refuse(f"the dtype {dtype} (fields, sub-arrays or metadata)")
+    if dtype.__reduce__() != np.dtype(dtype.str).__reduce__():
+        raise _refuse(f"a dtype whose state is not numpy's own for {dtype.str!r}: {dtype.__reduce__()[2]}")
+    return dtype
+
+
+# Tuples are the one container Python hashes recursively, and without a depth check, so a
+# deep one crashes the interpreter, and one made of a shared one ((t, t), then ((t, t), (t, t))...)
+# takes time doubling with each level. Bound both: as deep as Python's default recursion
+# limit, and no more items unfolded than bytes read so far (what a tuple without sharing has).
+_MAX_TUPLE_DEPTH = 1000
+_CHUNK = 1 << 24
+
+
+class _Chunked:
+    """The file as the unpickler reads it, counting the bytes read: a long read in chunks, so
+    that a length written in the file allocates no more than the bytes that actually follow."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.count = 0  # not handle.tell(): a pipe has no position
+
+    def read(self, size: int) -> bytes:
+        if size <= _CHUNK:
+            content = self._handle.read(size)
+        else:
+            chunks = []
+            while size > 0 and (chunk := self._handle.read(min(size, _CHUNK))):
+                chunks.append(chunk)
+                size -= len(chunk)
+            content = b"".join(chunks)
+        self.count += len(content)
+        return content
+
+    def readline(self) -> bytes:
+        line = self._handle.readline()
+        self.count += len(line)
+        return line
+
+
+class _ArraysOnly(pickle._Unpickler):
+    """The standard library's pure-Python unpickler (as joblib's ``NumpyUnpickler``), so that
+    each opcode that lets the file call, build or allocate is checked before it acts."""
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._source = _Chunked(handle)
+        super().__init__(self._source)
+        self._unbuilt: dict[int, Any] = {}  # id -> new array or dtype, until its one BUILD
+        self._in_use_dtypes: dict[int, np.dtype] = {}  # id -> dtype checked, held so its id stays its own
+        self._tuples: dict[int, tuple[int, int]] = {}  # id -> (items unfolded, depth)
+        ndarray = _NumpyNdarray()
+        self._ndarray = ndarray
+        self._admitted = {
+            ("numpy", "ndarray"): ndarray,
+            ("numpy", "dtype"): self._dtype,
+            **{(f"{package}.multiarray", name): method for package in ("numpy.core", "numpy._core")
+               for name, method in (("_reconstruct", self._reconstruct), ("scalar", self._scalar))},
+            **{(f"{package}.numeric", "_frombuffer"): self._frombuffer for package in ("numpy.core", "numpy._core")},
+            **{(module, name): getattr(builtins, name)
+               for module in ("builtins", "__builtin__") for name in ("set", "frozenset", "complex")},
+            **{(module, "bytes"): _bytes for module in ("builtins", "__builtin__")},
+            **{(module, "bytearray"): _bytearray for module in ("builtins", "__builtin__")},
+            ("_codecs", "encode"): _latin1,
+        }
+
     def find_class(self, module: str, name: str) -> Any:
         try:
-            return _ADMITTED[module, name]
+            return self._admitted[module, name]
         except KeyError:
-            raise PickleRefused(
-                f"refused to load {module}.{name}: from_pickle reads numpy arrays and plain containers "
-                "only, and nothing in the file was run. If you trust this file, read it with pickle.load."
-            ) from None
+            raise _refuse(f"to load {module}.{name}") from None
+
+    # --- the numpy callables a pickle of arrays names, each with the arguments numpy writes
+
+    def _dtype(self, spec: Any, align: bool = False, copy: bool = False) -> np.dtype:
+        dtype = _plain_dtype(np.dtype(spec, align=bool(align), copy=True))  # a copy: never numpy's shared ones
+        self._unbuilt[id(dtype)] = dtype
+        return dtype
+
+    def _reconstruct(self, subtype: Any, shape: Any, typecode: Any) -> np.ndarray:
+        if subtype is not self._ndarray or shape != (0,) or typecode not in (b"b", "b"):
+            raise _refuse(f"_reconstruct({subtype!r}, {shape!r}, {typecode!r}): numpy writes (ndarray, (0,), b'b')")
+        array = np.empty(0, dtype=np.int8)
+        self._unbuilt[id(array)] = array
+        return array
+
+    def _scalar(self, dtype: Any, content: Any = None) -> np.generic:
+        if type(content) is not bytes:
+            raise _refuse(f"a numpy scalar made of {type(content).__name__}")
+        return multiarray.scalar(self._in_use(dtype), content)
+
+    def _frombuffer(self, buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
+        if type(buffer) not in (bytes, bytearray):
+            raise _refuse(f"an array over the memory of {type(buffer).__name__}")
+        return numeric._frombuffer(buffer, self._in_use(dtype), shape, order)
+
+    def _in_use(self, dtype: Any) -> np.dtype:
+        # Once an array or scalar uses a dtype, its state may no longer change: checked once.
+        if id(dtype) not in self._in_use_dtypes:
+            self._unbuilt.pop(id(dtype), None)
+            self._in_use_dtypes[id(dtype)] = _plain_dtype(dtype)
+        return dtype
+
+    # --- opcodes that set state, allocate, or build tuples
+
+    def _build(self) -> None:
+        state = self.stack.pop()
+        target = self.stack[-1]
+        # Only once, on a new array or dtype: a second state would free or resize the memory
+        # that arrays made meanwhile still point into.
+        if self._unbuilt.pop(id(target), None) is not target:
+            raise _refuse(f"to set the state of {type(target).__name__} "
+                          "(only a new numpy array or dtype has one, once)")
+        if not isinstance(state, tuple):
+            raise _refuse(f"a numpy state of {type(state).__name__}")
+        if isinstance(target, np.ndarray):
+            # (version,) shape, dtype, is_fortran, data: a plain dtype's data is bytes, never objects
+            if len(state) not in (4, 5) or type(state[-1]) is not bytes:
+                raise _refuse("an array state other than numpy's (shape, dtype, order, bytes)")
+            self._in_use(state[-3])
+            target.__setstate__(state)
+        else:
+            if len(state) < 5 or state[2:5] != (None, None, None):  # sub-array, names, fields
+                raise _refuse("a dtype state with fields or sub-arrays")
+            target.__setstate__(state)
+            _plain_dtype(target)
+
+    def _bytearray8(self) -> None:
+        (size,) = struct.unpack("<Q", self.read(8))
+        content = self.read(size)  # the standard library's allocates bytearray(size) first
+        if len(content) != size:
+            raise pickle.UnpicklingError(f"BYTEARRAY8 of {size} bytes, {len(content)} in the file")
+        self.append(bytearray(content))
+
+    def _tuple(self, items: list) -> tuple:
+        unfolded, depth = len(items), 1
+        for item in items:
+            if type(item) is tuple and item:
+                inner, inner_depth = self._tuples[id(item)]
+                unfolded, depth = unfolded + inner, max(depth, inner_depth + 1)
+        if depth > _MAX_TUPLE_DEPTH or unfolded > self._source.count:
+            harm = "overflow the C stack" if depth > _MAX_TUPLE_DEPTH else "take more steps than the file has bytes"
+            raise _refuse(f"tuples nested {depth} deep, of {unfolded} items unfolded: hashing them would {harm}")
+        result = tuple(items)
+        self._tuples[id(result)] = unfolded, depth  # every tuple made here, so an id reused is overwritten
+        return result
+
+    def _load_tuple(self) -> None:
+        items = self.pop_mark()  # first: it rebinds self.append to the outer stack's
+        self.append(self._tuple(items))
+
+    def _load_tuple_n(self, count: int) -> None:
+        items = [self.stack.pop() for _ in range(count)]  # an IndexError if the stack is short
+        self.append(self._tuple(items[::-1]))
+
+    dispatch[pickle.BUILD[0]] = _build
+    dispatch[pickle.BYTEARRAY8[0]] = _bytearray8
+    dispatch[pickle.TUPLE[0]] = _load_tuple
+    dispatch[pickle.TUPLE1[0]] = lambda self: self._load_tuple_n(1)
+    dispatch[pickle.TUPLE2[0]] = lambda self: self._load_tuple_n(2)
+    dispatch[pickle.TUPLE3[0]] = lambda self: self._load_tuple_n(3)
 
 
 def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> "Figure":
