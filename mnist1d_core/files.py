@@ -16,6 +16,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +27,10 @@ except ImportError:  # Windows
 
 _PARTIAL = ".partial-"
 _OWNER = ".owner"
+_TOKEN_LENGTH = 12  # hex digits
+# The longest hidden name made from a target's: owned()'s staging file of its partial output.
+_ADDED = len(f"..{_PARTIAL}{'0' * _TOKEN_LENGTH}.{'0' * _TOKEN_LENGTH}.staging")
+_NAME_MAX = 255  # bytes in a file name, on the file systems in use
 
 
 class OutputExists(FileExistsError):
@@ -42,7 +47,7 @@ def owned(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     owner = path.with_name(path.name + _OWNER)
-    staging = path.with_name(f".{path.name}.{secrets.token_hex(6)}.staging")
+    staging = path.with_name(f".{path.name}.{secrets.token_hex(_TOKEN_LENGTH // 2)}.staging")
     fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         if fcntl is not None:
@@ -64,10 +69,17 @@ def is_abandoned(path: str | Path) -> bool:
     if fcntl is None or not owner.exists():
         return False
     try:
-        fd = os.open(owner, os.O_RDONLY)
+        # Not through a symlink, and without waiting: opening a FIFO to read waits for a writer.
+        fd = os.open(owner, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:  # its owner just finished
         return False
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a symlink: not an owner file made here
+            return False
+        raise
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device: not an owner file made here
+            return False
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False  # alive
@@ -120,8 +132,9 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     if not target.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
-    remove_abandoned(target.parent, f".{glob_escape(target.name)}{_PARTIAL}*")
-    partial = target.with_name(f".{target.name}{_PARTIAL}{secrets.token_hex(6)}")
+    stem = _hidden_stem(target.name)
+    remove_abandoned(target.parent, f".{glob_escape(stem)}{_PARTIAL}*")
+    partial = target.with_name(f".{stem}{_PARTIAL}{secrets.token_hex(_TOKEN_LENGTH // 2)}")
     with owned(partial):
         try:
             yield partial
@@ -140,6 +153,18 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
         except BaseException:
             remove(partial)
             raise
+
+
+def _hidden_stem(name: str) -> str:
+    """``name``, cut short enough that the hidden names made from it fit in a file name.
+
+    A target's name may take the whole 255 bytes; its partial output, owner and staging
+    files add up to 44 to it. Partial outputs of two names alike in their first 211 bytes
+    then share a stem: each still removes only what a dead writer left.
+    """
+    while len(os.fsencode(name)) > _NAME_MAX - _ADDED:
+        name = name[:-1]
+    return name
 
 
 def glob_escape(name: str) -> str:

@@ -134,3 +134,110 @@ def test_an_entry_without_an_owner_file_is_not_ours_and_is_kept(tmp_path):
     stranger.mkdir()
     time.sleep(0.01)
     assert remove_abandoned(tmp_path, ".export.partial-*") == [] and stranger.is_dir()
+
+
+# --- odd names and odd files where the owner file should be ----------------------------
+
+import threading  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["a" * 255, "é" * 127, "x" * 211 + ".npz"])
+def test_a_long_name_is_written_and_what_a_killed_writer_left_is_removed(tmp_path, name):
+    # Names up to the file system's 255 bytes, though the hidden names made from them add 44.
+    target = tmp_path / name
+    writer = start_writer(target)
+    writer.kill()
+    writer.wait()
+    assert partials(tmp_path)
+    with written_atomically(target) as partial:
+        partial.write_bytes(b"whole")
+    assert os.listdir(tmp_path) == [name] and target.read_bytes() == b"whole"
+
+
+def test_two_long_names_alike_keep_each_others_live_partial(tmp_path):
+    first, second = tmp_path / ("a" * 240 + "1"), tmp_path / ("a" * 240 + "2")
+    writer = start_writer(first)
+    try:
+        with written_atomically(second) as partial:
+            partial.write_bytes(b"whole")
+        assert len(partials(tmp_path)) == 2 and second.read_bytes() == b"whole"  # the live one and its owner file
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_a_fifo_at_an_owner_files_name_is_not_ours_and_blocks_nothing(tmp_path):
+    fifo = tmp_path / ".export.partial-0123456789ab.owner"
+    os.mkfifo(fifo)
+    outcome = []
+    cleaner = threading.Thread(target=lambda: outcome.append(remove_abandoned(tmp_path, ".export.partial-*")))
+    cleaner.start()
+    cleaner.join(timeout=5)
+    if cleaner.is_alive():  # opening a FIFO to read waits for a writer: give it one, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        cleaner.join()
+        pytest.fail("remove_abandoned waited for a writer to open a FIFO at an owner file's name")
+    assert outcome == [[]] and fifo.exists()
+
+
+def test_symlinks_at_the_partial_and_owner_names_never_reach_outside(tmp_path):
+    folder, outside = tmp_path / "folder", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep")
+    os.symlink(outside, folder / ".export.partial-0123456789ab")
+    os.symlink(outside / "keep.txt", folder / ".export.partial-0123456789ab.owner")
+    (folder / ".export.partial-ba9876543210").mkdir()  # a folder partial holding a link outside
+    os.symlink(outside, folder / ".export.partial-ba9876543210" / "link")
+    (folder / ".export.partial-ba9876543210.owner").write_text("1\n")
+    with written_atomically(folder / "export") as partial:
+        partial.mkdir()
+    assert os.listdir(outside) == ["keep.txt"] and (outside / "keep.txt").read_text() == "keep"
+    # the abandoned folder went (its owner file is a real one); the symlinked owner is not ours
+    assert sorted(os.listdir(folder)) == [".export.partial-0123456789ab", ".export.partial-0123456789ab.owner",
+                                          "export"]
+
+
+def test_a_thousand_writes_leave_no_file_descriptor_open(tmp_path):
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(500):
+        with written_atomically(tmp_path / "data.bin") as partial:
+            partial.write_bytes(b"x")
+        with pytest.raises(RuntimeError), written_atomically(tmp_path / "export") as partial:
+            partial.mkdir()
+            raise RuntimeError("interrupted")
+    assert len(os.listdir("/proc/self/fd")) == before and os.listdir(tmp_path) == ["data.bin"]
+
+
+CLEANER = """
+import sys, time
+from pathlib import Path
+from mnist1d_core.files import remove_abandoned
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    remove_abandoned(Path(sys.argv[1]), ".*.partial-*")
+"""
+
+MANY_WRITES = """
+import os, sys
+from pathlib import Path
+from mnist1d_core.files import written_atomically
+for i in range(int(sys.argv[2])):
+    with written_atomically(Path(sys.argv[1]) / f"t{os.getpid()}-{i}") as partial:
+        partial.mkdir()
+        for k in range(3):
+            (partial / f"f{k}").write_bytes(b"x")
+        assert sorted(os.listdir(partial)) == ["f0", "f1", "f2"], "the partial changed under its writer"
+"""
+
+
+def test_cleaners_racing_writers_and_each_other_never_touch_a_live_partial(tmp_path):
+    cleaners = [subprocess.Popen([sys.executable, "-c", CLEANER, str(tmp_path), "2"]) for _ in range(2)]
+    writers = [subprocess.Popen([sys.executable, "-c", MANY_WRITES, str(tmp_path), "80"], stderr=subprocess.PIPE,
+                                text=True) for _ in range(2)]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    for cleaner in cleaners:
+        assert cleaner.wait(timeout=120) == 0
+    names = os.listdir(tmp_path)
+    assert len(names) == 160 and all(sorted(os.listdir(tmp_path / name)) == ["f0", "f1", "f2"] for name in names)
