@@ -127,11 +127,14 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     usual permissions.
 
     Raises :class:`OutputExists` if a non-empty folder took ``target``'s place meanwhile;
-    an ``OSError`` from writing an open file (a full disk, a file too large) names ``target``.
+    an ``OSError`` from writing an open file (a full disk, a file too large) names ``target``;
+    a ``ValueError`` before the block runs if ``target`` is a device, a FIFO or a socket (or
+    a symlink to one, as ``/dev/stdout`` is), which the rename would replace.
     """
     target = Path(target)
     if not target.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(target.parent))
+    check_replaceable(target)
     stem = _hidden_stem(target.name)
     remove_abandoned(target.parent, f".{glob_escape(stem)}{_PARTIAL}*")
     partial = target.with_name(f".{stem}{_PARTIAL}{secrets.token_hex(_TOKEN_LENGTH // 2)}")
@@ -153,6 +156,20 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
         except BaseException:
             remove(partial)
             raise
+
+
+def check_replaceable(target: str | Path) -> None:
+    """Raise ``ValueError`` if ``target`` is a device, a FIFO or a socket, or a symlink to one:
+    :func:`written_atomically` would replace it by a file (as root, ``--out /dev/full`` made a
+    regular file of the system's device). Callers may check it before their work."""
+    target = Path(target)
+    try:
+        mode = target.stat().st_mode  # through a symlink: what a write to it would reach
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ValueError(f"{target}: not a file or a folder (a device, a FIFO or a socket): writing it whole "
+                         "would replace it; give the name of a file")
 
 
 def _hidden_stem(name: str) -> str:

@@ -241,3 +241,19 @@ def test_cleaners_racing_writers_and_each_other_never_touch_a_live_partial(tmp_p
         assert cleaner.wait(timeout=120) == 0
     names = os.listdir(tmp_path)
     assert len(names) == 160 and all(sorted(os.listdir(tmp_path / name)) == ["f0", "f1", "f2"] for name in names)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink to /dev/null"])
+def test_a_device_or_fifo_target_is_refused_not_replaced(tmp_path, kind):
+    # Renaming onto them would destroy them: as root, `--out /dev/full` (or /dev/stdout, a
+    # symlink to /proc/self/fd/1) made a regular file of a device the whole system uses.
+    target = tmp_path / "out.md"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink(os.devnull, target)
+    with pytest.raises(ValueError, match=r"out\.md: not a file or a folder .*would replace it"), \
+            written_atomically(target):
+        pytest.fail("the block must not run")
+    assert os.listdir(tmp_path) == ["out.md"]
+    assert stat.S_ISFIFO(target.lstat().st_mode) if kind == "fifo" else os.readlink(target) == os.devnull
