@@ -20,20 +20,24 @@ import os
 import signal
 import sys
 
-from mnist1d_core import __version__
-
 # TensorFlow's C++ logging (oneDNN, cpu_feature_guard, absl) is noise on a command line;
 # its warnings and errors, and every Python exception, still show. A user's setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from . import builds, data, hub  # noqa: E402
-from .options import CommandError, Parser, describe_os_error  # noqa: E402
+from .errors import CommandError, describe_os_error  # noqa: E402  (light: the standard library only)
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "run"]
 
 
-def build_parser() -> Parser:
+def build_parser():
+    # Imported here, not above: a Ctrl-C during these imports (numpy, scipy: about a second)
+    # must meet main()'s handler, not end in a traceback.
+    from mnist1d_core import __version__
+
+    from . import builds, data, hub
+    from .options import Parser
+
     parser = Parser(prog="mnist1d", description="MNIST-1D: generate, inspect and check datasets.")
     parser.add_argument("--version", action="version", version=f"mnist1d {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
@@ -43,29 +47,44 @@ def build_parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None or sys.stderr is None:  # started with `>&-` or `2>&-`
+        os.write(2, b"mnist1d: error: standard output or error is closed; nothing was done\n")
+        return 2
+    for stream in (sys.__stdout__, sys.__stderr__):  # a path that is not valid text still prints
+        if stream in (sys.stdout, sys.stderr) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
         sys.stdout.flush()  # here, so that a closed pipe is met inside this try
+        status = 0
     except CommandError as error:
         print(f"{error.prog}: error: {error}", file=sys.stderr)
-        return error.status
+        status = error.status
     except (ValueError, TypeError) as error:  # the config's validation messages, resource refusals
         print(f"mnist1d: error: {error}", file=sys.stderr)
-        return 2
+        status = 2
     except BrokenPipeError:
         # The reader went away (`mnist1d card | head`): stop quietly, as Unix tools do, and
         # point stdout at /dev/null so that flushing it at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
+        status = 128 + signal.SIGPIPE
     except OSError as error:  # a fault of the machine met during the work
         print(f"mnist1d: error: {describe_os_error(error)}", file=sys.stderr)
-        return 1
+        status = 1
     except MemoryError:
-        print("mnist1d: error: out of memory; try fewer samples, or algorithm='sharded' (one block at a time)",
-              file=sys.stderr)
-        return 1
+        print("mnist1d: error: out of memory", file=sys.stderr)
+        status = 1
     except KeyboardInterrupt:  # partial outputs were removed on the way up
-        print("mnist1d: interrupted", file=sys.stderr)
-        return 128 + signal.SIGINT
-    return 0
+        # On a terminal, a progress bar may hold the line: start a new one.
+        print(f"{chr(10) if sys.stderr.isatty() else ''}mnist1d: interrupted", file=sys.stderr)
+        status = 128 + signal.SIGINT
+    return status
+
+
+def run() -> None:
+    """The ``mnist1d`` program: :func:`main`, then exit with its status."""
+    status = main()
+    # The work is over (done, or failed and cleaned up): a Ctrl-C from now on changes nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)

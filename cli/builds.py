@@ -11,7 +11,9 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .options import UsageError, add_config_arguments, check_output_folder, config_from_arguments, with_builders
+from .errors import UsageError
+from .options import (add_config_arguments, check_output_folder, config_from_arguments,
+                      path_argument, with_builders)
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +31,7 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
                    help="tfds only: tfrecord (default) or array_record (random access with tfds.data_source); "
                         "not parquet, which TFDS 4.9.10 writes with rows silently dropped")
     add_config_arguments(p)
-    p.add_argument("--data-dir", type=Path, metavar="DIR",
+    p.add_argument("--data-dir", type=path_argument, metavar="DIR",
                    help="root folder (default: the framework's: $HF_DATASETS_CACHE or ~/tensorflow_datasets)")
     p.add_argument("--num-proc", type=int, metavar="N",
                    help="hf only: processes that share the sharded algorithm's blocks (default: 1)")
@@ -80,7 +82,7 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
         "name agree, and re-read the content against the recorded fingerprints and, for a preset, the "
         "registry. Exit status 0 and a list of what was checked if intact; 1 and one line naming the "
         "damaged file if not."))
-    p.add_argument("dir", type=Path, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it "
+    p.add_argument("dir", type=path_argument, metavar="DIR", help="the folder holding the shards, as `mnist1d build` prints it "
                    "(or an export folder, or a copy of the authors' mnist1d_data.pkl)")
     p.set_defaults(run=_run_verify)
 
@@ -88,6 +90,8 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 def _run_verify(args: argparse.Namespace) -> None:
     if not args.dir.exists():
         raise UsageError(f"{str(args.dir)!r}: no such folder or file")
+    if not (args.dir.is_dir() or args.dir.is_file()):
+        raise UsageError(f"{str(args.dir)!r}: a device, a FIFO or a socket, not a dataset folder or file")
 
     def verify() -> list[str]:
         from mnist1d_builders.verify import verify_directory

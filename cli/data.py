@@ -13,7 +13,9 @@ from mnist1d_core.fingerprint import registry
 
 from mnist1d_core.resources import check_disk
 
-from .options import ProgressBar, UsageError, add_config_arguments, check_output_file, config_from_arguments
+from .errors import UsageError
+from .options import (ProgressBar, add_config_arguments, check_output_file,
+                      config_from_arguments, path_argument)
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +23,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         "Generate MNIST-1D (a preset, or custom parameters) and save it as .npz with the "
         "authors' keys: x, y, x_test, y_test, t, templates_x, templates_t, templates_y."))
     add_config_arguments(p)
-    p.add_argument("--out", type=Path, help="output file (default: ./mnist1d-<config name>.npz)")
+    p.add_argument("--out", type=path_argument, help="output file (default: ./mnist1d-<config name>.npz)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_generate)
@@ -81,7 +83,7 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
         "the way the paper shows them: the signal's value left to right, time top to bottom. "
         'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
     add_config_arguments(p)
-    p.add_argument("--out", type=Path, required=True, metavar="FILE.png", help="the PNG file to write")
+    p.add_argument("--out", type=path_argument, required=True, metavar="FILE.png", help="the PNG file to write")
     p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
     p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")

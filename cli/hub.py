@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from .options import ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments, with_builders
+from .options import (ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments,
+                      path_argument, with_builders)
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", conflict_handler="resolve", help="write a Hub-ready folder: Parquet, card, checksums",
@@ -17,7 +17,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
         "folder appears only when complete."))
     add_presets_arguments(p)
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the folder to write (new, or empty)")
+    p.add_argument("--out", type=path_argument, required=True, metavar="DIR", help="the folder to write (new, or empty)")
     p.add_argument("--repo", metavar="OWNER/NAME", help="the Hub repository to name in the card's loading example")
     p.set_defaults(run=_run_export)
 
@@ -62,14 +62,15 @@ def _run_publish(args: argparse.Namespace) -> None:
 def _add_card(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("card", help="render the dataset card of the named presets", description=(
         "Render the Hugging Face dataset card of the named presets, with its generated parts (YAML, sizes, "
-        "fingerprints). The committed dataset_card.md is its output: mnist1d card --out dataset_card.md"))
-    p.add_argument("--out", type=Path, metavar="FILE", help="write the card here (default: standard output)")
+        "fingerprints). The committed dataset_card.md is its output: mnist1d card --out dataset_card.md --force"))
+    p.add_argument("--out", type=path_argument, metavar="FILE", help="write the card here (default: standard output)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_card)
 
 
 def _run_card(args: argparse.Namespace) -> None:
     if args.out is not None:
-        check_output_file("--out", args.out, force=True)  # regenerating the committed card replaces it
+        check_output_file("--out", args.out, force=args.force)
 
     def card() -> None:
         from mnist1d_builders.hub import preset_card, write_preset_card

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, TextIO, TypeVar
 
-from mnist1d_core import PRESETS, MNIST1DConfig
+from mnist1d_core import PRESETS, MNIST1DConfig, files
 from mnist1d_core.config import ALGORITHMS, DEFAULT, get_preset
 from mnist1d_core.fingerprint import FingerprintMismatch
 
-
-class CommandError(Exception):
-    """A command failed: ``main`` prints one line on stderr and exits with ``status``
-    (1: damaged or mismatching data; 2: bad input, see :class:`UsageError`)."""
-
-    status = 1
-
-    def __init__(self, message: str, prog: str = "mnist1d") -> None:
-        super().__init__(message)
-        self.prog = prog
-
-
-class UsageError(CommandError):
-    """Bad input on the command line, found before any work: exit status 2."""
-
-    status = 2
+from .errors import CommandError, UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -77,10 +62,21 @@ def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
 # --- paths, checked before any work ------------------------------------------------
 
 
+def path_argument(text: str) -> Path:
+    """An argparse type: a path, never the empty string (which Path would make ".")."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(text)
+
+
 def check_output_file(option: str, path: Path, *, force: bool = False) -> None:
     """Refuse an output file that cannot be written, before any work (exit status 2)."""
     if path.is_dir():
         raise UsageError(f"{option} {str(path)!r} is a folder; give the name of a file")
+    try:
+        files.check_replaceable(path)
+    except ValueError as error:
+        raise UsageError(f"{option} {error}") from None
     if path.exists() and not force:
         raise UsageError(f"{option} {str(path)!r} exists; pass --force to overwrite it")
     check_output_folder(option, path.parent, of=path)
@@ -100,17 +96,11 @@ def check_output_folder(option: str, path: Path, *, of: Path | None = None) -> N
         raise UsageError(f"{named}: {str(existing)!r} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"{named}: folder {str(existing)!r} is not writable")
-
-
-def describe_os_error(error: OSError) -> str:
-    """One line for a file-system fault: the path, then what happened."""
-    if error.filename is None or error.strerror is None:
-        return str(error)
-    hint = {errno.ENOSPC: "; free some space and run the command again: it removes what this run left",
-            errno.EFBIG: "; a file-size limit (ulimit -f) or the file system's is in the way",
-            errno.EROFS: "; choose a writable location",
-            errno.EACCES: "; check the permissions, or choose another location"}.get(error.errno, "")
-    return f"{error.filename}: {error.strerror.lower()}{hint}"
+    try:  # what permissions do not tell: a read-only file system, /proc, root's own limits
+        with tempfile.TemporaryFile(dir=existing):  # unnamed where the OS can (O_TMPFILE)
+            pass
+    except OSError as error:
+        raise UsageError(f"{named}: folder {str(existing)!r} is not writable ({error.strerror.lower()})") from None
 
 
 # --- progress -----------------------------------------------------------------------
@@ -119,9 +109,10 @@ def describe_os_error(error: OSError) -> str:
 class ProgressBar:
     """A one-line text bar on a terminal (silent when the stream is not one)."""
 
-    def __init__(self, label: str, stream: TextIO = sys.stderr, *, force: bool = False) -> None:
-        self.label, self.stream = label, stream
-        self.enabled = force or stream.isatty()
+    def __init__(self, label: str, stream: TextIO | None = None, *, force: bool = False) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr  # today's, not the one at import
+        self.enabled = force or self.stream.isatty()
         self.started = time.perf_counter()
 
     def __call__(self, done: int, total: int) -> None:

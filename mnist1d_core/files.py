@@ -127,7 +127,8 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     usual permissions.
 
     Raises :class:`OutputExists` if a non-empty folder took ``target``'s place meanwhile;
-    an ``OSError`` from writing an open file (a full disk, a file too large) names ``target``;
+    an ``OSError`` met while writing (a full disk, a file too large) names ``target``, or the
+    file inside it, never the hidden partial path;
     a ``ValueError`` before the block runs if ``target`` is a device, a FIFO or a socket (or
     a symlink to one, as ``/dev/stdout`` is), which the rename would replace.
     """
@@ -138,24 +139,37 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
     stem = _hidden_stem(target.name)
     remove_abandoned(target.parent, f".{glob_escape(stem)}{_PARTIAL}*")
     partial = target.with_name(f".{stem}{_PARTIAL}{secrets.token_hex(_TOKEN_LENGTH // 2)}")
-    with owned(partial):
-        try:
-            yield partial
+    try:
+        with owned(partial):
             try:
-                os.replace(partial, target)
-            except OSError as error:
-                if target.is_dir() and any(target.iterdir()):
-                    raise OutputExists(f"{target}: appeared while this run was writing it "
-                                       "(another run finished first); this run's output was discarded") from None
-                raise error
-        except OSError as error:
-            remove(partial)
-            if error.filename is None and error.strerror is not None:  # a write to an open file
-                raise type(error)(error.errno, error.strerror, str(target)) from None
-            raise
-        except BaseException:
-            remove(partial)
-            raise
+                yield partial
+                try:
+                    os.replace(partial, target)
+                except OSError:
+                    if target.is_dir() and any(target.iterdir()):
+                        raise OutputExists(f"{target}: appeared while this run was writing it (another run "
+                                           "finished first); this run's output was discarded") from None
+                    raise
+            except BaseException:
+                remove(partial)
+                raise
+    except OSError as error:
+        raise _naming_target(error, partial, target) from None
+
+
+def _naming_target(error: OSError, partial: Path, target: Path) -> OSError:
+    """``error`` with the path a person knows: the target, not the hidden names beside it
+    (or none at all, from a write to an open file: a full disk, a file too large)."""
+    if isinstance(error, OutputExists) or error.strerror is None:
+        return error
+    name = None if error.filename is None else str(error.filename)
+    if name is not None and name.startswith(str(partial) + os.sep):  # a file inside a partial folder
+        return type(error)(error.errno, error.strerror, str(target) + name[len(str(partial)):])
+    hidden = (name is not None and Path(name).parent == target.parent and Path(name).name.startswith(".")
+              and Path(name).name.lstrip(".").startswith(_hidden_stem(target.name)))  # partial, owner, staging
+    if name is None or hidden:
+        return type(error)(error.errno, error.strerror, str(target))
+    return error
 
 
 def check_replaceable(target: str | Path) -> None:
@@ -165,7 +179,7 @@ def check_replaceable(target: str | Path) -> None:
     target = Path(target)
     try:
         mode = target.stat().st_mode  # through a symlink: what a write to it would reach
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there yet (or no folder: said elsewhere)
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise ValueError(f"{target}: not a file or a folder (a device, a FIFO or a socket): writing it whole "

@@ -29,7 +29,7 @@ def rendered():
 
 def test_committed_card_is_what_the_code_renders(rendered):
     assert CARD.read_text() == rendered, (
-        "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md")
+        "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md --force")
 
 
 def test_card_metadata_reads_back_as_the_presets(rendered):

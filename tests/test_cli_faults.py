@@ -153,3 +153,74 @@ def test_partial_outputs_are_owned_by_their_writer(tmp_path):
         partial.write_bytes(b"half")
         result = mnist1d("generate", "--num-samples", "100", "--out", tmp_path / "y.npz")
         assert result.returncode == 0 and partial.exists()
+
+
+def test_closed_standard_output_is_refused_before_any_work(tmp_path):
+    result = subprocess.run(f"{sys.executable} -m mnist1d_cli generate --out {tmp_path / 'x.npz'} >&-",
+                            shell=True, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert one_line(result.stderr) == "mnist1d: error: standard output or error is closed; nothing was done"
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_that_is_not_valid_text_still_prints(tmp_path):
+    out = os.fsencode(tmp_path) + b"/bad\xff.npz"
+    result = subprocess.run([sys.executable, "-m", "mnist1d_cli", "generate", "--num-samples", "10", "--out", out],
+                            capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(b"wrote " + os.fsencode(tmp_path) + b"/bad\\udcff.npz")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: os.mkfifo(path), "a device, a FIFO or a socket, not a dataset folder or file"),
+])
+def test_verify_of_a_fifo_is_bad_input(tmp_path, capsys, make, message):
+    make(tmp_path / "odd")
+    assert main(["verify", str(tmp_path / "odd")]) == 2
+    assert one_line(capsys.readouterr().err) == f"mnist1d: error: '{tmp_path / 'odd'}': {message}"
+
+
+@pytest.mark.parametrize("args", [["generate", "--out", ""], ["verify", ""], ["card", "--out", ""]])
+def test_an_empty_path_is_bad_input_not_the_current_folder(capsys, args):
+    assert main(args) == 2
+    assert "an empty path" in one_line(capsys.readouterr().err)
+
+
+def test_a_folder_where_nothing_can_be_created_is_refused_before_work(capsys):
+    # /proc takes no new files, whatever the permission bits say (and root passes os.access).
+    assert main(["plot", "--num-samples", "100", "--out", "/proc/mnist1d-test.png"]) == 2
+    assert one_line(capsys.readouterr().err).startswith(
+        "mnist1d: error: --out '/proc/mnist1d-test.png': folder '/proc' is not writable (")
+
+
+def test_a_fifo_target_is_refused_before_generating(tmp_path, capsys, monkeypatch):
+    os.mkfifo(tmp_path / "x.npz")
+    monkeypatch.setattr("mnist1d_cli.data.generate", lambda *a, **k: pytest.fail("generated"))
+    assert main(["generate", "--out", str(tmp_path / "x.npz"), "--force"]) == 2
+    assert "not a file or a folder (a device, a FIFO or a socket)" in one_line(capsys.readouterr().err)
+
+
+def test_card_keeps_an_existing_file_unless_forced(tmp_path, capsys):
+    out = tmp_path / "card.md"
+    out.write_text("mine")
+    assert main(["card", "--out", str(out)]) == 2
+    assert one_line(capsys.readouterr().err) == f"mnist1d: error: --out '{out}' exists; pass --force to overwrite it"
+    assert out.read_text() == "mine"
+
+
+def test_ctrl_c_while_the_command_line_starts_is_one_line_and_130():
+    # The heavy imports (numpy, scipy) happen inside main(): a Ctrl-C there is handled. The
+    # signal is sent from within the import of numpy, so the test does not depend on timing.
+    code = ("import builtins, os, signal, sys\n"
+            "real = builtins.__import__\n"
+            "def importing(name, *args, **kwargs):\n"
+            "    if name == 'numpy' and 'numpy' not in sys.modules:\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "    return real(name, *args, **kwargs)\n"
+            "builtins.__import__ = importing\n"
+            "from mnist1d_cli import run\n"
+            "sys.argv = ['mnist1d', 'info']\n"
+            "run()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 130 and result.stdout == ""
+    assert one_line(result.stderr) == "mnist1d: interrupted"

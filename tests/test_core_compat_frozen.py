@@ -209,3 +209,12 @@ def test_mnist1d_verify_checks_a_copy_of_the_authors_file(authors_pickle, capsys
     err = capsys.readouterr().err
     assert err.startswith(f"mnist1d: error: {authors_pickle}: x/y of shape (4000, 40) has content fingerprint")
     assert err.count("\n") == 1
+
+
+def test_verify_refuses_a_file_far_larger_than_the_authors_before_reading_it(tmp_path):
+    big = tmp_path / "mnist1d_data.pkl"
+    with open(big, "wb") as f:  # sparse: 30 GB on paper, nothing on disk
+        f.truncate(30 * 10**9)
+    with pytest.raises(FrozenPickleError, match=rf"{big}: 30,000,000,000 bytes, where the authors' mnist1d_data.pkl has "
+                                                r"1,642,012; not a copy of it"):
+        verify_frozen_pickle(big)

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -257,3 +258,14 @@ def test_a_device_or_fifo_target_is_refused_not_replaced(tmp_path, kind):
         pytest.fail("the block must not run")
     assert os.listdir(tmp_path) == ["out.md"]
     assert stat.S_ISFIFO(target.lstat().st_mode) if kind == "fifo" else os.readlink(target) == os.devnull
+
+
+def test_errors_name_the_target_never_the_hidden_partial_path(tmp_path):
+    target = tmp_path / "export"
+    with pytest.raises(PermissionError) as error, written_atomically(target) as partial:
+        partial.mkdir()
+        raise PermissionError(13, "Permission denied", str(partial / "canonical" / "train.parquet"))
+    assert error.value.filename == str(target / "canonical" / "train.parquet")
+    with pytest.raises(OSError) as error, written_atomically(Path("/proc/mnist1d-test.npz")):
+        pytest.fail("the block must not run: the owner file cannot be made in /proc")
+    assert error.value.filename == "/proc/mnist1d-test.npz"

@@ -65,6 +65,12 @@ def frozen_dataset() -> dict[str, Any]:
     return as_authors_dict(data)
 
 
+#: Size of the authors' file, and the most a re-saved copy of its arrays can take (any
+#: pickle protocol stores them in binary; protocol 0's text would be about 4x).
+_FROZEN_BYTES = 1_642_012
+_MAX_COPY_BYTES = 16 * _FROZEN_BYTES
+
+
 def verify_frozen_pickle(path: str | os.PathLike) -> list[str]:
     """Check a copy of the authors' ``mnist1d_data.pkl`` against the fingerprint registry.
 
@@ -87,6 +93,10 @@ def verify_frozen_pickle(path: str | os.PathLike) -> list[str]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path {str(path)!r}: no such file")
+    size = path.stat().st_size
+    if size > _MAX_COPY_BYTES:  # read whole below, so a huge file must not get that far
+        raise FrozenPickleError(f"{path}: {size:,} bytes, where the authors' mnist1d_data.pkl has "
+                                f"{_FROZEN_BYTES:,}; not a copy of it")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         content = from_pickle(path)
