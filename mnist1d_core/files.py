@@ -18,7 +18,7 @@ import secrets
 import shutil
 import stat
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 try:
     import fcntl
@@ -116,6 +116,45 @@ def remove(path: Path) -> None:
 
 
 @contextlib.contextmanager
+def locked(path: str | Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold an exclusive lock on the file ``path`` while the block runs, waiting (after
+    calling ``on_wait``) while another process holds it. One run at a time does the work
+    guarded by ``path``, and whatever that work leaves when its process is killed was left
+    by a dead run, for whoever takes the lock next.
+
+    Yields True; False where ``fcntl`` does not exist (Windows): then nothing is excluded.
+    The lock file is removed on the way out (a killed holder's stays, unlocked, for the next).
+    """
+    if fcntl is None:
+        yield False
+        return
+    path = Path(path)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # not through a symlink
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            # Its holder may have removed the file meanwhile: then lock the one now at ``path``.
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samestat(os.fstat(fd), os.stat(path)):
+                    break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield True
+    finally:
+        path.unlink(missing_ok=True)  # before the lock is released, so a waiter sees it went
+        os.close(fd)
+
+
+@contextlib.contextmanager
 def written_atomically(target: str | Path) -> Iterator[Path]:
     """Give a hidden, unused path beside ``target`` to write a file or a folder at.
 
@@ -196,6 +235,26 @@ def _hidden_stem(name: str) -> str:
     while len(os.fsencode(name)) > _NAME_MAX - _ADDED:
         name = name[:-1]
     return name
+
+
+def check_writable_folder(folder: str | Path) -> None:
+    """Refuse, before any work, a ``folder`` that cannot be made or written into.
+
+    Looks at ``folder`` or, if it does not exist yet, its nearest existing parent, and
+    creates nothing. Raises an ``OSError`` naming that path: ``NotADirectoryError`` for a
+    file where a folder belongs, ``PermissionError`` when it may not be written, an
+    ``OSError`` with ``errno.EROFS`` on a read-only file system.
+    """
+    existing = Path(folder).absolute()
+    while not existing.exists():  # a parent we may not search raises PermissionError, naming it
+        existing = existing.parent
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder, so nothing can be written under it", str(existing))
+    effective = os.access in os.supports_effective_ids
+    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=effective):
+        read_only = hasattr(os, "statvfs") and os.statvfs(existing).f_flag & os.ST_RDONLY
+        code = errno.EROFS if read_only else errno.EACCES
+        raise OSError(code, f"{os.strerror(code)}: this process may not write here", str(existing))
 
 
 def glob_escape(name: str) -> str:

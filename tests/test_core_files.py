@@ -269,3 +269,38 @@ def test_errors_name_the_target_never_the_hidden_partial_path(tmp_path):
     with pytest.raises(OSError) as error, written_atomically(Path("/proc/mnist1d-test.npz")):
         pytest.fail("the block must not run: the owner file cannot be made in /proc")
     assert error.value.filename == "/proc/mnist1d-test.npz"
+
+
+# --- one process at a time: locked ---------------------------------------------------------
+
+from mnist1d_core.files import locked  # noqa: E402
+
+HOLDER = """
+import sys, time
+from mnist1d_core.files import locked
+with locked(sys.argv[1], on_wait=lambda: print("waiting", flush=True)) as exclusive:
+    print("holding", exclusive, flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_lock_makes_the_next_process_wait_and_leaves_no_file(tmp_path):
+    lock = tmp_path / ".target.lock"
+    with locked(lock) as exclusive:
+        assert exclusive and lock.exists()
+        waiter = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock), "0"], stdout=subprocess.PIPE, text=True)
+        assert waiter.stdout.readline() == "waiting\n"  # it cannot take the lock while this process holds it
+    assert waiter.stdout.readline() == "holding True\n"  # it took the lock the moment it was released
+    assert waiter.wait() == 0 and os.listdir(tmp_path) == []
+
+
+def test_a_killed_holders_lock_is_taken_by_the_next(tmp_path):
+    lock = tmp_path / ".target.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock), "60"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "holding True\n"
+    holder.kill()
+    holder.wait()
+    assert lock.exists()  # a kill gives no chance to remove it; the kernel released the lock
+    with locked(lock, on_wait=lambda: pytest.fail("nobody holds it")) as exclusive:
+        assert exclusive
+    assert os.listdir(tmp_path) == []
