@@ -36,7 +36,8 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--num-proc", type=int, metavar="N",
                    help="hf only: processes that share the sharded algorithm's blocks (default: 1)")
     p.add_argument("--force", action="store_true",
-                   help="hf only: rebuild even if a build exists (a damaged one, say); it is replaced when the new one is complete")
+                   help="rebuild even if a build exists (a damaged one, say); hf: it is replaced when the new one is "
+                        "complete; tfds: it is removed first")
     p.set_defaults(run=_run_build)
 
 
@@ -44,8 +45,8 @@ def _run_build(args: argparse.Namespace) -> None:
     config = config_from_arguments(args)  # bad parameters stop here, before any work
     if args.file_format and args.framework != "tfds":
         raise UsageError(f"--file-format {args.file_format} is for --framework tfds, not {args.framework}")
-    if args.framework != "hf" and (args.num_proc is not None or args.force):
-        raise UsageError(f"--num-proc and --force are for --framework hf, not {args.framework}")
+    if args.framework != "hf" and args.num_proc is not None:
+        raise UsageError(f"--num-proc is for --framework hf, not {args.framework}")
     if args.num_proc is not None and args.num_proc < 1:
         raise UsageError(f"--num-proc must be at least 1, got {args.num_proc}")
     if args.data_dir is not None:
@@ -57,16 +58,17 @@ def _run_build(args: argparse.Namespace) -> None:
         with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
             if args.framework == "hf":
                 from mnist1d_builders.hf import prepare
-                try:
-                    path = prepare(config, args.data_dir, num_proc=args.num_proc, force=args.force)
-                    return path, verify_directory(path)
-                except IntegrityError as error:  # an existing build, found damaged
-                    if args.force:
-                        raise
-                    raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
-            from mnist1d_builders.tfds import prepare
-            path = prepare(config, args.data_dir, file_format=args.file_format or "tfrecord")
-        return path, verify_directory(path)
+                kwargs = {"num_proc": args.num_proc}
+            else:
+                from mnist1d_builders.tfds import prepare
+                kwargs = {"file_format": args.file_format or "tfrecord"}
+            try:
+                path = prepare(config, args.data_dir, force=args.force, **kwargs)
+                return path, verify_directory(path)
+            except IntegrityError as error:  # an existing build, found damaged
+                if args.force:
+                    raise
+                raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
 
     path, checked = with_builders(build)
     print(f"{config.name} ({args.framework}): {path}")

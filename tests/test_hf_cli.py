@@ -94,7 +94,8 @@ def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_cha
     shard.write_bytes(data)
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
-    assert damaged.stderr == f"mnist1d: error: {shard}: SHA-256 differs from metadata.json; the file is damaged\n"
+    assert damaged.stderr == (f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and metadata.json "
+                              "record; the file is damaged\n")
 
     # The same folder asked for in the other format: refused, one line, the build kept.
     other = mnist1d("build", "--framework", "tfds", "--num-samples", "100", "--data-dir", str(tmp_path), home=tmp_path)

@@ -19,29 +19,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mnist1d_core import MNIST1DConfig
+from tensorflow_datasets.core.utils import file_utils
 
-from .mnist1d.mnist1d_dataset_builder import Builder, MNIST1DBuilderConfig, check_file_format
+from mnist1d_core import DATA_VERSION, MNIST1DConfig, files
+
+from .mnist1d.mnist1d_dataset_builder import Builder, MNIST1DBuilderConfig, check_file_format, lock_file
 from .verify import verify_directory
 
 __all__ = ["Builder", "MNIST1DBuilderConfig", "prepare", "verify_directory"]
 
 
-def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None, *, file_format: str = "tfrecord") -> Path:
+def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None, *, file_format: str = "tfrecord",
+            force: bool = False) -> Path:
     """Prepare ``config`` as TFDS ``mnist1d`` under ``data_dir`` (default: TFDS's,
-    ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``); an existing one is reused.
+    ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``); an existing build is reused as it is
+    (``mnist1d build`` verifies it afterwards); with ``force`` it is removed, then built again.
 
     ``file_format`` is ``"tfrecord"`` (read by ``tfds.load``) or ``"array_record"``
     (read by ``tfds.data_source`` with random access, and by ``tfds.load``). Returns the
     folder that holds the shards: ``<data_dir>/mnist1d/<config name>/<version>``.
 
-    Raises ``ValueError`` before any work for another format, or when the folder already
-    holds this config in the other format (TFDS keeps one format per folder).
+    Raises, before any work, ``ValueError`` for another format, or when the folder already
+    holds this config in the other format (TFDS keeps one format per folder), and
+    :class:`~mnist1d_core.InsufficientResources` when the build does not fit on the disk or
+    in memory; :class:`~mnist1d_builders.integrity.IntegrityError` naming the damaged file
+    when an existing build is too damaged for TFDS to open (``force`` rebuilds it).
     """
     chosen = check_file_format(file_format)
-    builder = Builder(config=MNIST1DBuilderConfig(config), data_dir=data_dir)  # an existing build's format is read
-    if builder.is_prepared() and builder.info.file_format != chosen:
-        raise ValueError(f"file_format={file_format!r}: {builder.data_dir} already holds {config.name} as "
-                         f"{builder.info.file_format.value}; TFDS keeps one file format per folder, use another data_dir")
+    folder = Path(file_utils.get_data_dir_and_dataset_dir(data_dir, "mnist1d", config.name, DATA_VERSION)[1])
+    if force and folder.exists():
+        with files.locked(lock_file(folder)):  # as a build of the folder does: not while one writes it
+            files.remove(folder)
+    try:
+        builder = Builder(config=MNIST1DBuilderConfig(config), data_dir=data_dir)
+    except Exception:  # TFDS reads an existing build's dataset_info.json here
+        if folder.is_dir():
+            verify_directory(folder)  # names the damaged file
+        raise
     builder.download_and_prepare(file_format=chosen)
     return Path(builder.data_dir)

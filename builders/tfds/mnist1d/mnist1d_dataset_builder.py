@@ -4,8 +4,17 @@ Examples are written in the core's order (``disable_shuffling``, integer keys), 
 TFRecord (the default) or ArrayRecord (``file_format="array_record"``: random access
 through ``tfds.data_source``). After the shards are written, the dataset's metadata
 (``metadata.json``, kept by ``tfds.builder_from_directory``) records the generator's
-parameters, each split's content fingerprint and each shard's SHA-256; ``mnist1d verify
-DIR`` checks them.
+parameters, each split's content fingerprint and each shard's SHA-256. Once TFDS has
+written its own files (``dataset_info.json``, ``features.json``, ``metadata.json``,
+``LICENSE``), ``SHA256SUMS`` records the SHA-256 of every file of the build, still inside
+TFDS's ``incomplete.*`` folder, so a build is never in place without it; ``mnist1d verify
+DIR`` checks them all.
+
+Every entry point (``tfds.load``, ``tfds.data_source``, ``tfds build``, ``prepare``) goes
+through :meth:`Builder.download_and_prepare`, which checks the disk and memory a build needs
+before any work, and lets one process at a time prepare a folder: it holds a lock beside
+it (``.<version>.lock``) while TFDS writes, so a second run waits, then reuses the build,
+and the ``incomplete.*`` folders it finds were left by runs that were killed: it removes them.
 
 Only absolute imports: ``tfds build`` can also load this folder by path.
 """
@@ -13,18 +22,23 @@ Only absolute imports: ``tfds build`` can also load this folder by path.
 from __future__ import annotations
 
 import functools
-import hashlib
+import logging
+import os
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 import tensorflow_datasets as tfds
-from etils import epath
+from tensorflow_datasets.core import constants
 from tensorflow_datasets.core.file_adapters import FileFormat
 from tensorflow_datasets.core.utils.lazy_imports_utils import tensorflow as tf  # imported on first use
 
+from mnist1d_builders.integrity import record_sha256sums, sha256_file
 from mnist1d_core import (DATA_VERSION, DEFAULT, PRESETS, RELEASES, SPLITS, Fingerprinter, MNIST1DConfig,
-                          check_fingerprint, fingerprint, generate, sharded)
+                          check_fingerprint, files, fingerprint, generate, resources, sharded)
 from mnist1d_core.config import NUM_CLASSES
+
+logger = logging.getLogger(__name__)
 
 HOMEPAGE = "https://github.com/greydanus/mnist1d"
 
@@ -33,9 +47,25 @@ CONFIG_KEY = "mnist1d_config"  # the generator's parameters (MNIST1DConfig.to_di
 FINGERPRINTS_KEY = "content_fingerprints"  # split -> mnist1d_core.fingerprint of its content
 SHARDS_KEY = "shard_sha256"  # shard file name -> SHA-256 of the file
 
+#: The files TFDS writes beside the shards, which its loaders read: SHA256SUMS covers them.
+INFO_FILES = (constants.DATASET_INFO_FILENAME, constants.FEATURES_FILENAME, constants.METADATA_FILENAME,
+              constants.LICENSE_FILENAME)
+
 #: The formats mnist1d is written in: TFRecord for tf.data, ArrayRecord for random access.
 FILE_FORMATS = (FileFormat.TFRECORD, FileFormat.ARRAY_RECORD)
 _BATCH_SIZE = 4096  # examples per read when a split is read in order from a data source
+
+#: Bytes an example takes in a shard beyond its float32 signal, rounded up from measures
+#: (TFDS 4.9.10, 1,000 to 50,000 examples, lengths 10 to 400): TFRecord 41-46 (the
+#: tf.train.Example's keys and label, TFRecord's framing); ArrayRecord 51-100 (its chunks,
+#: and each shard's last 64 KiB block). TFDS's writer spills a large split to a temporary
+#: file before it writes the shards, and removes that file before: the shards are the peak.
+_SHARD_BYTES = {FileFormat.TFRECORD: 64, FileFormat.ARRAY_RECORD: 128}
+_FIXED_BYTES = 2**20  # the metadata files, and the last block of each shard
+#: Memory TFDS's writer takes per example beyond its float32 signal: it keeps a whole split
+#: (serialized, as Python objects) to sort it by key before writing any shard. Measured
+#: about 410 bytes per example of length 40 (TFDS 4.9.10), i.e. 250 beyond the signal.
+_WRITER_BYTES = 256
 
 _DESCRIPTIONS = {
     "canonical": "The paper's dataset: 4,000 train and 1,000 test signals of length 40.",
@@ -80,7 +110,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         super().__init__(config=config, **kwargs)
 
     def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
+        # As dataset_info_from_configs, which reads README.md and CITATIONS.bib beside this
+        # module, but with the DatasetInfo that records SHA256SUMS.
+        package = self.get_metadata()
+        return _RecordedInfo(
+            builder=self,
+            description=package.description,
+            citation=package.citation,
             features=tfds.features.FeaturesDict({
                 "x": tfds.features.Tensor(shape=(self.builder_config.params.final_seq_length,), dtype=np.float32),
                 "y": tfds.features.ClassLabel(num_classes=NUM_CLASSES),
@@ -141,16 +177,69 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                     | f"blocks of {split}" >> beam.FlatMap(_block_examples, params, split) for split in SPLITS}
         return {split: _split_examples(params, split) for split in SPLITS}
 
-    def download_and_prepare(self, *, file_format: str | FileFormat | None = None, **kwargs) -> None:
-        # The format comes from here or from the builder's keyword (tfds.data_source,
-        # `tfds build --file_format`): checked before TFDS creates any folder.
-        check_file_format(file_format or self.info.file_format)
-        super().download_and_prepare(file_format=file_format, **kwargs)
+    def download_and_prepare(self, *, file_format: str | FileFormat | None = None,
+                             download_config: tfds.download.DownloadConfig | None = None, **kwargs) -> None:
+        """Prepare the data, as TFDS does, one process at a time per folder (see the module).
+
+        Before TFDS creates any folder: the format (from here, or from the builder's keyword:
+        ``tfds.data_source``, ``tfds build --file_format``) must be one mnist1d is written
+        in (``ValueError``), the data dir local and writable (``OSError`` naming it), and
+        the disk and memory enough for the build (:class:`~mnist1d_core.InsufficientResources`
+        naming ``num_samples``, the estimate and what is available).
+        """
+        chosen = check_file_format(file_format or self.info.file_format)
+        folder = Path(self.data_dir)
+        if "://" in os.fspath(self.data_dir):
+            raise ValueError(f"data_dir={os.fspath(self.data_dir_root)!r}: mnist1d is prepared in a local folder "
+                             "only (its lock and checksums need one); copy the prepared folder afterwards")
+        files.check_writable_folder(os.fspath(self.data_dir_root))  # OSError naming it: a file, read-only
+        config = download_config or tfds.download.DownloadConfig()
+        overwrite = tfds.download.GenerateMode(config.download_mode).overwrite_dataset
+        if overwrite or not self.is_prepared():
+            self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        waiting = functools.partial(logger.warning, "Waiting for another process preparing %s to finish", folder)
+        with files.locked(lock_file(folder), on_wait=waiting) as exclusive:
+            if exclusive:  # nobody else is preparing the folder: what an earlier run left, it left dying
+                for left in sorted(folder.parent.glob(f"{constants.INCOMPLETE_PREFIX}*_{files.glob_escape(folder.name)}")):
+                    files.remove(left)
+                    logger.warning("Removed %s, left by a run that was interrupted", left)
+            if self.is_prepared() and not overwrite:
+                self._read_prepared(folder, file_format and chosen)
+            else:  # TFDS's "Downloading and preparing" line and its disk check use the size
+                self.info.set_splits(declared_splits(self.builder_config.params, chosen))
+            super().download_and_prepare(file_format=file_format, download_config=download_config, **kwargs)
+
+    def _read_prepared(self, folder: Path, asked: FileFormat | None) -> None:
+        # Perhaps another process prepared it while this one waited: read it as TFDS does when
+        # it finds a build on making a builder, format included (a builder keeps the one it has).
+        self.info.read_from_directory(folder)
+        found = FileFormat(tfds.core.dataset_info.read_from_json(folder / constants.DATASET_INFO_FILENAME).file_format
+                           or FileFormat.TFRECORD.value)
+        if asked is not None and found != asked:
+            raise ValueError(f"file_format={asked.value!r}: {folder} already holds {self.builder_config.name} as "
+                             f"{found.value}; TFDS keeps one file format per folder, use another data_dir")
+        self.info.set_file_format(found, override=True, override_if_initialized=True)
+
+    def _check_resources(self, file_format: FileFormat, *, beam: bool) -> None:
+        params = self.builder_config.params
+        resources.check_disk(self.data_dir, build_bytes(params, file_format), params, f"a TFDS {file_format.value} build")
+        if beam:  # the runner's workers hold the examples
+            return
+        needed = writer_memory_bytes(params) + (resources.memory_bytes(params) if params.algorithm == "paper" else 0)
+        available = resources.available_memory()
+        if available is not None and needed > available:
+            raise resources.InsufficientResources(
+                f"num_samples={params.num_samples}: a TFDS build needs about {resources.size(needed)} of memory "
+                f"(TFDS's writer holds a whole split to sort it), but {resources.size(available)} is available; "
+                "use fewer samples")
 
     def _download_and_prepare(self, dl_manager, download_config) -> None:
         super()._download_and_prepare(dl_manager, download_config)
+        # In TFDS's incomplete folder: shards hashed as written, recorded in metadata.json
+        # and, once TFDS has written that, in SHA256SUMS (_RecordedInfo).
         self.info.metadata[SHARDS_KEY] = {
-            name: sha256(self.data_path / name)
+            name: sha256_file(Path(self.data_dir) / name)
             for split in self.info.splits.values()
             for name in split.filenames
         }
@@ -221,10 +310,41 @@ def _generate_with_progress_bar(params: MNIST1DConfig):
         return generate(params, progress=progress)
 
 
-def sha256(path: epath.Path) -> str:
-    """SHA-256 of a file, streamed; through epath, as ``data_dir`` may be remote (gs://)."""
-    digest = hashlib.sha256()
-    with epath.Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+class _RecordedInfo(tfds.core.DatasetInfo):
+    """TFDS's DatasetInfo, which also records ``SHA256SUMS`` once it has written its files.
+
+    TFDS writes them last, into its incomplete folder, just before renaming that folder into
+    place: so ``SHA256SUMS`` is in the folder whenever the build is. The shards' digests are
+    the ones taken as they were written (``metadata.json``), never re-taken from files that
+    may have changed since (``tfds build --update_metadata_only`` comes here too).
+    """
+
+    def write_to_directory(self, dataset_info_dir, all_metadata: bool = True) -> None:
+        super().write_to_directory(dataset_info_dir, all_metadata=all_metadata)
+        folder = Path(dataset_info_dir)
+        digests = {folder / name: digest for name, digest in self.metadata[SHARDS_KEY].items()}
+        digests.update({folder / name: sha256_file(folder / name) for name in INFO_FILES if (folder / name).is_file()})
+        record_sha256sums(folder, digests)
+
+
+def lock_file(folder: Path) -> Path:
+    """The lock held while ``folder`` (``<data_dir>/mnist1d/<config>/<version>``) is prepared."""
+    return folder.with_name(f".{folder.name}.lock")
+
+
+def build_bytes(params: MNIST1DConfig, file_format: FileFormat) -> int:
+    """Disk a build of ``params`` in ``file_format`` needs (an upper estimate)."""
+    return params.num_examples * (4 * params.final_seq_length + _SHARD_BYTES[file_format]) + _FIXED_BYTES
+
+
+def writer_memory_bytes(params: MNIST1DConfig) -> int:
+    """Memory TFDS's writer needs for a build of ``params`` (an estimate): its largest split."""
+    return max(params.sizes()) * (4 * params.final_seq_length + _WRITER_BYTES)
+
+
+def declared_splits(params: MNIST1DConfig, file_format: FileFormat) -> tfds.core.SplitDict:
+    """The splits a build of ``params`` will have, with their estimated size in bytes."""
+    per_example = 4 * params.final_seq_length + _SHARD_BYTES[file_format]
+    return tfds.core.SplitDict([tfds.core.SplitInfo(name=split, shard_lengths=[params.split_size(split)],
+                                                    num_bytes=params.split_size(split) * per_example)
+                                for split in SPLITS])

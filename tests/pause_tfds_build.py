@@ -1,0 +1,71 @@
+"""Test helper: run ``mnist1d ARGS...`` with its TFDS build paused at one phase.
+
+    python pause_tfds_build.py PHASE GO_FILE ARGS...
+
+At PHASE it prints ``paused at PHASE`` on standard output, then waits until GO_FILE exists
+(a test kills it meanwhile, or lets it go on). The phases, in a build's order:
+
+- ``generation``: before the examples are generated;
+- ``shards``: a shard file open, its first example handed to TFDS's writer;
+- ``checksums``: ``SHA256SUMS`` recorded in TFDS's incomplete folder, just before TFDS
+  renames that folder into place;
+- ``renamed``: just after the rename, before the build returns.
+"""
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tensorflow_datasets.core import file_adapters
+
+from mnist1d_builders.tfds.mnist1d import mnist1d_dataset_builder as builder_module
+from mnist1d_cli import main
+
+PHASE, GO = sys.argv[1], Path(sys.argv[2])
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even if started where it is ignored
+
+
+def pause() -> None:
+    print(f"paused at {PHASE}", file=sys.__stdout__, flush=True)  # the command line redirects sys.stdout
+    while not GO.exists():
+        time.sleep(0.05)
+
+
+def before(function):
+    def paused(*args, **kwargs):
+        pause()
+        return function(*args, **kwargs)
+    return paused
+
+
+def after(function):
+    def paused(*args, **kwargs):
+        result = function(*args, **kwargs)
+        pause()
+        return result
+    return paused
+
+
+def paused_after_first(examples):
+    for index, example in enumerate(examples):
+        yield example
+        if index == 0:
+            pause()
+
+
+if PHASE == "generation":
+    builder_module.generate = before(builder_module.generate)
+elif PHASE == "shards":
+    for adapter in (file_adapters.TfRecordFileAdapter, file_adapters.ArrayRecordFileAdapter):
+        write = adapter.write_examples  # bound to the class
+        adapter.write_examples = classmethod(
+            lambda cls, path, iterator, write=write: write(path, paused_after_first(iterator)))
+elif PHASE == "checksums":
+    builder_module.record_sha256sums = after(builder_module.record_sha256sums)
+elif PHASE == "renamed":
+    builder_module.Builder._post_download_and_prepare_hook = lambda self: pause()
+else:
+    sys.exit(f"unknown phase {PHASE!r}")
+
+sys.exit(main(sys.argv[3:]))
