@@ -12,7 +12,7 @@ import dataclasses
 import fnmatch
 import hashlib
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -40,8 +40,9 @@ class DigestMismatch(IntegrityError):
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, streamed; ``path`` may also be an ``etils.epath.Path`` (gs://)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -49,17 +50,21 @@ def sha256_file(path: Path) -> str:
 
 def write_sha256sums(directory: Path, files: Iterable[Path]) -> Path:
     """Write ``SHA256SUMS`` in ``directory`` for ``files`` (paths inside it)."""
-    return record_sha256sums(directory, {Path(f): sha256_file(f) for f in files})
+    return record_sha256sums(directory, {Path(f): sha256_file(Path(f)) for f in files})
 
 
 def record_sha256sums(directory: Path, digests: Mapping[Path, str]) -> Path:
     """Write ``SHA256SUMS`` in ``directory`` from digests already computed, by file path."""
     directory = Path(directory)
-    lines = [f"{digests[f]}  {Path(f).relative_to(directory).as_posix()}\n" for f in sorted(digests)]
     target = directory / SUMS_FILE
     with written_atomically(target) as partial:
-        partial.write_text("".join(lines))
+        partial.write_text(sha256sums_text({Path(f).relative_to(directory).as_posix(): d for f, d in digests.items()}))
     return target
+
+
+def sha256sums_text(digests: Mapping[str, str]) -> str:
+    """``SHA256SUMS``'s content for digests by relative file name."""
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests, key=PurePosixPath))
 
 
 #: A line of ``sha256sum``'s output: the digest, a space, then a space (text) or ``*`` (binary).

@@ -7,8 +7,8 @@ At PHASE it prints ``paused at PHASE`` on standard output, then waits until GO_F
 
 - ``generation``: before the examples are generated;
 - ``shards``: a shard file open, its first example handed to TFDS's writer;
-- ``checksums``: ``SHA256SUMS`` recorded in TFDS's incomplete folder, just before TFDS
-  renames that folder into place;
+- ``checksums``: TFDS's files and ``SHA256SUMS`` written in TFDS's incomplete folder, just
+  before TFDS renames that folder into place;
 - ``renamed``: just after the rename, before the build returns.
 """
 
@@ -62,7 +62,8 @@ elif PHASE == "shards":
         adapter.write_examples = classmethod(
             lambda cls, path, iterator, write=write: write(path, paused_after_first(iterator)))
 elif PHASE == "checksums":
-    builder_module.record_sha256sums = after(builder_module.record_sha256sums)
+    info = builder_module._RecordedInfo
+    info.write_to_directory = after(info.write_to_directory)
 elif PHASE == "renamed":
     builder_module.Builder._post_download_and_prepare_hook = lambda self: pause()
 else:

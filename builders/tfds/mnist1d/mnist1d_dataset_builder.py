@@ -21,6 +21,7 @@ Only absolute imports: ``tfds build`` can also load this folder by path.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -29,11 +30,12 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import tensorflow_datasets as tfds
+from etils import epath
 from tensorflow_datasets.core import constants
 from tensorflow_datasets.core.file_adapters import FileFormat
 from tensorflow_datasets.core.utils.lazy_imports_utils import tensorflow as tf  # imported on first use
 
-from mnist1d_builders.integrity import record_sha256sums, sha256_file
+from mnist1d_builders.integrity import SUMS_FILE, sha256_file, sha256sums_text
 from mnist1d_core import (DATA_VERSION, DEFAULT, PRESETS, RELEASES, SPLITS, Fingerprinter, MNIST1DConfig,
                           check_fingerprint, files, fingerprint, generate, resources, sharded)
 from mnist1d_core.config import NUM_CLASSES
@@ -183,41 +185,48 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
         Before TFDS creates any folder: the format (from here, or from the builder's keyword:
         ``tfds.data_source``, ``tfds build --file_format``) must be one mnist1d is written
-        in (``ValueError``), the data dir local and writable (``OSError`` naming it), and
-        the disk and memory enough for the build (:class:`~mnist1d_core.InsufficientResources`
-        naming ``num_samples``, the estimate and what is available).
+        in (``ValueError``); a local data dir must be writable (``OSError`` naming it) and
+        have the disk, and the machine the memory, the build needs
+        (:class:`~mnist1d_core.InsufficientResources` naming ``num_samples``, the estimate
+        and what is available). A remote one (``gs://``, for Beam on a cluster) is neither
+        checked nor locked: one run at a time there is the caller's to ensure.
         """
         chosen = check_file_format(file_format or self.info.file_format)
-        folder = Path(self.data_dir)
-        if "://" in os.fspath(self.data_dir):
-            raise ValueError(f"data_dir={os.fspath(self.data_dir_root)!r}: mnist1d is prepared in a local folder "
-                             "only (its lock and checksums need one); copy the prepared folder afterwards")
-        files.check_writable_folder(os.fspath(self.data_dir_root))  # OSError naming it: a file, read-only
         config = download_config or tfds.download.DownloadConfig()
         overwrite = tfds.download.GenerateMode(config.download_mode).overwrite_dataset
-        if overwrite or not self.is_prepared():
-            self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        waiting = functools.partial(logger.warning, "Waiting for another process preparing %s to finish", folder)
-        with files.locked(lock_file(folder), on_wait=waiting) as exclusive:
-            if exclusive:  # nobody else is preparing the folder: what an earlier run left, it left dying
-                for left in sorted(folder.parent.glob(f"{constants.INCOMPLETE_PREFIX}*_{files.glob_escape(folder.name)}")):
-                    files.remove(left)
-                    logger.warning("Removed %s, left by a run that was interrupted", left)
+        local = "://" not in os.fspath(self.data_dir)
+        if local:
+            files.check_writable_folder(os.fspath(self.data_dir_root))
+            if overwrite or not self.is_prepared():
+                self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
+        with self._preparing_alone(Path(self.data_dir)) if local else contextlib.nullcontext():
             if self.is_prepared() and not overwrite:
-                self._read_prepared(folder, file_format and chosen)
+                self._read_prepared(file_format and chosen)
             else:  # TFDS's "Downloading and preparing" line and its disk check use the size
                 self.info.set_splits(declared_splits(self.builder_config.params, chosen))
             super().download_and_prepare(file_format=file_format, download_config=download_config, **kwargs)
 
-    def _read_prepared(self, folder: Path, asked: FileFormat | None) -> None:
+    @contextlib.contextmanager
+    def _preparing_alone(self, folder: Path) -> Iterator[None]:
+        """Hold the folder's lock, waiting while another process holds it; then what an
+        earlier run left in TFDS's incomplete folders, it left dying: remove it."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        waiting = functools.partial(logger.warning, "Waiting for another process preparing %s to finish", folder)
+        with files.locked(lock_file(folder), on_wait=waiting) as exclusive:
+            if exclusive:
+                for left in sorted(folder.parent.glob(f"{constants.INCOMPLETE_PREFIX}*_{files.glob_escape(folder.name)}")):
+                    files.remove(left)
+                    logger.warning("Removed %s, left by a run that was interrupted", left)
+            yield
+
+    def _read_prepared(self, asked: FileFormat | None) -> None:
         # Perhaps another process prepared it while this one waited: read it as TFDS does when
         # it finds a build on making a builder, format included (a builder keeps the one it has).
-        self.info.read_from_directory(folder)
-        found = FileFormat(tfds.core.dataset_info.read_from_json(folder / constants.DATASET_INFO_FILENAME).file_format
-                           or FileFormat.TFRECORD.value)
+        self.info.read_from_directory(self.data_dir)
+        found = FileFormat(tfds.core.dataset_info.read_from_json(self.data_path / constants.DATASET_INFO_FILENAME)
+                           .file_format or FileFormat.TFRECORD.value)
         if asked is not None and found != asked:
-            raise ValueError(f"file_format={asked.value!r}: {folder} already holds {self.builder_config.name} as "
+            raise ValueError(f"file_format={asked.value!r}: {self.data_dir} already holds {self.builder_config.name} as "
                              f"{found.value}; TFDS keeps one file format per folder, use another data_dir")
         self.info.set_file_format(found, override=True, override_if_initialized=True)
 
@@ -239,7 +248,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         # In TFDS's incomplete folder: shards hashed as written, recorded in metadata.json
         # and, once TFDS has written that, in SHA256SUMS (_RecordedInfo).
         self.info.metadata[SHARDS_KEY] = {
-            name: sha256_file(Path(self.data_dir) / name)
+            name: sha256_file(self.data_path / name)
             for split in self.info.splits.values()
             for name in split.filenames
         }
@@ -321,10 +330,10 @@ class _RecordedInfo(tfds.core.DatasetInfo):
 
     def write_to_directory(self, dataset_info_dir, all_metadata: bool = True) -> None:
         super().write_to_directory(dataset_info_dir, all_metadata=all_metadata)
-        folder = Path(dataset_info_dir)
-        digests = {folder / name: digest for name, digest in self.metadata[SHARDS_KEY].items()}
-        digests.update({folder / name: sha256_file(folder / name) for name in INFO_FILES if (folder / name).is_file()})
-        record_sha256sums(folder, digests)
+        folder = epath.Path(dataset_info_dir)  # gs:// too
+        digests = dict(self.metadata[SHARDS_KEY])
+        digests.update({name: sha256_file(folder / name) for name in INFO_FILES if (folder / name).exists()})
+        (folder / SUMS_FILE).write_text(sha256sums_text(digests))
 
 
 def lock_file(folder: Path) -> Path:
