@@ -196,7 +196,6 @@ def test_no_flipped_byte_anywhere_is_called_intact_unless_it_loads_the_same(prep
     # SHA256SUMS), or TFDS's loader still returns exactly the recorded content.
     file_format = json.loads((prepared / "dataset_info.json").read_text())["fileFormat"]
     recorded = json.loads((prepared / "metadata.json").read_text())["content_fingerprints"]
-    intact = 0
     for path in sorted(prepared.iterdir()):
         size = path.stat().st_size
         for position in sorted({0, 1, 64 % size, size // 3, size // 2, size - 2, size - 1}):
@@ -209,9 +208,7 @@ def test_no_flipped_byte_anywhere_is_called_intact_unless_it_loads_the_same(prep
             except IntegrityError as error:
                 assert str(folder / path.name) in str(error) or "SHA256SUMS" in str(error), (path.name, position, error)
             else:
-                intact += 1
                 assert loaded_fingerprints(folder, file_format) == recorded, (path.name, position)
-    assert intact <= 2  # only a flip in SHA256SUMS that sha256sum reads the same ("  " and " *")
 
 
 def test_normal_use_never_makes_an_intact_build_fail(prepared, tmp_path):
