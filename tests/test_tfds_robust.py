@@ -206,6 +206,13 @@ def test_a_data_dir_that_is_a_file_or_read_only_is_one_line_before_any_work(tmp_
     assert capsys.readouterr().err == (f"mnist1d: error: {tmp_path}: {os.strerror(errno.EACCES).lower()}: this "
                                        "process may not write here; check the permissions, or choose another location\n")
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
+    # A read-only folder that holds the build still serves it: nothing is written to read it.
+    monkeypatch.undo()
+    assert main(build_args(tmp_path / "data", file_format)) == 0
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False)
+    assert main(build_args(tmp_path / "data", file_format)) == 0
+    assert len(tfds.load("mnist1d", split="test", data_dir=tmp_path / "data",
+                         builder_kwargs={"config": MNIST1DBuilderConfig(SMALL)})) == 20
 
 
 @pytest.mark.parametrize("file_format", FORMATS)

@@ -185,8 +185,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
         Before TFDS creates any folder: the format (from here, or from the builder's keyword:
         ``tfds.data_source``, ``tfds build --file_format``) must be one mnist1d is written
-        in (``ValueError``); a local data dir must be writable (``OSError`` naming it) and
-        have the disk, and the machine the memory, the build needs
+        in (``ValueError``); to build in a local data dir, it must be writable (``OSError``
+        naming it) and have the disk, and the machine the memory, the build needs
         (:class:`~mnist1d_core.InsufficientResources` naming ``num_samples``, the estimate
         and what is available). A remote one (``gs://``, for Beam on a cluster) is neither
         checked nor locked: one run at a time there is the caller's to ensure.
@@ -194,12 +194,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         chosen = check_file_format(file_format or self.info.file_format)
         config = download_config or tfds.download.DownloadConfig()
         overwrite = tfds.download.GenerateMode(config.download_mode).overwrite_dataset
-        local = "://" not in os.fspath(self.data_dir)
-        if local:
+        folder, local = Path(self.data_dir), "://" not in os.fspath(self.data_dir)
+        writing = local and (overwrite or not self.is_prepared())
+        if writing:
             files.check_writable_folder(os.fspath(self.data_dir_root))
-            if overwrite or not self.is_prepared():
-                self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
-        with self._preparing_alone(Path(self.data_dir)) if local else contextlib.nullcontext():
+            self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
+        # A prepared folder is only read (it may be read-only, and read by many at once), unless
+        # a lock beside it says a run is rebuilding it, or was killed: wait for it, or clear it.
+        alone = writing or (local and lock_file(folder).exists() and os.access(folder.parent, os.W_OK))
+        with self._preparing_alone(folder) if alone else contextlib.nullcontext():
             if self.is_prepared() and not overwrite:
                 self._read_prepared(file_format and chosen)
             else:  # TFDS's "Downloading and preparing" line and its disk check use the size
