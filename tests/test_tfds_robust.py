@@ -56,9 +56,9 @@ class Run:
     """``mnist1d ARGS`` in a process of its own, its output in files; with ``phase``, paused
     there (pause_tfds_build.py) until ``go()``."""
 
-    def __init__(self, tmp_path, name, args, phase=None):
+    def __init__(self, tmp_path, name, args, phase=None, command=("-m", "mnist1d_cli")):
         self.out, self.err, self.go_file = (tmp_path / f"{name}.{kind}" for kind in ("out", "err", "go"))
-        command = [PAUSE, phase, self.go_file] if phase else ["-m", "mnist1d_cli"]
+        command = [PAUSE, phase, self.go_file] if phase else command
         with open(self.out, "w") as out, open(self.err, "w") as err:
             self.process = subprocess.Popen([sys.executable, *map(str, command), *args], stdout=out, stderr=err)
 
@@ -112,26 +112,47 @@ def last_line(stderr):
     return [line for line in lines if line][-1]
 
 
+#: TFDS's own entry point, in a process of its own: tf.data over TFRecord, a data source over ArrayRecord.
+LOAD = """if True:
+    import sys
+    import tensorflow_datasets as tfds
+    from mnist1d_builders.tfds import MNIST1DBuilderConfig
+    from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches
+    from mnist1d_core import MNIST1DConfig, fingerprint
+
+    kwargs = {"config": MNIST1DBuilderConfig(MNIST1DConfig(num_samples=100, seed=9)), "file_format": sys.argv[2]}
+    if sys.argv[2] == "tfrecord":
+        test = tfds.as_numpy(tfds.load("mnist1d", split="test", data_dir=sys.argv[1], builder_kwargs=kwargs, batch_size=-1))
+    else:
+        test = next(read_batches(tfds.data_source("mnist1d", split="test", data_dir=sys.argv[1], builder_kwargs=kwargs)))
+    print(fingerprint(test["x"], test["y"]))
+"""
+
+
 @pytest.mark.parametrize("file_format", FORMATS)
 def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, file_format):
     first = Run(tmp_path, "first", build_args(tmp_path, file_format), "shards")
     first.wait_for("paused at shards")
     (incomplete,) = [p for p in config_folder(tmp_path).iterdir() if p.name.startswith("incomplete.")]
-    others = [Run(tmp_path, name, build_args(tmp_path, file_format)) for name in ("second", "third")]
-    for other in others:
+    # Two more at once: `mnist1d build`, and TFDS's own tfds.load or tfds.data_source.
+    build = Run(tmp_path, "build", build_args(tmp_path, file_format))
+    load = Run(tmp_path, "load", [tmp_path, file_format], command=("-c", LOAD))
+    for other in (build, load):
         other.wait_for(f"Waiting for another process preparing {config_folder(tmp_path) / '1.0.0'}", "err")
     # Both wait: what the live first run writes is untouched.
     assert os.listdir(incomplete) == [f"mnist1d-train.{file_format}-00000-of-00001"]
     assert first.kill(signal.SIGINT) == 130  # Ctrl-C
     stderr = first.err.read_text()
     assert last_line(stderr) == "mnist1d: interrupted" and "Traceback" not in stderr
-    results = [other.finish() for other in others]
-    assert [status for status, _, _ in results] == [0, 0], [err for _, _, err in results]
-    assert results[0][1] == results[1][1]  # the same build, the same checks
+    (built, built_out, built_err), (loaded, loaded_out, loaded_err) = build.finish(), load.finish()
+    assert (built, loaded) == (0, 0), (built_err, loaded_err)
+    assert "SHA256SUMS: all 6 files re-hashed and intact" in built_out
+    recorded = json.loads((config_folder(tmp_path) / "1.0.0" / "metadata.json").read_text())["content_fingerprints"]
+    assert loaded_out.split()[-1] == recorded["test"]  # after TFDS's own lines, if it built
     # One built, the other waited for it, then reused it; neither found anything the
     # interrupted run left: it removed its incomplete folder on the way out.
-    assert sorted("Downloading and preparing" in err for _, _, err in results) == [False, True]
-    assert not any("Removed" in err for _, _, err in results)
+    assert sorted("Downloading and preparing" in out for out in (built_err, loaded_out)) == [False, True]
+    assert not any("Removed" in err for err in (built_err, loaded_err))
     only_the_build_is_left(tmp_path, file_format)
 
 
