@@ -66,7 +66,7 @@ def _run_build(args: argparse.Namespace) -> None:
                 path = prepare(config, args.data_dir, force=args.force, **kwargs)
                 return path, verify_directory(path)
             except IntegrityError as error:  # an existing build, found damaged
-                if args.force or args.framework != "tfds":
+                if args.force:
                     raise
                 raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
 

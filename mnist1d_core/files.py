@@ -237,26 +237,6 @@ def _hidden_stem(name: str) -> str:
     return name
 
 
-def check_writable_folder(folder: str | Path) -> None:
-    """Refuse, before any work, a ``folder`` that cannot be made or written into.
-
-    Looks at ``folder`` or, if it does not exist yet, its nearest existing parent, and
-    creates nothing. Raises an ``OSError`` naming that path: ``NotADirectoryError`` for a
-    file where a folder belongs, ``PermissionError`` when it may not be written, an
-    ``OSError`` with ``errno.EROFS`` on a read-only file system.
-    """
-    existing = Path(folder).absolute()
-    while not existing.exists():  # a parent we may not search raises PermissionError, naming it
-        existing = existing.parent
-    if not existing.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder, so nothing can be written under it", str(existing))
-    effective = os.access in os.supports_effective_ids
-    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=effective):
-        read_only = hasattr(os, "statvfs") and os.statvfs(existing).f_flag & os.ST_RDONLY
-        code = errno.EROFS if read_only else errno.EACCES
-        raise OSError(code, f"{os.strerror(code)}: this process may not write here", str(existing))
-
-
 def glob_escape(name: str) -> str:
     """``name`` with glob's special characters taken literally."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)

@@ -5,7 +5,6 @@ Kills and Ctrl-C are real signals to real `mnist1d build` processes, paused at a
 pause_tfds_build.py. Resource refusals go through the estimates, never the machine's limits.
 """
 
-import errno
 import json
 import os
 import re
@@ -218,20 +217,25 @@ def test_build_on_a_damaged_build_says_so_and_names_force_which_rebuilds_it(tmp_
 def test_a_data_dir_that_is_a_file_or_read_only_is_one_line_before_any_work(tmp_path, capsys, monkeypatch,
                                                                             file_format):
     (tmp_path / "a_file").write_text("")
-    assert main(build_args(tmp_path / "a_file" / "data", file_format)) == 1
-    assert capsys.readouterr().err == (f"mnist1d: error: {tmp_path / 'a_file'}: not a folder, so nothing can be "
-                                       "written under it\n")
+    assert main(build_args(tmp_path / "a_file" / "data", file_format)) == 2
+    assert capsys.readouterr().err == (f"mnist1d: error: --data-dir '{tmp_path / 'a_file' / 'data'}': "
+                                       f"'{tmp_path / 'a_file'}' is a file, not a folder\n")
+    with pytest.raises(NotADirectoryError) as error:  # TFDS's entry points, before any work
+        tfds.load("mnist1d", data_dir=tmp_path / "a_file" / "data", builder_kwargs={
+            "config": MNIST1DBuilderConfig(SMALL), "file_format": file_format})
+    assert error.value.filename.startswith(f"{tmp_path / 'a_file' / 'data'}{os.sep}")  # the folder it would make
     # Tests may run as root, for whom chmod does not bite: the check asks os.access.
     monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: Path(path) != tmp_path)
-    assert main(build_args(tmp_path / "data", file_format)) == 1
-    assert capsys.readouterr().err == (f"mnist1d: error: {tmp_path}: {os.strerror(errno.EACCES).lower()}: this "
-                                       "process may not write here; check the permissions, or choose another location\n")
+    assert main(build_args(tmp_path / "data", file_format)) == 2
+    assert capsys.readouterr().err == (f"mnist1d: error: --data-dir '{tmp_path / 'data'}': folder '{tmp_path}' "
+                                       "is not writable\n")
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
-    # A read-only folder that holds the build still serves it: nothing is written to read it.
+    # A read-only folder that holds the build still serves it to TFDS: nothing is written to read it.
     monkeypatch.undo()
-    assert main(build_args(tmp_path / "data", file_format)) == 0
+    folder = prepare(SMALL, tmp_path / "data", file_format=file_format)
     monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False)
-    assert main(build_args(tmp_path / "data", file_format)) == 0
+    monkeypatch.setattr(Path, "mkdir", lambda *args, **kwargs: pytest.fail("a reader made a folder"))
+    assert prepare(SMALL, tmp_path / "data", file_format=file_format) == folder
     assert len(tfds.load("mnist1d", split="test", data_dir=tmp_path / "data",
                          builder_kwargs={"config": MNIST1DBuilderConfig(SMALL)})) == 20
 

@@ -120,6 +120,25 @@ def test_a_build_moved_to_another_config_folder_is_not_that_config(canonical, tm
     damage_is_named(elsewhere, capsys, f"{elsewhere}: is the folder of config '{tmp_path.name}'")
 
 
+def test_a_presets_content_under_another_name_is_damage(canonical, tmp_path, capsys):
+    # Every name changed together, checksums redone: the content still says what it is.
+    folder = shutil.copytree(canonical, tmp_path / "mnist1d" / "custom-seed_43" / "1.0.0")
+    edit_json(folder / "metadata.json", lambda metadata: metadata["mnist1d_config"].update(seed=43))
+    edit_json(folder / "dataset_info.json", lambda info: info.update(configName="custom-seed_43"))
+    rerecord(folder)
+    assert damage_is_named(folder, capsys, folder / "metadata.json") == (
+        f"mnist1d: error: {folder / 'metadata.json'}: the content of train is the registered canonical/train, "
+        "but the build says custom-seed_43/train\n")
+
+
+def test_a_fingerprint_that_disagrees_with_intact_shards_blames_the_record(canonical, tmp_path, capsys):
+    folder = copy_of(canonical, tmp_path)
+    edit_json(folder / "metadata.json", lambda metadata: metadata["content_fingerprints"].update(test="0" * 64))
+    rerecord(folder)
+    damage_is_named(folder, capsys, f"{folder / 'metadata.json'}: records the content fingerprint {'0' * 64} for "
+                    "test, but its shards hold the registered content of canonical/test: metadata.json is damaged")
+
+
 def test_a_stray_shard_is_damage(prepared, tmp_path, capsys):
     folder = copy_of(prepared, tmp_path)
     stray = folder / shard(folder).name.replace("00000-of-00001", "00001-of-00002")

@@ -13,7 +13,8 @@ In order; the first damage found is reported, naming the file:
    features and split sizes are the parameters'. So a preset (named by its parameters) is
    always checked against the registry: no edit to one file changes what is checked.
 3. Content. Each split, read back through TFDS, has the content fingerprint
-   ``metadata.json`` records and, for a preset, the registry's.
+   ``metadata.json`` records and, for a preset, the registry's; a preset's registered
+   content under another name is damage too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tensorflow_datasets.core import constants
 from tensorflow_datasets.core.file_adapters import FileFormat
 
 from mnist1d_core import SPLITS, Fingerprinter, MNIST1DConfig
+from mnist1d_core.fingerprint import registry
 
 from ..integrity import (SUMS_FILE, DigestMismatch, IntegrityError, _reason, check_files, checked_against_registry,
                          read_sha256sums, sha256_file)
@@ -91,14 +93,32 @@ def verify_directory(path: str | Path) -> list[str]:
             content = Fingerprinter()
             for x, y in read(builder, split):
                 content.update(x, y)
-        if content.hexdigest() != metadata[FINGERPRINTS_KEY][split]:
-            raise IntegrityError(
-                f"{directory / _METADATA}: records the content fingerprint {metadata[FINGERPRINTS_KEY][split]} for split "
-                f"{split}, but its shards, intact by their SHA-256, read back as {content.hexdigest()} "
-                f"({content.num_examples} examples): {_METADATA}, or {_INFO} which says how to read them, is damaged")
+        _check_content(directory, params, split, content, metadata[FINGERPRINTS_KEY][split])
         lines.append(checked_against_registry(params.name, split, content, shards, _METADATA,
                                               damaged=", ".join(str(directory / name) for name in shards)))
     return lines
+
+
+def _check_content(directory: Path, params: MNIST1DConfig, split: str, content: Fingerprinter, recorded: str) -> None:
+    """The content read back must be the recorded one. The shards are intact by two records
+    of their SHA-256, so a difference is in metadata.json's fingerprint or in how
+    dataset_info.json says to read them; the registry, when it knows the config, tells which.
+    And a preset's registered content under another name is damage."""
+    digest = content.hexdigest()
+    registered = registry().get((params.name, split))
+    if digest != recorded:
+        if registered is not None and digest == registered.sha256:
+            raise IntegrityError(f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, "
+                                 f"but its shards hold the registered content of {params.name}/{split}: "
+                                 f"{_METADATA} is damaged")
+        at_fault = _INFO if registered is not None and recorded == registered.sha256 else f"{_METADATA} or {_INFO}"
+        raise IntegrityError(f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, but "
+                             f"its shards, intact by their SHA-256, read back through {_INFO} as {digest} "
+                             f"({content.num_examples} examples): {at_fault} is damaged")
+    registered_as = {entry.sha256: key for key, entry in registry().items()}.get(digest, (params.name, split))
+    if registered_as != (params.name, split):
+        raise IntegrityError(f"{directory / _METADATA}: the content of {split} is the registered "
+                             f"{'/'.join(registered_as)}, but the build says {params.name}/{split}")
 
 
 def _blame(mismatch: DigestMismatch) -> IntegrityError:

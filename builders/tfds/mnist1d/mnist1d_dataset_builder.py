@@ -185,11 +185,12 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
         Before TFDS creates any folder: the format (from here, or from the builder's keyword:
         ``tfds.data_source``, ``tfds build --file_format``) must be one mnist1d is written
-        in (``ValueError``); to build in a local data dir, it must be writable (``OSError``
-        naming it) and have the disk, and the machine the memory, the build needs
-        (:class:`~mnist1d_core.InsufficientResources` naming ``num_samples``, the estimate
-        and what is available). A remote one (``gs://``, for Beam on a cluster) is neither
-        checked nor locked: one run at a time there is the caller's to ensure.
+        in (``ValueError``); to build in a local data dir, it must have the disk, and the
+        machine the memory, the build needs (:class:`~mnist1d_core.InsufficientResources`
+        naming ``num_samples``, the estimate and what is available), and a data dir that is
+        a file or read-only fails at once (``OSError`` naming it). A remote one (``gs://``,
+        for Beam on a cluster) is neither checked nor locked: one run at a time there is the
+        caller's to ensure.
         """
         chosen = check_file_format(file_format or self.info.file_format)
         config = download_config or tfds.download.DownloadConfig()
@@ -197,7 +198,6 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         folder, local = Path(self.data_dir), "://" not in os.fspath(self.data_dir)
         writing = local and (overwrite or not self.is_prepared())
         if writing:
-            files.check_writable_folder(os.fspath(self.data_dir_root))
             self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
         # A prepared folder is only read (it may be read-only, and read by many at once), unless
         # a lock beside it says a run is rebuilding it, or was killed: wait for it, or clear it.
