@@ -31,6 +31,7 @@ from tensorflow_datasets.core import constants
 from tensorflow_datasets.core.file_adapters import FileFormat
 
 from mnist1d_core import SPLITS, Fingerprinter, MNIST1DConfig
+from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import registry
 
 from ..integrity import (SUMS_FILE, DigestMismatch, IntegrityError, _reason, check_files, checked_against_registry,
@@ -180,7 +181,7 @@ def _check_identity(directory: Path, builder: tfds.core.DatasetBuilder, params: 
         raise IntegrityError(f"{directory / _INFO}: records the file format {info.file_format.value!r}, "
                              "which mnist1d is not written in")
     x, y = info.features["x"], info.features["y"]
-    if x.shape != (params.final_seq_length,) or x.np_dtype != np.float32 or getattr(y, "num_classes", None) != 10:
+    if x.shape != (params.final_seq_length,) or x.np_dtype != np.float32 or getattr(y, "num_classes", None) != NUM_CLASSES:
         raise IntegrityError(f"{directory / _FEATURES}: its features are not those of {params.name!r}")
     for split in SPLITS:
         if split not in info.splits or info.splits[split].num_examples != params.split_size(split):
