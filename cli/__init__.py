@@ -16,6 +16,7 @@ Exit statuses, each with one line on stderr and never a traceback:
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -53,32 +54,32 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.__stdout__, sys.__stderr__):  # a path that is not valid text still prints
         if stream in (sys.stdout, sys.stderr) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    message = None  # told after the except block: once the failed work's frames (and the
+    # frameworks' progress bars in them) are gone, nothing writes after it
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
         sys.stdout.flush()  # here, so that a closed pipe is met inside this try
         status = 0
     except CommandError as error:
-        print(f"{error.prog}: error: {error}", file=sys.stderr)
-        status = error.status
+        message, status = f"{error.prog}: error: {error}", error.status
     except (ValueError, TypeError) as error:  # the config's validation messages, resource refusals
-        print(f"mnist1d: error: {error}", file=sys.stderr)
-        status = 2
+        message, status = f"mnist1d: error: {error}", 2
     except BrokenPipeError:
         # The reader went away (`mnist1d card | head`): stop quietly, as Unix tools do, and
         # point stdout at /dev/null so that flushing it at exit cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 128 + signal.SIGPIPE
     except OSError as error:  # a fault of the machine met during the work
-        print(f"mnist1d: error: {describe_os_error(error)}", file=sys.stderr)
-        status = 1
+        message, status = f"mnist1d: error: {describe_os_error(error)}", 1
     except MemoryError:
-        print("mnist1d: error: out of memory", file=sys.stderr)
-        status = 1
+        message, status = "mnist1d: error: out of memory", 1
     except KeyboardInterrupt:  # partial outputs were removed on the way up
+        message, status = "mnist1d: interrupted", 128 + signal.SIGINT
+    if message is not None:
+        gc.collect()  # frames kept alive by reference cycles: their progress bars close now, not at exit
         # On a terminal, a progress bar may hold the line: start a new one.
-        print(f"{chr(10) if sys.stderr.isatty() else ''}mnist1d: interrupted", file=sys.stderr)
-        status = 128 + signal.SIGINT
+        print(f"{chr(10) if sys.stderr.isatty() else ''}{message}", file=sys.stderr)
     return status
 
 

@@ -240,6 +240,11 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         target = output_dir if output_dir is not None else self._cache_dir
         if is_remote_url(str(target)):
             raise ValueError(f"mnist1d builds into a local folder only, got {target}")
+        version = Path(target).parent
+        if (version / "features.json").exists() or (version / "metadata.json").exists():
+            # TFDS keeps a build in <data_dir>/mnist1d/<config>/<version>: the same folder.
+            raise ValueError(f"{version} holds a TFDS build of {self.config.name}; the datasets build would "
+                             "go inside it: give datasets a data dir (cache_dir) of its own")
         reuse = DownloadMode(kwargs.get("download_mode") or DownloadMode.REUSE_DATASET_IF_EXISTS)
         if reuse != DownloadMode.REUSE_DATASET_IF_EXISTS or not Path(target, datasets.config.DATASET_INFO_FILENAME).exists():
             check_disk(Path(target).parent, build_bytes(self.config.params), self.config.params, "a datasets build")

@@ -23,7 +23,8 @@ from tensorflow_datasets.core.utils import file_utils
 
 from mnist1d_core import DATA_VERSION, MNIST1DConfig, files
 
-from .mnist1d.mnist1d_dataset_builder import Builder, MNIST1DBuilderConfig, check_file_format, lock_file
+from .mnist1d.mnist1d_dataset_builder import (Builder, MNIST1DBuilderConfig, check_file_format, check_no_datasets_build,
+                                             lock_file)
 from .verify import verify_directory
 
 __all__ = ["Builder", "MNIST1DBuilderConfig", "prepare", "verify_directory"]
@@ -47,6 +48,7 @@ def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None, *, file_f
     """
     chosen = check_file_format(file_format)
     folder = Path(file_utils.get_data_dir_and_dataset_dir(data_dir, "mnist1d", config.name, DATA_VERSION)[1])
+    check_no_datasets_build(folder, config.name)  # before --force could remove it
     if force and folder.exists():
         with files.locked(lock_file(folder)):  # as a build of the folder does: not while one writes it
             files.remove(folder)

@@ -22,6 +22,7 @@ Only absolute imports: ``tfds build`` can also load this folder by path.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -196,6 +197,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         config = download_config or tfds.download.DownloadConfig()
         overwrite = tfds.download.GenerateMode(config.download_mode).overwrite_dataset
         folder, local = Path(self.data_dir), "://" not in os.fspath(self.data_dir)
+        if local:
+            check_no_datasets_build(folder, self.builder_config.name)
         writing = local and (overwrite or not self.is_prepared())
         if writing:
             self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
@@ -207,7 +210,11 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 self._read_prepared(file_format and chosen)
             else:  # TFDS's "Downloading and preparing" line and its disk check use the size
                 self.info.set_splits(declared_splits(self.builder_config.params, chosen))
-            super().download_and_prepare(file_format=file_format, download_config=download_config, **kwargs)
+            try:
+                super().download_and_prepare(file_format=file_format, download_config=download_config, **kwargs)
+            except RuntimeError as error:  # TFDS's writers wrap a full disk in a RuntimeError
+                raise _file_system_fault(error, folder) or error
+
 
     @contextlib.contextmanager
     def _preparing_alone(self, folder: Path) -> Iterator[None]:
@@ -360,3 +367,21 @@ def declared_splits(params: MNIST1DConfig, file_format: FileFormat) -> tfds.core
     return tfds.core.SplitDict([tfds.core.SplitInfo(name=split, shard_lengths=[params.split_size(split)],
                                                     num_bytes=params.split_size(split) * per_example)
                                 for split in SPLITS])
+
+
+def _file_system_fault(error: RuntimeError, folder: Path) -> OSError | None:
+    """The ``OSError`` that TFDS's writers reported inside ``error``'s text, naming the build's
+    folder (TFDS's incomplete folder, named in the text, is gone by now); None if none."""
+    for code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        if os.strerror(code) in str(error):
+            return OSError(code, os.strerror(code), str(folder))
+    return None
+
+
+def check_no_datasets_build(folder: Path, name: str) -> None:
+    """Refuse a TFDS build folder that holds a ``datasets`` build: datasets keeps one in
+    ``<cache_dir>/mnist1d/<config>/<version>/<hash>``, inside TFDS's for the same data dir, and
+    a TFDS build (or ``--force``) would take its place."""
+    if any(Path(folder).glob("*/FINGERPRINTS.tsv")):
+        raise ValueError(f"{folder} holds a datasets build of {name}; a TFDS build there would take its "
+                         "place: give TFDS a data dir of its own")
