@@ -22,10 +22,7 @@ REPO = "someone/mnist1d"
 TAG = f"v{DATA_VERSION}"
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+pytestmark = pytest.mark.usefixtures("hub_offline")
 
 
 class RecordingHub:

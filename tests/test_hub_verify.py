@@ -13,7 +13,6 @@ import pytest
 
 datasets = pytest.importorskip("datasets")
 
-import huggingface_hub  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
@@ -27,11 +26,7 @@ CUSTOM = MNIST1DConfig(num_samples=100, seed=3)
 
 
 @pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+def offline(hub_offline):
     datasets.disable_progress_bars()
 
 
