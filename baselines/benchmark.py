@@ -1,0 +1,166 @@
+"""``benchmark()``: the paper's baselines trained and measured on any MNIST-1D data.
+
+numpy arrays in, :class:`~mnist1d_baselines.results.Results` out. Every argument is
+checked before torch is imported or anything is trained.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+import mnist1d_core
+from mnist1d_core import MNIST1DConfig
+from mnist1d_core.config import NUM_CLASSES, _integer
+from mnist1d_core.generate import Progress
+
+from .results import MODELS, Results
+
+TORCH_MINIMUM = "2.4"  # fused Adam on the CPU
+INSTALL_HINT = "pip install 'mnist1d-datasets[benchmark]'"
+
+
+def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: Sequence[str] = MODELS,
+              seeds: int = 3, steps: int = 8000, threads: int = 1,
+              config: MNIST1DConfig | Mapping[str, Any] | None = None, progress: Progress | None = None) -> Results:
+    """Train the paper's baselines on the train split; measure their test accuracy.
+
+    The authors' models and recipe (``mnist1d_baselines.models``, ``.train``): Adam with
+    learning rate 1e-2, batches of 100 taken in order, ``steps`` updates, no weight decay,
+    then the accuracy on the whole test split. All models and seeds train together, as
+    one batched computation.
+
+    Signals are trained on as float32, as the authors' ``torch.Tensor(x)`` does: float64
+    data (what ``mnist1d_core.generate`` makes) and its float32 copy (what the builds
+    store) round to the same values, so they give the same results.
+
+    Seed ``s`` (0, 1, ..., ``seeds - 1``) initialises each model as ``torch.manual_seed(s)``
+    followed by the authors' constructor would; the data order is the same for every seed
+    (in order, no shuffling). The same call gives the same accuracies in any process on
+    the same machine (CPU and torch build): training runs on ``threads`` threads whatever
+    torch's setting, and the caller's torch random state is not touched.
+
+    Parameters
+    ----------
+    x_train, x_test : array_like
+        (n, length) real signals; the same length for both.
+    y_train, y_test : array_like
+        (n,) integer labels in 0-9.
+    models : sequence of str
+        Some of ``"linear"``, ``"mlp"``, ``"cnn"``, ``"gru"`` (the default: all four).
+    seeds : int
+        Runs per model, >= 1.
+    steps : int
+        Training steps (optimizer updates) per run, >= 1; the paper trains 8000.
+    threads : int
+        torch's intra-op threads while training (restored afterwards). These models are
+        too small to gain from more than one: on a shared 2-core machine, two threads
+        made the authors' loop 4-13x slower than one (see benchmarks/bench_baselines_speed.py).
+    config : MNIST1DConfig or mapping, optional
+        The generator parameters of the data, recorded in the results (JSON-serialisable).
+    progress : callable, optional
+        Called as ``progress(steps_done, steps)`` after each step.
+
+    Returns
+    -------
+    Results
+        Test accuracy (%) per model and seed, with steps, config and versions.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad argument, named with its value.
+    ImportError
+        torch is missing or older than 2.4 (install the ``benchmark`` extra).
+    """
+    models = _check_models(models)
+    seeds = _integer("seeds", seeds, minimum=1)
+    steps = _integer("steps", steps, minimum=1)
+    threads = _integer("threads", threads, minimum=1)
+    x_train, y_train = _check_split("train", x_train, y_train)
+    x_test, y_test = _check_split("test", x_test, y_test)
+    length = x_train.shape[1]
+    if x_test.shape[1] != length:
+        raise ValueError(f"x_test has signals of length {x_test.shape[1]}, x_train of length {length}")
+    if "cnn" in models and length < 3:
+        raise ValueError(f"the cnn needs signals of length >= 3 (its first kernel is 5 wide over the signal "
+                         f"padded by 1), got length {length}")
+    config = _check_config(config)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable, got {progress!r}")
+
+    torch = require_torch()
+    from .train import accuracies, fit
+
+    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in (x_train, y_train, x_test, y_test))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        stacks = fit(models, range(seeds), x_train, y_train, steps=steps, progress=progress)
+        runs = {name: tuple(accuracies(name, stack, x_test, y_test)) for name, stack in stacks.items()}
+    finally:
+        torch.set_num_threads(previous)
+    versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}
+    return Results(runs=runs, steps=steps, config=config, versions=versions, threads=threads)
+
+
+def require_torch():
+    """The ``torch`` module, or an ImportError that says how to install it."""
+    try:
+        import torch
+    except ImportError as error:
+        raise ImportError(f"the baselines need torch (>= {TORCH_MINIMUM}), which is not installed: "
+                          f"{INSTALL_HINT}") from error
+    if torch.__version__ < TORCH_MINIMUM:  # TorchVersion compares as a version
+        raise ImportError(f"the baselines need torch >= {TORCH_MINIMUM}, found {torch.__version__}: {INSTALL_HINT}")
+    return torch
+
+
+def _check_models(models: Any) -> tuple[str, ...]:
+    if isinstance(models, str) or not isinstance(models, Sequence):
+        raise TypeError(f"models must be a sequence of model names such as {MODELS!r}, got {models!r}")
+    for name in models:
+        if name not in MODELS:
+            raise ValueError(f"unknown model {name!r} in models; choose from: {', '.join(MODELS)}")
+    if not models:
+        raise ValueError("models must name at least one model, got an empty sequence")
+    if len(set(models)) != len(models):
+        raise ValueError(f"models names a model twice: {list(models)!r}")
+    return tuple(models)
+
+
+def _check_split(split: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (n, length) signals and int64 (n,) labels, checked."""
+    x_name, y_name = f"x_{split}", f"y_{split}"
+    x, y = np.asarray(x), np.asarray(y)
+    if x.dtype == bool or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise TypeError(f"{x_name} must hold real numbers, got dtype {x.dtype}")
+    if x.ndim != 2 or 0 in x.shape:
+        raise ValueError(f"{x_name} must be a non-empty 2-D array (examples, time steps), got shape {x.shape}")
+    with np.errstate(over="ignore"):  # values beyond float32's range become inf, refused next
+        x = np.ascontiguousarray(x, dtype=np.float32)
+    if not np.isfinite(x).all():
+        raise ValueError(f"{x_name} holds values that are not finite as float32 (NaN, inf or beyond ±3.4e38)")
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{y_name} must hold integer labels, got dtype {y.dtype}")
+    if y.shape != (len(x),):
+        raise ValueError(f"{y_name} must have shape ({len(x)},), one label per signal of {x_name}, got {y.shape}")
+    outside = y[(y < 0) | (y >= NUM_CLASSES)]
+    if len(outside):
+        raise ValueError(f"{y_name} must hold labels 0-{NUM_CLASSES - 1}, got {int(outside[0])}")
+    return x, y.astype(np.int64)
+
+
+def _check_config(config: Any) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    if isinstance(config, MNIST1DConfig):
+        config = config.to_dict()
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be an MNIST1DConfig, a mapping or None, got {config!r}")
+    try:  # stored as JSON types (tuples become lists), so results read back equal
+        return json.loads(json.dumps(dict(config)))
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"config must be JSON-serialisable: {error}") from None

@@ -1,0 +1,132 @@
+"""The authors' training recipe, for many models at once.
+
+Read from ``notebooks/train.py`` of github.com/greydanus/mnist1d (no code copied), and
+followed: Adam (learning rate 1e-2, torch's default betas and eps, no weight decay) on the
+mean cross-entropy of batches of 100 taken in order, the batch of step ``s`` being the
+training rows ``[s * 100 % n, s * 100 % n + 100)`` (cut at the end, as their slicing does,
+so with ``n`` not a multiple of 100 the batches shift from one pass to the next), no
+shuffling; then the accuracy (%) on the whole test set. Inputs are float32 (their
+``torch.Tensor(...)``), labels int64. Where this differs from their code:
+
+- ``steps`` is the number of updates; their loop makes ``total_steps + 1`` (8001 for 8000).
+- No intermediate evaluations or checkpoints (they evaluate every 250 steps, which does
+  not change training): only the final test accuracy is measured.
+- Their notebooks seed numpy and Python but not torch (``mnist1d.utils.set_seed``), so
+  their initialisation is not reproducible; here a model of seed ``s`` starts from the
+  parameters ``torch.manual_seed(s)`` and its constructor draw (see ``models.build``).
+  The data order is the same for every seed: a seed sets the initialisation only.
+
+:func:`fit` trains every model and seed of a run together: their parameters stacked
+per architecture, one forward per architecture on the shared batch, one backward through
+the sum of the models' losses and one Adam step for all. Adam works element by element
+and each model's loss depends only on its own parameters, so every model gets exactly the
+updates it would get alone; only the order of floating-point operations differs (see
+:func:`fit_one`, the authors' loop one model at a time, which the tests compare it with).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.func import stack_module_state
+
+from mnist1d_core.generate import Progress
+
+from .models import ARCHITECTURES, build
+
+LEARNING_RATE = 1e-2
+BATCH_SIZE = 100
+#: Test examples per forward pass when measuring accuracy: bounds memory on large test sets.
+EVAL_CHUNK = 4096
+
+
+def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """The training batch of ``step``: rows from ``step * 100 % n``, in order."""
+    start = step * BATCH_SIZE % len(x)
+    return x[start : start + BATCH_SIZE], y[start : start + BATCH_SIZE]
+
+
+Stack = dict[str, Tensor]
+"""The parameters of S models of one architecture, stacked: name -> (S, ...) tensor."""
+
+
+def fit(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, *, steps: int,
+        progress: Progress | None = None) -> dict[str, Stack]:
+    """Train every model for every seed together.
+
+    Parameters
+    ----------
+    models : sequence of str
+        Names from ``models.ARCHITECTURES``.
+    seeds : sequence of int
+        One model of each architecture per seed, initialised by ``models.build``.
+    x_train : Tensor
+        (n, length) float32 signals.
+    y_train : Tensor
+        (n,) int64 labels in 0-9.
+    steps : int
+        Optimizer updates.
+    progress : callable, optional
+        Called as ``progress(steps_done, steps)`` after each update.
+
+    Returns
+    -------
+    dict of str to Stack
+        Model name -> the trained parameters of its S = len(seeds) copies, in seeds order.
+    """
+    length = x_train.shape[1]
+    stacks = {name: stack_module_state([build(name, seed=seed, length=length) for seed in seeds])[0]
+              for name in models}
+    optimizer = torch.optim.Adam([p for stack in stacks.values() for p in stack.values()], lr=LEARNING_RATE,
+                                 fused=True)
+    for step in range(steps):
+        x, y = batch(step, x_train, y_train)
+        # The sum over models of each one's mean loss: each gets its own gradient.
+        loss = sum(F.cross_entropy(ARCHITECTURES[name].stacked_forward(stack, x).flatten(0, 1),
+                                   y.repeat(len(seeds)), reduction="sum") for name, stack in stacks.items())
+        (loss / len(y)).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if progress is not None:
+            progress(step + 1, steps)
+    return stacks
+
+
+def accuracies(name: str, stack: Stack, x_test: Tensor, y_test: Tensor) -> list[float]:
+    """Test accuracy in percent of each model of ``stack`` (architecture ``name``)."""
+    with torch.no_grad():
+        return _accuracies(lambda x: ARCHITECTURES[name].stacked_forward(stack, x), x_test, y_test)
+
+
+def _accuracies(logits: Callable[[Tensor], Tensor], x: Tensor, y: Tensor) -> list[float]:
+    """From ``logits(x)``, (S, len(x), 10) for S models, each one's accuracy (%) on (x, y)."""
+    correct = sum((logits(x[i : i + EVAL_CHUNK]).argmax(-1) == y[i : i + EVAL_CHUNK]).sum(-1)
+                  for i in range(0, len(x), EVAL_CHUNK))
+    return [100.0 * int(c) / len(y) for c in correct]
+
+
+def fit_one(name: str, seed: int, x_train: Tensor, y_train: Tensor, *, steps: int) -> torch.nn.Module:
+    """The authors' loop, one model and one seed at a time: their modules' own forward
+    (torch's convolution and GRU kernels), torch's default Adam, one update per batch.
+
+    The reference that :func:`fit` is tested against (tests/test_baselines.py) and timed
+    against (benchmarks/bench_baselines_speed.py). Arguments as :func:`fit`'s.
+    """
+    model = build(name, seed=seed, length=x_train.shape[1])
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    for step in range(steps):
+        x, y = batch(step, x_train, y_train)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    return model
+
+
+def accuracy_one(model: torch.nn.Module, x_test: Tensor, y_test: Tensor) -> float:
+    """Test accuracy in percent of one model."""
+    with torch.no_grad():
+        return _accuracies(lambda x: model(x).unsqueeze(0), x_test, y_test)[0]
