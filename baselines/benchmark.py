@@ -23,7 +23,7 @@ INSTALL_HINT = "pip install 'mnist1d-datasets[benchmark]'"
 
 
 def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: Sequence[str] = MODELS,
-              seeds: int = 3, steps: int = 8000, threads: int = 1,
+              seeds: int = 3, steps: int = 8000, threads: int = 1, workers: int = 1,
               config: MNIST1DConfig | Mapping[str, Any] | None = None, progress: Progress | None = None) -> Results:
     """Train the paper's baselines on the train split; measure their test accuracy.
 
@@ -58,10 +58,15 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
         torch's intra-op threads while training (restored afterwards). These models are
         too small to gain from more than one: on a shared 2-core machine, two threads
         made the authors' loop 4-13x slower than one (see benchmarks/bench_baselines_speed.py).
+    workers : int
+        Threads training groups of models in parallel (whole models, shared out by cost):
+        up to one per core, for a multi-core machine. The results are the same for any
+        number of workers.
     config : MNIST1DConfig or mapping, optional
         The generator parameters of the data, recorded in the results (JSON-serialisable).
     progress : callable, optional
-        Called as ``progress(steps_done, steps)`` after each step.
+        Called as ``progress(done, total)`` after each step: with one worker ``total`` is
+        ``steps``; with several, the steps of all their groups (``steps`` x groups).
 
     Returns
     -------
@@ -79,6 +84,7 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     seeds = _integer("seeds", seeds, minimum=1)
     steps = _integer("steps", steps, minimum=1)
     threads = _integer("threads", threads, minimum=1)
+    workers = _integer("workers", workers, minimum=1)
     x_train, y_train = _check_split("train", x_train, y_train)
     x_test, y_test = _check_split("test", x_test, y_test)
     length = x_train.shape[1]
@@ -92,18 +98,19 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
         raise TypeError(f"progress must be callable, got {progress!r}")
 
     torch = require_torch()
-    from .train import accuracies, fit
+    from .train import train
 
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in (x_train, y_train, x_test, y_test))
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        stacks = fit(models, range(seeds), x_train, y_train, steps=steps, progress=progress)
-        runs = {name: tuple(accuracies(name, stack, x_test, y_test)) for name, stack in stacks.items()}
+        runs = train(models, range(seeds), x_train, y_train, x_test, y_test, steps=steps, workers=workers,
+                     progress=progress)
     finally:
         torch.set_num_threads(previous)
     versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}
-    return Results(runs=runs, steps=steps, config=config, versions=versions, threads=threads)
+    return Results(runs={name: tuple(runs[name]) for name in models}, steps=steps, config=config, versions=versions,
+                   threads=threads)
 
 
 def require_torch():

@@ -31,7 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-NUM_CLASSES = 10
+from mnist1d_core.config import NUM_CLASSES
+
 MLP_WIDTH = 256
 CNN_CHANNELS = 25
 CNN_KERNELS = (5, 3, 3)

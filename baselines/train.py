@@ -26,6 +26,8 @@ updates it would get alone; only the order of floating-point operations differs 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Sequence
 
 import torch
@@ -41,6 +43,9 @@ LEARNING_RATE = 1e-2
 BATCH_SIZE = 100
 #: Test examples per forward pass when measuring accuracy: bounds memory on large test sets.
 EVAL_CHUNK = 4096
+#: Training time per seed and step of each model, relative (measured at one thread): used
+#: only to share the models out evenly between workers.
+COST = {"linear": 1, "mlp": 10, "cnn": 12, "gru": 40}
 
 
 def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -51,6 +56,70 @@ def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 
 Stack = dict[str, Tensor]
 """The parameters of S models of one architecture, stacked: name -> (S, ...) tensor."""
+
+
+def train(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, x_test: Tensor,
+          y_test: Tensor, *, steps: int, workers: int = 1, progress: Progress | None = None) -> dict[str, list[float]]:
+    """Train every model for every seed; return each one's test accuracy in percent.
+
+    With ``workers`` > 1 the models are shared out, whole, between that many threads, each
+    running :func:`fit` on its group: torch releases the interpreter lock in its kernels,
+    so the groups train in parallel, and a model's arithmetic does not depend on what
+    trains beside it, so the results are the same for any number of workers.
+    ``progress(done, total)`` counts the steps of all groups: total = steps x groups.
+    Arguments otherwise as :func:`fit`'s; x_test, y_test as x_train, y_train.
+    """
+    groups = _share_out(models, workers)
+    counter = _StepCounter(progress, total=steps * len(groups))
+
+    def work(group: Sequence[str]) -> dict[str, list[float]]:
+        stacks = fit(group, seeds, x_train, y_train, steps=steps, progress=counter.step)
+        return {name: accuracies(name, stacks[name], x_test, y_test) for name in group}
+
+    if len(groups) == 1:
+        return work(groups[0])
+    with ThreadPoolExecutor(len(groups), thread_name_prefix="mnist1d-baselines") as pool:
+        futures = [pool.submit(work, group) for group in groups]
+        try:
+            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)  # all of them, unless one failed
+            for future in finished:
+                future.result()  # raises a worker's error
+            return {name: runs for future in futures for name, runs in future.result().items()}
+        except BaseException:  # an error or Ctrl-C: the other workers stop after their current step
+            counter.cancel()
+            raise
+
+
+def _share_out(models: Sequence[str], workers: int) -> list[list[str]]:
+    """At most ``workers`` groups of about equal cost: each model, costliest first, to the
+    cheapest group so far."""
+    groups: list[list[str]] = [[] for _ in range(min(workers, len(models)))]
+    for name in sorted(models, key=COST.__getitem__, reverse=True):
+        min(groups, key=lambda group: sum(COST[m] for m in group)).append(name)
+    return [sorted(group, key=list(models).index) for group in groups]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _StepCounter:
+    """Steps done by all workers, reported as ``progress(done, total)`` one at a time."""
+
+    def __init__(self, progress: Progress | None, *, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        self.lock, self.cancelled = threading.Lock(), threading.Event()
+
+    def step(self, _done: int, _steps: int) -> None:
+        if self.cancelled.is_set():
+            raise _Cancelled
+        with self.lock:
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
 
 
 def fit(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, *, steps: int,

@@ -161,6 +161,35 @@ def test_a_seed_is_the_same_whatever_trains_beside_it(canonical):
     assert pair.runs["gru"] == everything.runs["gru"][:2] and pair.runs["linear"] == everything.runs["linear"][:2]
 
 
+def test_any_number_of_workers_gives_the_same_results(canonical):
+    calls = []
+    parallel = run(canonical, **DETERMINISM_OPTIONS, workers=2, progress=lambda *call: calls.append(call))
+    assert parallel.runs == run(canonical, **DETERMINISM_OPTIONS).runs
+    steps = DETERMINISM_OPTIONS["steps"]
+    assert calls == [(done, 2 * steps) for done in range(1, 2 * steps + 1)]  # two groups' steps, counted
+
+
+def test_models_are_shared_out_between_workers_by_cost():
+    assert training._share_out(["linear", "mlp", "cnn"], 2) == [["cnn"], ["linear", "mlp"]]
+    assert training._share_out(list(MODELS), 2) == [["gru"], ["linear", "mlp", "cnn"]]
+    assert training._share_out(["mlp", "linear"], 5) == [["mlp"], ["linear"]]
+    assert training._share_out(list(MODELS), 1) == [list(MODELS)]
+
+
+@pytest.mark.parametrize("interruption", [ValueError("stop"), KeyboardInterrupt()])
+def test_an_error_in_one_worker_stops_the_others(canonical, interruption):
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if done == 5:
+            raise interruption
+
+    with pytest.raises(type(interruption)):
+        run(canonical, models=("linear", "mlp"), seeds=1, steps=10_000, workers=2, progress=progress)
+    assert len(calls) < 20  # not 20,000: the other worker stopped at its next step
+
+
 def test_float64_data_and_its_float32_copy_give_the_same_results(canonical):
     as_float32 = benchmark(canonical.train.x.astype(np.float32), canonical.train.y,
                            canonical.test.x.astype(np.float32), canonical.test.y, models=("mlp",), seeds=1, steps=30)
@@ -236,6 +265,7 @@ BAD = [
     (dict(steps=0), ValueError, "steps must be >= 1, got 0"),
     (dict(steps=True), TypeError, "steps must be an integer, got True"),
     (dict(threads=0), ValueError, "threads must be >= 1, got 0"),
+    (dict(workers=0), ValueError, "workers must be >= 1, got 0"),
     (dict(config=object()), TypeError, "config must be an MNIST1DConfig, a mapping or None"),
     (dict(config={"when": object()}), TypeError, "config must be JSON-serialisable"),
     (dict(progress="bar"), TypeError, "progress must be callable, got 'bar'"),
