@@ -104,8 +104,8 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        runs = train(models, range(seeds), x_train, y_train, x_test, y_test, steps=steps, workers=workers,
-                     progress=progress)
+        runs = train(models, range(seeds), x_train, y_train, x_test, y_test, steps=steps, threads=threads,
+                     workers=workers, progress=progress)
     finally:
         torch.set_num_threads(previous)
     versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}

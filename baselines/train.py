@@ -59,21 +59,27 @@ Stack = dict[str, Tensor]
 
 
 def train(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, x_test: Tensor,
-          y_test: Tensor, *, steps: int, workers: int = 1, progress: Progress | None = None) -> dict[str, list[float]]:
+          y_test: Tensor, *, steps: int, threads: int, workers: int = 1,
+          progress: Progress | None = None) -> dict[str, list[float]]:
     """Train every model for every seed; return each one's test accuracy in percent.
 
     With ``workers`` > 1 the models are shared out, whole, between that many threads, each
     running :func:`fit` on its group: torch releases the interpreter lock in its kernels,
     so the groups train in parallel, and a model's arithmetic does not depend on what
     trains beside it, so the results are the same for any number of workers.
+    The initial parameters are drawn first, in the calling thread (the draws use torch's
+    global generator, which threads would otherwise share). ``threads`` is torch's
+    intra-op threads, set in each worker (OpenMP keeps that setting per thread).
     ``progress(done, total)`` counts the steps of all groups: total = steps x groups.
-    Arguments otherwise as :func:`fit`'s; x_test, y_test as x_train, y_train.
+    Other arguments as :func:`fit`'s; x_test, y_test as x_train, y_train.
     """
+    stacks = initial(models, seeds, length=x_train.shape[1])
     groups = _share_out(models, workers)
     counter = _StepCounter(progress, total=steps * len(groups))
 
     def work(group: Sequence[str]) -> dict[str, list[float]]:
-        stacks = fit(group, seeds, x_train, y_train, steps=steps, progress=counter.step)
+        torch.set_num_threads(threads)
+        fit({name: stacks[name] for name in group}, x_train, y_train, steps=steps, progress=counter.step)
         return {name: accuracies(name, stacks[name], x_test, y_test) for name in group}
 
     if len(groups) == 1:
@@ -100,7 +106,7 @@ def _share_out(models: Sequence[str], workers: int) -> list[list[str]]:
 
 
 class _Cancelled(Exception):
-    pass
+    """Stops a worker after another one failed or was interrupted."""
 
 
 class _StepCounter:
@@ -122,16 +128,22 @@ class _StepCounter:
         self.cancelled.set()
 
 
-def fit(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, *, steps: int,
-        progress: Progress | None = None) -> dict[str, Stack]:
-    """Train every model for every seed together.
+def initial(models: Sequence[str], seeds: Sequence[int], *, length: int) -> dict[str, Stack]:
+    """Each model's initial parameters for each seed (as ``models.build`` draws them), stacked
+    in ``seeds`` order: model name -> Stack of S = len(seeds) copies."""
+    return {name: stack_module_state([build(name, seed=seed, length=length) for seed in seeds])[0]
+            for name in models}
+
+
+def fit(stacks: dict[str, Stack], x_train: Tensor, y_train: Tensor, *, steps: int,
+        progress: Progress | None = None) -> None:
+    """Train stacked models together, in place.
 
     Parameters
     ----------
-    models : sequence of str
-        Names from ``models.ARCHITECTURES``.
-    seeds : sequence of int
-        One model of each architecture per seed, initialised by ``models.build``.
+    stacks : dict of str to Stack
+        Model name (``models.ARCHITECTURES``) -> the parameters of its copies, e.g. from
+        :func:`initial`.
     x_train : Tensor
         (n, length) float32 signals.
     y_train : Tensor
@@ -140,28 +152,19 @@ def fit(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: T
         Optimizer updates.
     progress : callable, optional
         Called as ``progress(steps_done, steps)`` after each update.
-
-    Returns
-    -------
-    dict of str to Stack
-        Model name -> the trained parameters of its S = len(seeds) copies, in seeds order.
     """
-    length = x_train.shape[1]
-    stacks = {name: stack_module_state([build(name, seed=seed, length=length) for seed in seeds])[0]
-              for name in models}
     optimizer = torch.optim.Adam([p for stack in stacks.values() for p in stack.values()], lr=LEARNING_RATE,
                                  fused=True)
     for step in range(steps):
         x, y = batch(step, x_train, y_train)
         # The sum over models of each one's mean loss: each gets its own gradient.
-        loss = sum(F.cross_entropy(ARCHITECTURES[name].stacked_forward(stack, x).flatten(0, 1),
-                                   y.repeat(len(seeds)), reduction="sum") for name, stack in stacks.items())
+        loss = sum(F.cross_entropy(logits.flatten(0, 1), y.repeat(len(logits)), reduction="sum")
+                   for logits in (ARCHITECTURES[name].stacked_forward(stack, x) for name, stack in stacks.items()))
         (loss / len(y)).backward()
         optimizer.step()
         optimizer.zero_grad()
         if progress is not None:
             progress(step + 1, steps)
-    return stacks
 
 
 def accuracies(name: str, stack: Stack, x_test: Tensor, y_test: Tensor) -> list[float]:
