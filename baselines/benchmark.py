@@ -29,8 +29,8 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
 
     The authors' models and recipe (``mnist1d_baselines.models``, ``.train``): Adam with
     learning rate 1e-2, batches of 100 taken in order, ``steps`` updates, no weight decay,
-    then the accuracy on the whole test split. All models and seeds train together, as
-    one batched computation.
+    then the accuracy on the whole test split. Each model trains all its seeds at once
+    (stacked parameters), and all models in one loop, or in ``workers`` parallel groups.
 
     Signals are trained on as float32, as the authors' ``torch.Tensor(x)`` does: float64
     data (what ``mnist1d_core.generate`` makes) and its float32 copy (what the builds
@@ -40,7 +40,8 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     followed by the authors' constructor would; the data order is the same for every seed
     (in order, no shuffling). The same call gives the same accuracies in any process on
     the same machine (CPU and torch build): training runs on ``threads`` threads whatever
-    torch's setting, and the caller's torch random state is not touched.
+    torch's setting, and a seed's result does not depend on the other seeds and models
+    of the call, nor on ``workers``. The caller's torch random state is not touched.
 
     Parameters
     ----------
@@ -53,15 +54,15 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     seeds : int
         Runs per model, >= 1.
     steps : int
-        Training steps (optimizer updates) per run, >= 1; the paper trains 8000.
+        Training steps (optimizer updates) per run, >= 1; the authors' default is 8000.
     threads : int
-        torch's intra-op threads while training (restored afterwards). These models are
-        too small to gain from more than one: on a shared 2-core machine, two threads
-        made the authors' loop 4-13x slower than one (see benchmarks/bench_baselines_speed.py).
+        torch's intra-op threads while training (restored afterwards). These models gain
+        little from more than one, and lose much on a busy machine: on this project's
+        shared 2-core machine, two threads made the authors' loop about 11x slower than
+        one (benchmarks/bench_baselines_speed.py).
     workers : int
-        Threads training groups of models in parallel (whole models, shared out by cost):
-        up to one per core, for a multi-core machine. The results are the same for any
-        number of workers.
+        Threads training groups of models in parallel (whole models, shared out by cost),
+        up to one per core. The results are the same for any number of workers.
     config : MNIST1DConfig or mapping, optional
         The generator parameters of the data, recorded in the results (JSON-serialisable).
     progress : callable, optional

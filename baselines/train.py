@@ -9,6 +9,7 @@ shuffling; then the accuracy (%) on the whole test set. Inputs are float32 (thei
 ``torch.Tensor(...)``), labels int64. Where this differs from their code:
 
 - ``steps`` is the number of updates; their loop makes ``total_steps + 1`` (8001 for 8000).
+  8000 is their ``get_model_args`` default; their classification notebook sets 6000.
 - No intermediate evaluations or checkpoints (they evaluate every 250 steps, which does
   not change training): only the final test accuracy is measured.
 - Their notebooks seed numpy and Python but not torch (``mnist1d.utils.set_seed``), so
