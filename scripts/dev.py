@@ -20,6 +20,7 @@ VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 STAMP = VENV / ".installed"  # hash of what was installed, to skip an unchanged reinstall
 EXTRAS = "all,test"
+CONSTRAINTS = ROOT / "scripts" / "constraints.txt"  # pins for this environment only, see the file
 OUT = ROOT / "out"
 
 
@@ -27,12 +28,13 @@ def ensure_environment() -> None:
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + EXTRAS.encode()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
+                            + EXTRAS.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     print(f"installing the project with extras [{EXTRAS}] into {VENV} (first time: several minutes)", flush=True)
-    subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".[{EXTRAS}]"],
-                   cwd=ROOT, check=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                    "--constraint", CONSTRAINTS, "-e", f".[{EXTRAS}]"], cwd=ROOT, check=True)
     STAMP.write_text(wanted)
 
 
