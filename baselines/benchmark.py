@@ -149,6 +149,8 @@ def _check_split(split: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{x_name} must be a non-empty 2-D array (examples, time steps), got shape {x.shape}")
     with np.errstate(over="ignore"):  # values beyond float32's range become inf, refused next
         x = np.ascontiguousarray(x, dtype=np.float32)
+    if not x.flags.writeable:  # a zero-copy view of stored data (pyarrow): torch wants to own it
+        x = x.copy()
     if not np.isfinite(x).all():
         raise ValueError(f"{x_name} holds values that are not finite as float32 (NaN, inf or beyond ±3.4e38)")
     if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):

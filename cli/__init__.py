@@ -36,13 +36,13 @@ def build_parser():
     # must meet main()'s handler, not end in a traceback.
     from mnist1d_core import __version__
 
-    from . import builds, data, hub
+    from . import benchmark, builds, data, hub
     from .options import Parser
 
     parser = Parser(prog="mnist1d", description="MNIST-1D: generate, inspect and check datasets.")
     parser.add_argument("--version", action="version", version=f"mnist1d {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
-    for add in [*data.COMMANDS, *builds.COMMANDS, *hub.COMMANDS]:
+    for add in [*data.COMMANDS, *builds.COMMANDS, *hub.COMMANDS, *benchmark.COMMANDS]:
         add(sub)
     return parser
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
 
-from mnist1d_core import MNIST1D, PRESETS, SPLITS, __version__, check_fingerprint, fingerprint, generate
+from mnist1d_core import (MNIST1D, PRESETS, SPLITS, MNIST1DConfig, __version__, check_fingerprint, fingerprint,
+                          generate)
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
@@ -15,7 +17,7 @@ from mnist1d_core.resources import check_disk
 
 from .errors import UsageError
 from .options import (ProgressBar, add_config_arguments, check_output_file,
-                      config_from_arguments, path_argument)
+                      config_from_arguments, parameter_changes, path_argument)
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -86,6 +88,9 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=path_argument, required=True, metavar="FILE.png", help="the PNG file to write")
     p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
     p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
+    p.add_argument("--results", nargs="+", type=path_argument, metavar="FILE.json",
+                   help="instead: draw the baselines' test accuracy measured by `mnist1d benchmark --json`, as "
+                        "bars (one per file) beside the paper's numbers")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_plot)
 
@@ -93,10 +98,12 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
 def _run_plot(args: argparse.Namespace) -> None:
     from mnist1d_builders.plot import check_can_draw, save_examples_figure
 
-    config = config_from_arguments(args)
     if args.out.suffix != ".png":
         raise UsageError(f"--out must end in .png, got {str(args.out)!r}")
     check_output_file("--out", args.out, force=args.force)
+    if args.results is not None:
+        return _plot_results(args)
+    config = config_from_arguments(args)
     try:
         check_can_draw(args.per_class, config=config)
     except ImportError as error:
@@ -104,6 +111,30 @@ def _run_plot(args: argparse.Namespace) -> None:
     data = generate(config, progress=ProgressBar(f"generating {config.name}"))
     save_examples_figure(data, args.out, per_class=args.per_class, templates=args.templates)
     print(f"wrote {args.out.resolve()} ({config.name})")
+
+
+def _plot_results(args: argparse.Namespace) -> None:
+    from mnist1d_baselines.results import Results
+    from mnist1d_builders.plot import check_can_draw, results_figure, save_figure
+
+    if parameter_changes(args) or args.templates or args.per_class != 3:
+        raise UsageError("--results draws measured results: the dataset options do not apply")
+    measured = {}
+    for path in args.results:
+        try:
+            results = Results.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise UsageError(f"--results {str(path)!r}: no such file") from None
+        except (UnicodeDecodeError, ValueError) as error:  # json.JSONDecodeError is a ValueError
+            raise UsageError(f"--results {str(path)!r}: not the JSON of `mnist1d benchmark --json` ({error})") from None
+        label = MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
+        measured[label if label not in measured else f"{label} ({path.name})"] = results
+    try:
+        check_can_draw()
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+    save_figure(results_figure(measured), args.out)
+    print(f"wrote {args.out.resolve()} ({', '.join(measured)})")
 
 
 COMMANDS = [_add_generate, _add_info, _add_plot]

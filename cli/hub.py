@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .benchmark import add_training_arguments, check_training_arguments, train
 from .options import (ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments,
                       path_argument, with_builders)
 
@@ -19,20 +20,37 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     add_presets_arguments(p)
     p.add_argument("--out", type=path_argument, required=True, metavar="DIR", help="the folder to write (new, or empty)")
     p.add_argument("--repo", metavar="OWNER/NAME", help="the Hub repository to name in the card's loading example")
+    p.add_argument("--benchmark", action="store_true", help="also train the paper's baselines on every config "
+                   "(as `mnist1d benchmark` does) and put their test accuracy on the card; needs torch")
+    add_training_arguments(p)
     p.set_defaults(run=_run_export)
 
 
 def _run_export(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
+    if args.benchmark:
+        check_training_arguments(args)
 
     def export() -> list[str]:
-        from mnist1d_builders.hub import export
-        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar)
+        from mnist1d_builders.hub import check_export, export
+
+        check_export(args.out, configs, repo_id=args.repo)  # every cheap check, before any training
+        results = {config.name: _trained(args, config) for config in configs} if args.benchmark else None
+        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=results)
 
     checked = with_builders(export)
     print(f"wrote {args.out.resolve()}: {', '.join(dict.fromkeys(config.name for config in configs))}")
     for line in checked:
         print(f"  {line}")
+
+
+def _trained(args: argparse.Namespace, config):
+    from mnist1d_core import generate
+
+    data = generate(config, progress=ProgressBar(f"generating {config.name}"))
+    results = train(args, config, data.train.x, data.train.y, data.test.x, data.test.y)
+    print(f"{config.name}:\n{results.table()}")
+    return results
 
 
 def _add_publish(sub: argparse._SubParsersAction) -> None:

@@ -51,12 +51,17 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
                        "sharded: independent streams per block, for parallel and streamed generation")
 
 
-def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
+def parameter_changes(args: argparse.Namespace) -> dict:
+    """The parameters given by their flags, by name."""
     names = (*_FLAGS, "padding", "shuffle_seq", "algorithm")
     changes = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if changes.get("padding") is not None:
         changes["padding"] = tuple(changes["padding"])
-    return get_preset(args.config).replace(**changes)
+    return changes
+
+
+def config_from_arguments(args: argparse.Namespace) -> MNIST1DConfig:
+    return get_preset(args.config or "canonical").replace(**parameter_changes(args))
 
 
 # --- paths, checked before any work ------------------------------------------------

@@ -1,4 +1,7 @@
-"""The layering a reader sees in the folders holds in the code: core <- builders <- baselines <- cli.
+"""The layering a reader sees in the folders holds in the code: core <- baselines <- builders <- cli.
+
+(The baselines need only the core; the builders' dataset card shows their results, through
+``mnist1d_baselines.results``, which needs no torch.)
 
 Every import of the project's own modules, at the top of a file or inside a function, is an
 edge of the import graph; no module imports a layer above its own, the graph has no cycle,
@@ -13,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Import package -> its folder, lowest layer first.
-LAYERS = {"mnist1d_core": "mnist1d_core", "mnist1d_builders": "builders", "mnist1d_baselines": "baselines",
+LAYERS = {"mnist1d_core": "mnist1d_core", "mnist1d_baselines": "baselines", "mnist1d_builders": "builders",
           "mnist1d_cli": "cli"}
 MAX_LINES = 400
 

@@ -1,6 +1,8 @@
 """The dataset card: the committed ``dataset_card.md`` is what the code renders, and the Hub
 libraries read its metadata as the presets are."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -28,8 +30,15 @@ def rendered():
 
 
 def test_committed_card_is_what_the_code_renders(rendered):
-    assert CARD.read_text() == rendered, (
+    # download_size is the Parquet files' bytes, which depend on the pyarrow that writes them
+    # (8 bytes more with 25.0 than with 21.0, the oldest supported): compared apart from the rest.
+    # test_hub_export checks it against the files an export writes, with any pyarrow.
+    def without_download_size(card: str) -> str:
+        return re.sub(r"(?m)^  download_size: \d+$", "  download_size: N", card)
+
+    assert without_download_size(CARD.read_text()) == without_download_size(rendered), (
         "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md --force")
+    assert CARD.read_text().count("  download_size: ") == len(PRESETS)
 
 
 def test_card_metadata_reads_back_as_the_presets(rendered):
@@ -74,3 +83,20 @@ def test_cli_card_prints_and_writes_it(rendered, tmp_path, capsys):
     out = tmp_path / "card.md"
     assert main(["card", "--out", str(out)]) == 0
     assert out.read_text() == rendered and [p.name for p in tmp_path.iterdir()] == ["card.md"]
+
+
+def test_card_shows_the_baselines_measured_on_every_preset(rendered):
+    """The committed measurements (``preset_results.json``, from ``benchmarks/bench_baselines_table.py``)
+    are the paper's run, on exactly the presets' parameters, and the card shows each beside the paper's."""
+    from mnist1d_baselines import MODELS, PAPER_ACCURACY
+
+    measured = hub.card.preset_results()
+    assert set(measured) == set(PRESETS)
+    for name, results in measured.items():
+        assert results.config == json.loads(json.dumps(PRESETS[name].to_dict()))
+        assert (results.steps, results.seeds, tuple(results.runs)) == (8000, 3, MODELS)
+        assert f"**`{name}`**" in rendered
+        for model in MODELS:
+            paper = PAPER_ACCURACY[name][model]
+            assert abs(results.mean(model) - paper) < 5  # the README's table says which are within 3
+            assert f"| {results.summary(model)} | {paper:g} |" in rendered

@@ -15,6 +15,7 @@ import re
 import string
 from importlib import resources
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -26,6 +27,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 import mnist1d_core
 from mnist1d_core import CITATION, DATA_VERSION, PARAMETER_NAMES, PRESETS, RELEASES, SPLITS
 from mnist1d_core.config import DEFAULT
+from mnist1d_baselines.results import PAPER_ACCURACY, Results  # the results' format: no torch
 from mnist1d_core.files import written_atomically
 
 from ..hf import features
@@ -38,6 +40,8 @@ FIGURE_COMMAND = f"mnist1d plot --templates --out {FIGURE}"
 FIGURE_SOURCE = Path(__file__).resolve().parents[2] / FIGURE
 
 _TEMPLATE = resources.files(__package__).joinpath("card_template.md").read_text()
+#: The baselines measured on the presets (``mnist1d benchmark --config NAME --json``), by config.
+PRESET_RESULTS = "preset_results.json"
 #: The Hub's size categories, smallest first, as datasets ships them ("unknown" aside).
 _SIZE_CATEGORIES = json.loads(resources.files("datasets.utils.resources").joinpath("size_categories.json").read_text())
 _MAGNITUDES = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
@@ -55,8 +59,16 @@ def check_repo_id(repo_id: str) -> None:
 
 
 def preset_card() -> str:
-    """The card of the named presets: the committed ``dataset_card.md`` (``mnist1d card``)."""
-    return render_card([summarize(config) for config in PRESETS.values()], figure=True)
+    """The card of the named presets: the committed ``dataset_card.md`` (``mnist1d card``),
+    with the baselines measured on them (``PRESET_RESULTS``)."""
+    return render_card([summarize(config) for config in PRESETS.values()], figure=True, results=preset_results())
+
+
+def preset_results() -> dict[str, Results]:
+    """The baselines measured on the presets, as ``mnist1d benchmark --json`` writes them:
+    committed beside this module (training them takes minutes, the card's tests seconds)."""
+    measured = json.loads(resources.files(__package__).joinpath(PRESET_RESULTS).read_text())
+    return {name: Results.from_dict(data) for name, data in measured.items()}
 
 
 def write_preset_card(out: Path) -> None:
@@ -100,12 +112,18 @@ def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
     return data
 
 
-def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, figure: bool = True) -> str:
+def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, figure: bool = True,
+                results: Mapping[str, Results] | None = None) -> str:
     """The dataset card for ``summaries``: YAML front matter (:func:`card_data`) matching the
-    export's files, then the text, with the tables generated from the data."""
+    export's files, then the text, with the tables generated from the data, and the
+    baselines measured on each config named in ``results`` (``mnist1d export --benchmark``)."""
     summaries = sorted(summaries, key=lambda s: s.name)
     length = {s.config.final_seq_length for s in summaries}
+    unknown = sorted(set(results or {}) - {s.name for s in summaries})
+    if unknown:
+        raise ValueError(f"results: for configs this card does not hold: {', '.join(unknown)}")
     return string.Template(_TEMPLATE).substitute(
+        measured=_measured(summaries, results or {}),
         front_matter=str(card_data(summaries)),
         figure=_FIGURE_TEXT if figure else "",
         repo=repo_id or "<owner>/<name>",
@@ -206,3 +224,14 @@ _FIGURE_TEXT = f"""\
 Made with `{FIGURE_COMMAND}`.*
 """
 
+
+def _measured(summaries: list[ConfigSummary], results: Mapping[str, Results]) -> str:
+    if not results:
+        return ("Not measured for this card's configs; `mnist1d benchmark` measures them on any variant, and "
+                "`mnist1d export --benchmark` puts them here.")
+    parts = ["Final test accuracy of the paper's baselines, trained here with the authors' models and recipe "
+             "(`mnist1d benchmark`: Adam, learning rate 1e-2, batches of 100 in order), beside the paper's:"]
+    for s in summaries:
+        if s.name in results:
+            parts.append(f"**`{s.name}`**\n\n{results[s.name].markdown(PAPER_ACCURACY.get(s.name))}".rstrip())
+    return "\n\n".join(parts)

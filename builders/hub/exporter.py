@@ -26,8 +26,9 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
+from mnist1d_baselines.results import Results
 from mnist1d_core import PRESETS, MNIST1DConfig, generate
 from mnist1d_core.files import OutputExists, written_atomically
 from mnist1d_core.resources import check_disk, check_memory
@@ -45,11 +46,13 @@ _FIXED_BYTES = 2 * 10**6
 
 
 def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id: str | None = None,
-           progress: Callable[[str], Callable[[int, int], None]] | None = None) -> list[str]:
+           progress: Callable[[str], Callable[[int, int], None]] | None = None,
+           results: Mapping[str, Results] | None = None) -> list[str]:
     """Write ``configs`` (default: the named presets) to the new folder ``out``, Hub layout.
 
     ``repo_id`` names the Hub repository in the card's loading example. ``progress(label)``
-    returns a ``progress(done, total)`` callback for one config's generation.
+    returns a ``progress(done, total)`` callback for one config's generation. ``results``
+    (by config name: what ``mnist1d_baselines.benchmark`` measured on it) go on the card.
 
     Refuses, before any work (``ValueError``): bad configs or repository id, a destination
     that cannot be written, and an export too large for the disk or the memory. The folder
@@ -59,6 +62,9 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     """
     out = Path(out)
     configs = check_export(out, configs, repo_id=repo_id)
+    unknown = sorted(set(results or {}) - {config.name for config in configs})
+    if unknown:
+        raise ValueError(f"results: for configs not exported: {', '.join(unknown)}")
     sums = None
     try:
         with written_atomically(out) as work:  # appears only when complete and verified
@@ -68,7 +74,7 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
             if has_figure:
                 (work / FIGURE).parent.mkdir(parents=True)
                 shutil.copyfile(FIGURE_SOURCE, work / FIGURE)
-            (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure))
+            (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure, results=results))
             sums = write_sha256sums(work, [p for p in work.rglob("*") if p.is_file()]).read_bytes()
             checked = verify_export(work)
     except OutputExists:

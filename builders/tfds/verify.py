@@ -73,7 +73,7 @@ def verify_directory(path: str | Path) -> list[str]:
     for name in (_INFO, _FEATURES, _METADATA):
         if name not in checked.digests:
             raise IntegrityError(f"{directory / name}: missing, and not listed in {SUMS_FILE}")
-    params, metadata = _read_metadata(directory / _METADATA)
+    params, metadata = read_metadata(directory / _METADATA)
     builder = _open(directory)
     _check_identity(directory, builder, params)
 
@@ -137,7 +137,7 @@ def _blame(mismatch: DigestMismatch) -> IntegrityError:
     return mismatch
 
 
-def _read_metadata(path: Path) -> tuple[MNIST1DConfig, dict]:
+def read_metadata(path: Path) -> tuple[MNIST1DConfig, dict]:
     """The parameters and the record of ``metadata.json``, checked strictly."""
     with _reading(str(path), "not the metadata of an MNIST-1D build"):
         metadata = json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,122 @@
+"""``mnist1d benchmark``: the paper's baselines trained and measured on any variant."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .errors import CommandError, UsageError
+from .options import (ProgressBar, add_config_arguments, check_output_file, config_from_arguments, parameter_changes,
+                      path_argument, with_builders)
+
+MODELS = ("linear", "mlp", "cnn", "gru")  # mnist1d_baselines.MODELS, without importing it for --help
+
+
+def _add_benchmark(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("benchmark", help="train the paper's baselines on a variant, report test accuracy", description=(
+        "Train the paper's baselines (logistic regression, MLP, CNN, GRU) with the authors' recipe (Adam, learning "
+        "rate 1e-2, batches of 100 in order) on MNIST-1D -- a preset, custom parameters, or a build or export "
+        "as stored (--from, verified first) -- and report each model's final test accuracy as mean ± std "
+        "over seeds. Needs torch: pip install 'mnist1d-datasets[benchmark]'."))
+    add_config_arguments(p)
+    p.add_argument("--from", dest="source", type=path_argument, metavar="DIR",
+                   help="a folder made by `mnist1d build` or `mnist1d export`, trained on as stored (float32); "
+                        "for an export of several configs, --config names one")
+    add_training_arguments(p)
+    p.add_argument("--json", type=path_argument, metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
+    p.set_defaults(run=_run_benchmark, config=None)  # None: canonical, or an export's only config
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the baselines' training (``benchmark``, ``export --benchmark``)."""
+    group = parser.add_argument_group("training the baselines")
+    group.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), metavar="MODEL",
+                       help=f"models to train (default: all: {' '.join(MODELS)})")
+    group.add_argument("--seeds", type=int, default=3, metavar="N", help="runs per model, seeds 0..N-1 (default: 3)")
+    group.add_argument("--steps", type=int, default=8000, metavar="N", help="training steps per run (default: 8000)")
+    group.add_argument("--workers", type=int, default=_cores(), metavar="N",
+                       help=f"threads training models in parallel (default: the cores available, {_cores()}); "
+                            "the results do not depend on it")
+
+
+def check_training_arguments(args: argparse.Namespace) -> None:
+    """Refuse bad training options, and a missing torch, before any work."""
+    for name in ("seeds", "steps", "workers"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if len(set(args.models)) != len(args.models):
+        raise UsageError(f"--models names a model twice: {' '.join(args.models)}")
+    try:
+        from mnist1d_baselines import require_torch
+        require_torch()
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+
+
+def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
+    """``mnist1d_baselines.benchmark`` with the command line's options, and a progress bar."""
+    from mnist1d_baselines import benchmark
+
+    label = f"training {' '.join(args.models)} x {args.seeds} seed{'s' * (args.seeds > 1)} on {config.name}"
+    return benchmark(x_train, y_train, x_test, y_test, models=args.models, seeds=args.seeds, steps=args.steps,
+                     workers=args.workers, config=config, progress=ProgressBar(label))
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _run_benchmark(args: argparse.Namespace) -> None:
+    # Everything is checked before the data is made or read, and before any training.
+    check_training_arguments(args)
+    if args.json is not None:
+        check_output_file("--json", args.json, force=args.force)
+
+    if args.source is not None:
+        config, splits = _stored(args)
+        (x_train, y_train), (x_test, y_test) = splits["train"], splits["test"]
+    else:
+        from mnist1d_core import generate
+
+        config = config_from_arguments(args)
+        data = generate(config, progress=ProgressBar(f"generating {config.name}"))
+        (x_train, y_train), (x_test, y_test) = (data.train.x, data.train.y), (data.test.x, data.test.y)
+
+    results = train(args, config, x_train, y_train, x_test, y_test)
+    print(f"{config.name}" + (f" (from {args.source})" if args.source is not None else ""))
+    print(results.table())
+    if args.json is not None:
+        from mnist1d_core.files import written_atomically
+
+        with written_atomically(args.json) as partial:
+            partial.write_text(results.to_json())
+        print(f"wrote {args.json.resolve()}")
+
+
+def _stored(args: argparse.Namespace):
+    """The verified folder's parameters and splits, as stored; a folder that fails
+    verification is bad input here (exit 2): nothing is trained on it."""
+    changed = parameter_changes(args)
+    if changed:
+        raise UsageError(f"--from trains on the data as stored; parameter options do not apply "
+                         f"(got --{next(iter(changed)).replace('_', '-')})")
+    if not args.source.is_dir():
+        raise UsageError(f"--from {str(args.source)!r}: not a folder")
+
+    def verified():
+        from mnist1d_builders.read import read_splits
+        from mnist1d_builders.verify import verify_directory
+
+        verify_directory(args.source)
+        return read_splits(args.source, args.config)
+
+    try:
+        return with_builders(verified)
+    except UsageError:
+        raise
+    except CommandError as error:  # damage found by verification: nothing is trained on it
+        raise UsageError(f"--from {args.source}: {error}") from None
+
+
+COMMANDS = [_add_benchmark]

@@ -1,0 +1,169 @@
+"""``mnist1d benchmark``, ``export --benchmark`` and ``plot --results``: the baselines from
+the command line, refused bad input before any training, and the same numbers whichever
+way the data arrives (generated, or read back from a build or an export)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import torch  # noqa: F401  (the benchmark extra: this module is "ml" throughout)
+from mnist1d_baselines import Results  # noqa: E402
+from mnist1d_cli import benchmark as benchmark_command  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
+
+pytestmark = [pytest.mark.ml, pytest.mark.usefixtures("hub_offline")]
+
+SMALL = ["--num-samples", "1000", "--seed", "5"]  # a small custom variant: builds take seconds
+QUICK = ["--models", "linear", "mlp", "--seeds", "2", "--steps", "40", "--workers", "1"]
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fails the test if anything is trained."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained despite bad input")
+    monkeypatch.setattr(benchmark_command, "train", refuse)
+
+
+def measured(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """QUICK on the SMALL variant, generated in memory: the JSON written."""
+    out = tmp_path_factory.mktemp("generated") / "results.json"
+    assert main(["benchmark", *SMALL, *QUICK, "--json", str(out)]) == 0
+    return measured(out)
+
+
+def test_json_layout(generated):
+    assert set(generated) >= {"config", "results", "steps", "seeds", "versions"}
+    assert generated["steps"] == 40 and generated["seeds"] == 2
+    assert generated["config"]["num_samples"] == 1000 and generated["config"]["seed"] == 5
+    assert list(generated["results"]) == ["linear", "mlp"]
+    for result in generated["results"].values():
+        assert set(result) == {"mean", "std", "runs"} and len(result["runs"]) == 2
+        assert all(0 <= accuracy <= 100 for accuracy in result["runs"])
+        assert result["mean"] == pytest.approx(sum(result["runs"]) / 2)
+    assert {"mnist1d-datasets", "torch"} <= set(generated["versions"])
+    Results.from_dict(generated)  # reads back
+
+
+def test_table_on_stdout(tmp_path, capsys):
+    assert main(["benchmark", *SMALL, "--models", "linear", "--seeds", "1", "--steps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "logistic regression" in out and "test accuracy (%)" in out and "5 steps" in out
+
+
+def test_same_options_same_accuracies(generated, tmp_path):
+    again = tmp_path / "again.json"
+    assert main(["benchmark", *SMALL, *QUICK, "--workers", "2", "--json", str(again)]) == 0
+    assert measured(again)["results"] == generated["results"]
+
+
+def built(tmp_path: Path, *args: str) -> Path:
+    """The folder of a build made by ``mnist1d build`` (the one holding its SHA256SUMS)."""
+    data_dir = tmp_path / "data"
+    assert main(["build", *args, *SMALL, "--data-dir", str(data_dir)]) == 0
+    (folder,) = {p.parent for p in data_dir.rglob("SHA256SUMS")}
+    return folder
+
+
+@pytest.mark.parametrize("source", ["hf", "tfds", "tfds-array_record", "export"])
+def test_from_a_build_or_export_gives_the_generated_accuracies(generated, tmp_path, capsys, source):
+    if source == "export":
+        folder = tmp_path / "export"
+        assert main(["export", "--config", "canonical", *SMALL, "--out", str(folder)]) == 0
+    elif source == "tfds-array_record":
+        folder = built(tmp_path, "--framework", "tfds", "--file-format", "array_record")
+    else:
+        folder = built(tmp_path, "--framework", source)
+    out = tmp_path / "from.json"
+    assert main(["benchmark", "--from", str(folder), *QUICK, "--json", str(out)]) == 0
+    from_stored = measured(out)
+    assert from_stored["config"] == generated["config"]
+    assert from_stored["results"] == generated["results"]  # float32 as stored = float32 as trained
+    assert f"(from {folder})" in capsys.readouterr().out
+
+
+def test_from_a_damaged_build_is_refused_naming_the_file(tmp_path, capsys, no_training):
+    folder = built(tmp_path, "--framework", "hf")
+    shard = sorted(folder.glob("*.arrow"))[0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(data)
+    capsys.readouterr()  # the build's own output
+    assert main(["benchmark", "--from", str(folder), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mnist1d: error: --from ") and shard.name in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--models", "linear", "resnet"], "argument --models: invalid choice: 'resnet'"),
+    (["--models", "cnn", "cnn"], "--models names a model twice: cnn cnn"),
+    (["--seeds", "0"], "--seeds must be >= 1, got 0"),
+    (["--steps", "-3"], "--steps must be >= 1, got -3"),
+    (["--workers", "0"], "--workers must be >= 1, got 0"),
+    (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
+    (["--from", "no/such/folder"], "--from 'no/such/folder': not a folder"),
+    (["--sigma", "-1"], "sigma"),
+])
+def test_bad_input_exits_2_in_one_line_before_training(tmp_path, capsys, no_training, args, message):
+    assert main(["benchmark", *args, "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_from_with_parameter_options_is_refused(tmp_path, capsys, no_training):
+    assert main(["benchmark", "--from", str(tmp_path), "--seed", "3"]) == 2
+    assert "parameter options do not apply (got --seed)" in capsys.readouterr().err
+
+
+def test_an_existing_json_file_needs_force(tmp_path, capsys, no_training):
+    existing = tmp_path / "r.json"
+    existing.write_text("keep")
+    assert main(["benchmark", "--json", str(existing)]) == 2
+    assert "--force" in capsys.readouterr().err and existing.read_text() == "keep"
+
+
+def test_missing_torch_names_the_extra_and_exits_2():
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from mnist1d_cli import main\n"
+            "sys.exit(main(['benchmark', '--steps', '5']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "mnist1d-datasets[benchmark]" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_export_benchmark_puts_the_results_on_a_card_that_verifies(tmp_path, capsys):
+    out = tmp_path / "export"
+    assert main(["export", "--config", "canonical", *SMALL, "--out", str(out), "--benchmark", *QUICK]) == 0
+    card = (out / "README.md").read_text()
+    name = next(p.name for p in out.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
+    assert f"**`{name}`**" in card and "| MLP |" in card and "40 steps" in card
+    assert "torch " in card  # the versions that measured them
+    assert main(["verify", str(out)]) == 0
+
+
+def test_export_benchmark_refuses_bad_training_options_before_writing(tmp_path, capsys, no_training):
+    out = tmp_path / "export"
+    assert main(["export", "--out", str(out), "--benchmark", "--seeds", "0"]) == 2
+    assert "--seeds must be >= 1, got 0" in capsys.readouterr().err and not out.exists()
+
+
+def test_plot_results_draws_a_png(generated, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(generated))
+    png = tmp_path / "bars.png"
+    assert main(["plot", "--results", str(results), "--out", str(png)]) == 0
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["plot", "--results", str(bad), "--out", str(tmp_path / "other.png")]) == 2
+    assert "not the JSON of `mnist1d benchmark --json`" in capsys.readouterr().err
