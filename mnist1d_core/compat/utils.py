@@ -153,7 +153,8 @@ def _plain_dtype(dtype: Any) -> np.dtype:
         raise _refuse(f"an array or scalar of dtype {type(dtype).__name__}")
     if dtype.hasobject or dtype.kind == "O":
         raise _refuse("an object dtype (its items would be whatever the file holds)")
-    if dtype.names is not None or dtype.subdtype is not None or dtype.metadata is not None:
+    # numpy 1.24 unpickles a datetime64 dtype with empty metadata, {} rather than None: harmless.
+    if dtype.names is not None or dtype.subdtype is not None or dtype.metadata:
         raise _refuse(f"the dtype {dtype} (fields, sub-arrays or metadata)")
     if dtype.__reduce__() != np.dtype(dtype.str).__reduce__():
         raise _refuse(f"a dtype whose state is not numpy's own for {dtype.str!r}: {dtype.__reduce__()[2]}")
