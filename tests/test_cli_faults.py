@@ -85,11 +85,11 @@ def test_a_file_size_limit_met_while_writing_is_one_line_and_leaves_nothing(tmp_
     (errno.EROFS, "read-only file system; choose a writable location"),
 ])
 def test_file_system_faults_while_writing_name_the_file(tmp_path, capsys, monkeypatch, code, text):
-    def failing_savez(f, **arrays):
+    def failing_write_array(f, array, **options):
         f.write(b"x" * 100)
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr("numpy.savez", failing_savez)
+    monkeypatch.setattr("numpy.lib.format.write_array", failing_write_array)
     assert main(["generate", "--num-samples", "100", "--out", str(tmp_path / "x.npz")]) == 1
     assert one_line(capsys.readouterr().err) == f"mnist1d: error: {tmp_path / 'x.npz'}: {text}"
     assert os.listdir(tmp_path) == []
@@ -107,11 +107,11 @@ def test_ctrl_c_is_one_line_status_130_and_leaves_nothing(tmp_path):
 
 
 def test_ctrl_c_while_writing_removes_the_partial_file(tmp_path, monkeypatch):
-    def interrupted_savez(f, **arrays):
+    def interrupted_write_array(f, array, **options):
         f.write(b"x" * 100)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("numpy.savez", interrupted_savez)
+    monkeypatch.setattr("numpy.lib.format.write_array", interrupted_write_array)
     assert main(["generate", "--num-samples", "100", "--out", str(tmp_path / "x.npz")]) == 130
     assert os.listdir(tmp_path) == []
 
@@ -132,9 +132,9 @@ def test_a_closed_pipe_ends_quietly():
 def test_a_killed_generate_leaves_a_partial_file_that_the_next_run_removes(tmp_path):
     process = subprocess.Popen([sys.executable, "-c", (
         "import sys, time, numpy\n"
-        "def slow(f, **arrays):\n"
+        "def slow(f, array, **options):\n"
         "    f.write(b'x' * 1000); f.flush(); print('writing', flush=True); time.sleep(60)\n"
-        "numpy.savez = slow\n"
+        "numpy.lib.format.write_array = slow\n"
         "from mnist1d_cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"), "generate", "--num-samples", "100", "--out", str(tmp_path / "x.npz")],
         stdout=subprocess.PIPE, text=True)
