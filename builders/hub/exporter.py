@@ -34,7 +34,7 @@ from mnist1d_core.files import OutputExists, written_atomically
 from mnist1d_core.resources import check_disk, check_memory
 
 from ..integrity import SUMS_FILE, write_sha256sums
-from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, render_card
+from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, preset_results, render_card
 from .parquet import write_splits
 from .summary import ConfigSummary, arrow_bytes, arrow_tables, split_summaries
 from .verify import verify_export
@@ -52,7 +52,9 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
 
     ``repo_id`` names the Hub repository in the card's loading example. ``progress(label)``
     returns a ``progress(done, total)`` callback for one config's generation. ``results``
-    (by config name: what ``mnist1d_baselines.benchmark`` measured on it) go on the card.
+    (by config name: what ``mnist1d_baselines.benchmark`` measured on it) go on the card;
+    a named preset exported as it is gets the committed measurements (``preset_results``)
+    unless ``results`` names it.
 
     Refuses, before any work (``ValueError``): bad configs or repository id, a destination
     that cannot be written, and an export too large for the disk or the memory. The folder
@@ -65,6 +67,9 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     unknown = sorted(set(results or {}) - {config.name for config in configs})
     if unknown:
         raise ValueError(f"results: for configs not exported: {', '.join(unknown)}")
+    committed = preset_results()
+    results = {**{c.name: committed[c.name] for c in configs if c.name in committed and c == PRESETS[c.name]},
+               **(results or {})}
     sums = None
     try:
         with written_atomically(out) as work:  # appears only when complete and verified
