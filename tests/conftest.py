@@ -1,4 +1,4 @@
-"""Shared by every test: nothing may reach the network.
+"""Shared by every test: nothing may reach the network, and Ctrl-C reaches child processes.
 
 Connections to loopback stay allowed (local worker processes talk over it); any other
 address fails the test that tries it. ``refuse_network`` installs the same guard in a
@@ -6,9 +6,17 @@ process of its own (test_docs.py runs the docs in one).
 """
 
 import ipaddress
+import signal
 import socket
 
 import pytest
+
+# The Ctrl-C tests send SIGINT to the commands they start, as a terminal would. A suite run in
+# the background (`cmd &` from a script, nohup) starts with SIGINT ignored, which every child
+# inherits: their Ctrl-C would never arrive. A handler, unlike "ignored", is reset to the
+# default in a child, so with Python's own here, children start as they would from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def loopback_only(connect):

@@ -17,6 +17,8 @@ from mnist1d_baselines import models as baseline_models
 from mnist1d_baselines import train as training
 from mnist1d_core import PRESETS, generate
 
+pytestmark = pytest.mark.ml  # torch throughout
+
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():

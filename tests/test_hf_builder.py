@@ -246,6 +246,7 @@ def test_tensorflow_format(canonical):
     assert batch["y"].dtype == tf.int64 and batch["y"].numpy().tolist() == golden.TEST_LABELS_HEAD[:8]
 
 
+@pytest.mark.ml
 def test_torch_format(canonical):
     import torch
 
@@ -255,6 +256,7 @@ def test_torch_format(canonical):
     assert batch["y"].dtype == torch.int64 and batch["y"].tolist() == golden.TEST_LABELS_HEAD[:8]
 
 
+@pytest.mark.ml
 def test_jax_format(canonical):
     import jax.numpy as jnp
 

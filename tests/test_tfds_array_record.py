@@ -156,6 +156,7 @@ def test_builds_reads_and_verifies_without_tensorflow_installed(tmp_path, data_d
     assert result.stdout.splitlines()[-1].split() == [str(golden.TEST_SIZE), str(golden.TEST_LABELS_HEAD[0]), "False"]
 
 
+@pytest.mark.ml
 def test_a_pytorch_data_loader_serves_the_cores_batches(data_dir):
     torch = pytest.importorskip("torch")
     source = tfds.data_source("mnist1d/shuffled", split="test", data_dir=data_dir, builder_kwargs=ARRAY_RECORD)
@@ -167,6 +168,7 @@ def test_a_pytorch_data_loader_serves_the_cores_batches(data_dir):
     np.testing.assert_array_equal(torch.cat([b["y"] for b in batches]).numpy(), expected.y)
 
 
+@pytest.mark.ml
 def test_a_grain_dataset_serves_the_cores_batches(data_dir):
     grain = pytest.importorskip("grain")
     source = tfds.data_source("mnist1d/canonical", split="test", data_dir=data_dir, builder_kwargs=ARRAY_RECORD)

@@ -1,0 +1,80 @@
+"""The supported versions, tested: the test suite on the oldest and on the newest set.
+
+    python3 scripts/dev.py test          # first: the whole suite, on Python 3.11 (what CI runs first)
+    .venv/bin/python -m nox              # then both sessions below (CI runs them too)
+    .venv/bin/python -m nox -s oldest    # one of them
+
+- ``oldest``: Python 3.10 with every declared floor pinned (``tests/constraints-oldest.txt``:
+  numpy 1.24, scipy 1.10, datasets 5.0, pyarrow 21, huggingface_hub 1.0, TFDS 4.9.10,
+  TensorFlow 2.16, matplotlib 3.7);
+- ``newest``: Python 3.13, the newest with wheels of every extra's packages (TensorFlow's
+  among them), and the newest release of each within the declared ranges.
+
+Both install the ``hf``, ``tfds`` and ``plot`` extras and the test tools, not torch, jax or
+grain: PyPI's Linux torch is a CUDA build of several GB. The tests that need them (marked
+``ml``) run in the main suite only, on Python 3.11 with the CPU build of torch.
+
+The interpreters come from pyenv where it is installed (``pyenv install 3.10 3.13``), or
+from PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+OLDEST, NEWEST = "3.10", "3.13"
+_REPORTED = ("numpy", "scipy", "datasets", "pyarrow", "huggingface_hub", "pyyaml", "tensorflow-datasets",
+             "tensorflow-cpu", "apache-beam", "mlcroissant", "matplotlib")
+ML_MODULES = ["tests/test_baselines.py", "tests/test_cli_benchmark.py"]  # torch at import
+
+nox.options.sessions = ["oldest", "newest"]
+nox.options.error_on_missing_interpreters = True  # a missing Python fails, never passes by skipping
+
+
+def _pyenv_interpreters() -> None:
+    """Put pyenv's installed Pythons on PATH, so ``python3.10`` finds its 3.10.x."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return
+    for version in (OLDEST, NEWEST):
+        found = sorted(Path(root, "versions").glob(f"{version}.*"), key=lambda p: [int(n) for n in p.name.split(".")
+                                                                                    if n.isdigit()])
+        if found:
+            os.environ["PATH"] = f"{found[-1] / 'bin'}{os.pathsep}{os.environ['PATH']}"
+
+
+_pyenv_interpreters()
+
+
+def _test_tools() -> list[str]:
+    """The ``test`` extra's requirements, but for the package's own extras, torch, jax, grain and nox."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    return [r for r in extra if not r.startswith(("mnist1d-datasets[", "torch", "jax", "grain", "nox"))]
+
+
+def _suite(session: nox.Session, *constraints: str) -> None:
+    session.install(*constraints, "-e", ".[hf,tfds,plot]", *_test_tools())
+    # What the session tests, for the log (README "Supported versions").
+    session.run("python", "-c", "import sys, importlib.metadata as m; print('Python', sys.version.split()[0], *("
+                f"f'{{n}} {{m.version(n)}}' for n in {_REPORTED!r}), sep=', ')")
+    ignored = [f"--ignore={m}" for m in ML_MODULES]
+    session.run("python", "-m", "pytest", "-q", "-m", "not ml", *ignored, *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def oldest(session: nox.Session) -> None:
+    """The declared floors, on the oldest Python."""
+    _suite(session, "--constraint", "tests/constraints-oldest.txt")
+
+
+@nox.session(python=NEWEST)
+def newest(session: nox.Session) -> None:
+    """The newest releases within the declared ranges, on the newest Python."""
+    _suite(session)
