@@ -2,7 +2,8 @@
 
 Each signal stands upright: its value runs left to right and time runs top to bottom, so
 a digit reads like a pen stroke. One column per class; an optional first row shows the
-templates. Also the baselines' measured accuracy, as bars (``mnist1d plot --results``). Needs matplotlib, the ``plot`` extra: ``pip install "mnist1d-datasets[plot]"``.
+templates. Also the baselines' measured accuracy, as bars (``mnist1d plot --results``).
+Needs matplotlib, the ``plot`` extra: ``pip install "mnist1d-datasets[plot]"``.
 matplotlib is imported only when a figure is drawn, so the rest works without it.
 """
 
