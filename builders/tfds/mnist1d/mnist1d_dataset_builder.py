@@ -199,14 +199,17 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         folder, local = Path(self.data_dir), "://" not in os.fspath(self.data_dir)
         if local:
             check_no_datasets_build(folder, self.builder_config.name)
-        writing = local and (overwrite or not self.is_prepared())
+        # TFDS's is_prepared() logs "Variant folder ... has no dataset_info.json" for a folder
+        # that does not exist yet, which every first build would print: look first.
+        prepared = (lambda: folder.exists() and self.is_prepared()) if local else self.is_prepared
+        writing = local and (overwrite or not prepared())
         if writing:
             self._check_resources(chosen, beam=config.beam_options is not None or config.beam_runner is not None)
         # A prepared folder is only read (it may be read-only, and read by many at once), unless
         # a lock beside it says a run is rebuilding it, or was killed: wait for it, or clear it.
         alone = writing or (local and lock_file(folder).exists() and os.access(folder.parent, os.W_OK))
         with self._preparing_alone(folder) if alone else contextlib.nullcontext():
-            if self.is_prepared() and not overwrite:
+            if prepared() and not overwrite:
                 self._read_prepared(file_format and chosen)
             else:  # TFDS's "Downloading and preparing" line and its disk check use the size
                 self.info.set_splits(declared_splits(self.builder_config.params, chosen))
