@@ -62,7 +62,7 @@ def _test_tools() -> list[str]:
 def _suite(session: nox.Session, *constraints: str) -> None:
     session.install(*constraints, "-e", ".[hf,tfds,plot]", *_test_tools())
     # What the session tests, for the log (README "Supported versions").
-    session.run("python", "-c", "import sys, importlib.metadata as m; print('Python', sys.version.split()[0], *("
+    session.run("python", "-c", "import sys, importlib.metadata as m; print('Python ' + sys.version.split()[0], *("
                 f"f'{{n}} {{m.version(n)}}' for n in {_REPORTED!r}), sep=', ')")
     ignored = [f"--ignore={m}" for m in ML_MODULES]
     session.run("python", "-m", "pytest", "-q", "-m", "not ml", *ignored, *session.posargs)
