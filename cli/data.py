@@ -131,11 +131,11 @@ def _plot_results(args: argparse.Namespace) -> None:
     for path in args.results:
         try:
             results = Results.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            label = MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
         except FileNotFoundError:
             raise UsageError(f"--results {str(path)!r}: no such file") from None
-        except (UnicodeDecodeError, ValueError) as error:  # json.JSONDecodeError is a ValueError
+        except (UnicodeDecodeError, TypeError, ValueError) as error:  # json.JSONDecodeError is a ValueError
             raise UsageError(f"--results {str(path)!r}: not the JSON of `mnist1d benchmark --json` ({error})") from None
-        label = MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
         measured[label if label not in measured else f"{label} ({path.name})"] = results
     try:
         check_can_draw()

@@ -167,3 +167,19 @@ def test_plot_results_draws_a_png(generated, tmp_path, capsys):
     bad.write_text("{}")
     assert main(["plot", "--results", str(bad), "--out", str(tmp_path / "other.png")]) == 2
     assert "not the JSON of `mnist1d benchmark --json`" in capsys.readouterr().err
+    bad.write_text(json.dumps({**generated, "config": {**generated["config"], "seed": -1}}))
+    assert main(["plot", "--results", str(bad), "--out", str(tmp_path / "other.png")]) == 2
+    err = capsys.readouterr().err
+    assert f"--results {str(bad)!r}: not the JSON" in err and "seed must be in" in err and err.count("\n") == 1
+
+
+def test_results_for_a_config_not_exported_are_refused_before_any_work(generated, tmp_path):
+    from mnist1d_builders import hub
+    from mnist1d_core import PRESETS
+
+    stray = {"canonical": Results.from_dict(generated), "elsewhere": Results.from_dict(generated)}
+    with pytest.raises(ValueError, match="results: for configs not on the card: elsewhere"):
+        hub.export(tmp_path / "export", [PRESETS["canonical"]], results=stray)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="results: for configs not on the card: elsewhere"):
+        hub.render_card([hub.summarize(PRESETS["canonical"])], results=stray)

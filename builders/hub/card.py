@@ -58,6 +58,13 @@ def check_repo_id(repo_id: str) -> None:
         raise ValueError(f"repo must be OWNER/NAME, got {repo_id!r}")
 
 
+def check_results(results: Mapping[str, Results] | None, names: list[str]) -> None:
+    """Refuse results for a config that is not among ``names`` (``ValueError``)."""
+    unknown = sorted(set(results or {}) - set(names))
+    if unknown:
+        raise ValueError(f"results: for configs not on the card: {', '.join(unknown)}")
+
+
 def preset_card() -> str:
     """The card of the named presets: the committed ``dataset_card.md`` (``mnist1d card``),
     with the baselines measured on them (``PRESET_RESULTS``)."""
@@ -119,9 +126,7 @@ def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, f
     baselines measured on each config named in ``results`` (``mnist1d export --benchmark``)."""
     summaries = sorted(summaries, key=lambda s: s.name)
     length = {s.config.final_seq_length for s in summaries}
-    unknown = sorted(set(results or {}) - {s.name for s in summaries})
-    if unknown:
-        raise ValueError(f"results: for configs this card does not hold: {', '.join(unknown)}")
+    check_results(results, [s.name for s in summaries])
     return string.Template(_TEMPLATE).substitute(
         measured=_measured(summaries, results or {}),
         front_matter=str(card_data(summaries)),

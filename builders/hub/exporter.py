@@ -34,7 +34,7 @@ from mnist1d_core.files import OutputExists, written_atomically
 from mnist1d_core.resources import check_disk, check_memory
 
 from ..integrity import SUMS_FILE, write_sha256sums
-from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, preset_results, render_card
+from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, check_results, preset_results, render_card
 from .parquet import write_splits
 from .summary import ConfigSummary, arrow_bytes, arrow_tables, split_summaries
 from .verify import verify_export
@@ -64,9 +64,7 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     """
     out = Path(out)
     configs = check_export(out, configs, repo_id=repo_id)
-    unknown = sorted(set(results or {}) - {config.name for config in configs})
-    if unknown:
-        raise ValueError(f"results: for configs not exported: {', '.join(unknown)}")
+    check_results(results, [config.name for config in configs])  # before any work, as render_card would after
     committed = preset_results()
     results = {**{c.name: committed[c.name] for c in configs if c.name in committed and c == PRESETS[c.name]},
                **(results or {})}
