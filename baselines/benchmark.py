@@ -57,9 +57,9 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
         Training steps (optimizer updates) per run, >= 1; the authors' default is 8000.
     threads : int
         torch's intra-op threads while training (restored afterwards). These models gain
-        little from more than one, and lose much on a busy machine: on this project's
-        shared 2-core machine, two threads made the authors' loop about 11x slower than
-        one (benchmarks/bench_baselines_speed.py).
+        little from more than one, and can lose: on this project's 2-core machine, two
+        threads made the authors' loop 2.5x slower than one
+        (benchmarks/bench_baselines_speed.py).
     workers : int
         Threads training groups of models in parallel (whole models, shared out by cost),
         up to one per core. The results are the same for any number of workers.
