@@ -8,7 +8,7 @@ This trains both models with the authors' recipe (``mnist1d_baselines.benchmark`
 x 8000 steps) on canonical shuffled by each of those, and by a few more permutations
 (``np.random.RandomState(k).permutation(40)``), and prints mean ± std per permutation.
 
-    python benchmarks/bench_shuffled_permutations.py                   # about 3 minutes per permutation
+    python benchmarks/bench_shuffled_permutations.py                   # about 4-5 minutes per permutation on 2 cores
     python benchmarks/bench_shuffled_permutations.py --random 0 1 2 3 --steps 2000
 """
 
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from mnist1d_baselines import PAPER_ACCURACY, benchmark
+from mnist1d_baselines import MODEL_TITLES, PAPER_ACCURACY, benchmark
 from mnist1d_baselines.results import mean_std
 from mnist1d_core import PRESETS, generate
 
@@ -63,8 +63,8 @@ def main() -> None:
 
     paper = PAPER_ACCURACY["shuffled"]
     print(f"\n{args.seeds} seeds x {args.steps} steps, test accuracy (%), mean ± std over seeds:\n")
-    print("| permutation | CNN | GRU |")
-    print("|---|---|---|")
+    print("| permutation | " + " | ".join(MODEL_TITLES[model] for model in MODELS) + " |")
+    print("|---|" + "---|" * len(MODELS))
     for name, results in rows:
         print(f"| {name} | " + " | ".join(mean_std(results.runs[model]) for model in MODELS) + " |")
     print("| paper | " + " | ".join(f"{paper[model]:g}" for model in MODELS) + " |")
