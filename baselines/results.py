@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import reprlib
 import statistics
 from typing import Any, Mapping, Sequence
 
@@ -23,6 +24,8 @@ PAPER_ACCURACY: dict[str, dict[str, float]] = {
 }
 
 METRIC = "test accuracy (%)"
+
+_NOT_RESULTS = "not a benchmark results layout"  # from_dict's errors begin so, whatever the field
 
 
 def mean_std(accuracies: Sequence[float]) -> str:
@@ -86,13 +89,21 @@ class Results:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Results":
-        """Read back :meth:`to_dict`'s layout (means and deviations are recomputed from the runs)."""
+        """Read back :meth:`to_dict`'s layout (means and deviations are recomputed from the runs).
+
+        Checked first, since a reader draws or tabulates what it gets: ``ValueError`` or
+        ``TypeError`` naming the field and its bad value.
+        """
         try:
-            return cls(runs={model: tuple(float(a) for a in r["runs"]) for model, r in data["results"].items()},
-                       steps=int(data["steps"]), config=data["config"], versions=dict(data["versions"]),
-                       threads=int(data["threads"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"not a benchmark results layout: {error!r}") from None
+            return cls(runs=_checked_runs(data), steps=_positive_int("steps", data["steps"]),
+                       config=_checked_config(data["config"]), versions=_checked_versions(data["versions"]),
+                       threads=_positive_int("threads", data["threads"]))
+        except KeyError as error:
+            raise ValueError(f"{_NOT_RESULTS}: no {error} field") from None
+        except TypeError as error:
+            raise TypeError(f"{_NOT_RESULTS}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{_NOT_RESULTS}: {error}") from None
 
     def summary(self, model: str) -> str:
         """``mean ± std`` in percent, one decimal."""
@@ -126,3 +137,58 @@ class Results:
                 cells.append(f"{paper[model]:g}" if model in paper else "")
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n\n" + self.caption() + "\n"
+
+
+def _checked_runs(data: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
+    """``data["results"]``'s runs by model: known models only, each with the same number of
+    accuracies in percent (``data["seeds"]`` of them, when given)."""
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a JSON object, got {reprlib.repr(data)}")
+    results = data["results"]
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError(f"results must be a non-empty object of models, got {reprlib.repr(results)}")
+    runs = {model: _checked_accuracies(model, entry) for model, entry in results.items()}
+    count = len(next(iter(runs.values())))
+    if any(len(accuracies) != count for accuracies in runs.values()):  # every model trains on the same seeds
+        counts = ", ".join(f"{model} {len(accuracies)}" for model, accuracies in runs.items())
+        raise ValueError(f"every model must have the same number of runs, got {counts}")
+    if "seeds" in data and _positive_int("seeds", data["seeds"]) != count:
+        raise ValueError(f"seeds is {data['seeds']}, but each model has {count} runs")
+    return runs
+
+
+def _checked_accuracies(model: str, entry: Any) -> tuple[float, ...]:
+    if model not in MODELS:
+        raise ValueError(f"results: unknown model {reprlib.repr(model)} (known: {', '.join(MODELS)})")
+    if not isinstance(entry, Mapping) or "runs" not in entry:
+        raise TypeError(f"results.{model} must be an object with runs, got {reprlib.repr(entry)}")
+    runs = entry["runs"]
+    if not isinstance(runs, list) or not runs:
+        raise TypeError(f"results.{model}.runs must be a non-empty list of accuracies, got {reprlib.repr(runs)}")
+    for accuracy in runs:
+        # JSON numbers only: "55" or true are not accuracies. The range test also refuses NaN
+        # and infinities, and bounds the sums of mean and std.
+        if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)):
+            raise TypeError(f"results.{model}.runs must hold numbers, got {reprlib.repr(accuracy)}")
+        if not 0 <= accuracy <= 100:
+            raise ValueError(f"results.{model}.runs must be accuracies in percent, in [0, 100], "
+                             f"got {reprlib.repr(accuracy)}")
+    return tuple(float(accuracy) for accuracy in runs)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {reprlib.repr(value)}")
+    return value
+
+
+def _checked_config(config: Any) -> Mapping[str, Any] | None:
+    if config is not None and not isinstance(config, Mapping):
+        raise TypeError(f"config must be an object or null, got {reprlib.repr(config)}")
+    return config
+
+
+def _checked_versions(versions: Any) -> dict[str, str]:
+    if not isinstance(versions, Mapping):
+        raise TypeError(f"versions must be an object, got {reprlib.repr(versions)}")
+    return dict(versions)

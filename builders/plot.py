@@ -91,7 +91,10 @@ def save_examples_figure(data: MNIST1D, out: Path, *, per_class: int = 3, templa
 def results_figure(results: Mapping[str, Results]) -> "Figure":
     """Bars of the baselines' test accuracy (mean, with the standard deviation over seeds as
     an error bar), one group per model and one bar per dataset, labelled by ``results``' keys;
-    the paper's number, where it reported one for that dataset, as a black tick."""
+    the paper's number, where it reported one for that dataset, as a black tick. The title
+    gives the seeds and steps, for each dataset when they differ."""
+    if not results:
+        raise ValueError("results: nothing to draw, got no results")
     check_can_draw()
     from matplotlib.figure import Figure
 
@@ -116,9 +119,17 @@ def results_figure(results: Mapping[str, Results]) -> "Figure":
     ax.set_ylim(0, 100)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
-    first = next(iter(results.values()))
-    ax.set_title(f"{first.seeds} seed{'s' * (first.seeds > 1)}, {first.steps} steps", fontsize="small")
+    ax.set_title(_settings_title(results), fontsize="small")
     return figure
+
+
+def _settings_title(results: Mapping[str, Results]) -> str:
+    """``"3 seeds, 8000 steps"``; when the results differ in them, one line per label, so that
+    bars trained longer or over more seeds are not read as measured alike."""
+    settings = {label: f"{r.seeds} seed{'s' * (r.seeds > 1)}, {r.steps} steps" for label, r in results.items()}
+    if len(set(settings.values())) == 1:
+        return next(iter(settings.values()))
+    return "\n".join(f"{label}: {setting}" for label, setting in settings.items())
 
 
 def _preset_name(results: Results) -> str | None:

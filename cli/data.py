@@ -6,6 +6,7 @@ import argparse
 import json
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from mnist1d_core.resources import check_disk
 from .errors import UsageError
 from .options import (ProgressBar, add_config_arguments, check_output_file,
                       config_from_arguments, parameter_changes, path_argument)
+
+if TYPE_CHECKING:
+    from mnist1d_baselines.results import Results
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -93,6 +97,7 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
         "the way the paper shows them: the signal's value left to right, time top to bottom. "
         'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
     add_config_arguments(p)
+    p.set_defaults(config=None)  # so that --results tells a --config given from none (None reads as canonical)
     p.add_argument("--out", type=path_argument, required=True, metavar="FILE.png", help="the PNG file to write")
     p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
     p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
@@ -122,20 +127,12 @@ def _run_plot(args: argparse.Namespace) -> None:
 
 
 def _plot_results(args: argparse.Namespace) -> None:
-    from mnist1d_baselines.results import Results
     from mnist1d_builders.plot import check_can_draw, results_figure, save_figure
 
-    if parameter_changes(args) or args.templates or args.per_class != 3:
-        raise UsageError("--results draws measured results: the dataset options do not apply")
+    _refuse_dataset_options(args)
     measured = {}
-    for path in args.results:
-        try:
-            results = Results.from_dict(json.loads(path.read_text(encoding="utf-8")))
-            label = MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
-        except FileNotFoundError:
-            raise UsageError(f"--results {str(path)!r}: no such file") from None
-        except (UnicodeDecodeError, TypeError, ValueError) as error:  # json.JSONDecodeError is a ValueError
-            raise UsageError(f"--results {str(path)!r}: not the JSON of `mnist1d benchmark --json` ({error})") from None
+    for path in args.results:  # every file is read and checked before anything is drawn
+        results, label = _read_results(path)
         measured[label if label not in measured else f"{label} ({path.name})"] = results
     try:
         check_can_draw()
@@ -143,6 +140,32 @@ def _plot_results(args: argparse.Namespace) -> None:
         raise UsageError(str(error)) from None
     save_figure(results_figure(measured), args.out)
     print(f"wrote {args.out.resolve()} ({', '.join(measured)})")
+
+
+def _refuse_dataset_options(args: argparse.Namespace) -> None:
+    """The results were measured on their own datasets: a dataset option would be ignored."""
+    given = [f"--{name.replace('_', '-')}" for name in parameter_changes(args)]
+    given += ["--config"] * (args.config is not None) + ["--templates"] * args.templates
+    given += ["--per-class"] * (args.per_class != 3)
+    if given:
+        raise UsageError(f"--results draws measured results: the dataset options do not apply, got {' '.join(given)}")
+
+
+def _read_results(path: Path) -> tuple[Results, str]:
+    """The results in ``path`` and their label (their config's name, else the file's), or a
+    UsageError naming the file and what is wrong with it."""
+    from mnist1d_baselines.results import Results
+
+    if path.is_dir():
+        raise UsageError(f"--results {str(path)!r} is a folder; give the name of a file")
+    try:
+        results = Results.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return results, MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
+    except FileNotFoundError:
+        raise UsageError(f"--results {str(path)!r}: no such file") from None
+    except (UnicodeDecodeError, TypeError, ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError;
+        # RecursionError: arrays nested thousands deep, which json cannot read
+        raise UsageError(f"--results {str(path)!r}: not the JSON of `mnist1d benchmark --json` ({error})") from None
 
 
 COMMANDS = [_add_generate, _add_info, _add_plot]

@@ -360,3 +360,32 @@ def test_the_core_the_builders_and_importing_the_baselines_load_no_torch():
                  "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# --- Results.from_dict: only what benchmark() could have measured -----------------------------
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"results": {"cnn": {"runs": "55"}}}, TypeError, "results.cnn.runs must be a non-empty list of accuracies"),
+    ({"results": {"cnn": {"runs": [50, "50", 50]}}}, TypeError, "results.cnn.runs must hold numbers, got '50'"),
+    ({"results": {"cnn": {"runs": [float("nan")] * 3}}}, ValueError, r"in \[0, 100\], got nan"),
+    ({"results": {"cnn": {"runs": [10 ** 400] * 3}}}, ValueError, r"in \[0, 100\], got 1000"),  # no OverflowError
+    ({"results": {"gpt": {"runs": [50] * 3}}}, ValueError, "unknown model 'gpt'"),
+    ({"seeds": 0}, ValueError, "seeds must be an integer >= 1, got 0"),
+    ({"steps": True}, ValueError, "steps must be an integer >= 1, got True"),
+    ({"threads": 1.5}, ValueError, "threads must be an integer >= 1, got 1.5"),
+    ({"config": "canonical"}, TypeError, "config must be an object or null, got 'canonical'"),
+    ({"versions": None}, TypeError, "versions must be an object, got None"),
+])
+def test_from_dict_refuses_what_no_benchmark_writes(small_results, change, error, message):
+    with pytest.raises(error, match=f"^not a benchmark results layout: .*{message}"):
+        Results.from_dict({**small_results.to_dict(), **change})
+
+
+def test_from_dict_names_a_missing_field(small_results):
+    data = small_results.to_dict()
+    del data["steps"]
+    with pytest.raises(ValueError, match="^not a benchmark results layout: no 'steps' field$"):
+        Results.from_dict(data)
+    del data["seeds"]  # optional: the runs tell
+    assert Results.from_dict({**data, "steps": 20}) == small_results

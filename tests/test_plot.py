@@ -1,5 +1,6 @@
 """``mnist1d plot``: the paper's way of drawing signals, and the optional matplotlib."""
 
+import json
 import sys
 
 import numpy as np
@@ -85,3 +86,87 @@ def test_without_matplotlib_the_error_names_the_extra(tmp_path, capsys, monkeypa
     assert main(["plot", "--out", str(out)]) == 2
     assert capsys.readouterr().err == f"mnist1d: error: {MISSING_MATPLOTLIB}\n"
     assert not out.exists()
+
+
+# --- plot --results: a file that is not valid results is refused, naming it -----------------
+
+
+def results_layout(steps=200, **runs):
+    """What `mnist1d benchmark --json` writes (made here: the baselines' training needs torch)."""
+    from mnist1d_baselines.results import Results
+
+    runs = runs or {"linear": (31.5, 32.5), "cnn": (94.0, 95.0)}
+    return Results(runs=runs, steps=steps, config=PRESETS["canonical"].to_dict(), threads=1,
+                   versions={"mnist1d-datasets": "0", "torch": "0", "numpy": "0"}).to_dict()
+
+
+def entry(*runs):
+    return {"mean": 50.0, "std": 0.0, "runs": list(runs)}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"results": {}}, "results must be a non-empty object of models, got {}"),
+    ({"results": {"cnn": entry(float("nan"))}, "seeds": 1}, "in [0, 100], got nan"),  # json writes NaN
+    ({"results": {"cnn": entry("NaN")}, "seeds": 1}, "results.cnn.runs must hold numbers, got 'NaN'"),
+    ({"results": {"cnn": entry(True)}, "seeds": 1}, "results.cnn.runs must hold numbers, got True"),
+    ({"results": {"cnn": entry(1e308, 1e308)}}, "in [0, 100], got 1e+308"),
+    ({"results": {"cnn": entry()}}, "results.cnn.runs must be a non-empty list of accuracies, got []"),
+    ({"results": {"foo": entry(50, 50)}}, "unknown model 'foo' (known: linear, mlp, cnn, gru)"),
+    ({"results": {"cnn": {"runs": "55"}}}, "results.cnn.runs must be a non-empty list of accuracies, got '55'"),
+    ({"results": {"cnn": entry(500, 50)}}, "results.cnn.runs must be accuracies in percent, in [0, 100], got 500"),
+    ({"results": {"cnn": entry(-20, 50)}}, "in [0, 100], got -20"),
+    ({"results": {"cnn": entry(50, 50), "mlp": entry(50)}}, "same number of runs, got cnn 2, mlp 1"),
+    ({"seeds": 3}, "seeds is 3, but each model has 2 runs"),
+    ({"steps": -7}, "steps must be an integer >= 1, got -7"),
+    ({"steps": "200"}, "steps must be an integer >= 1, got '200'"),
+])
+def test_cli_refuses_bad_results_naming_the_file_before_drawing(tmp_path, capsys, change, message):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(results_layout()))
+    bad.write_text(json.dumps({**results_layout(), **change}))
+    out = tmp_path / "bars.png"
+    assert main(["plot", "--results", str(good), str(bad), "--out", str(out)]) == 2  # the good one is not drawn
+    err = capsys.readouterr().err
+    assert err.startswith(f"mnist1d: error: --results {str(bad)!r}: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_refuses_a_folder_as_results(tmp_path, capsys):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert main(["plot", "--results", str(folder), "--out", str(tmp_path / "bars.png")]) == 2
+    assert capsys.readouterr().err == f"mnist1d: error: --results {str(folder)!r} is a folder; give the name of a file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]
+
+
+@pytest.mark.parametrize("options, named", [(["--config", "shuffled"], "--config"),
+                                            (["--config", "canonical"], "--config"),
+                                            (["--seed", "3", "--templates"], "--seed --templates")])
+def test_cli_refuses_dataset_options_with_results(tmp_path, capsys, options, named):
+    results = tmp_path / "r.json"
+    results.write_text(json.dumps(results_layout()))
+    assert main(["plot", "--results", str(results), "--out", str(tmp_path / "bars.png"), *options]) == 2
+    assert capsys.readouterr().err == ("mnist1d: error: --results draws measured results: the dataset options do "
+                                       f"not apply, got {named}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
+
+
+def test_results_of_other_steps_or_seeds_are_told_apart_in_the_title(tmp_path, capsys):
+    from mnist1d_baselines.results import Results
+    from mnist1d_builders.plot import results_figure
+
+    alike = {"a": Results.from_dict(results_layout()), "b": Results.from_dict(results_layout())}
+    assert results_figure(alike).axes[0].get_title() == "2 seeds, 200 steps"
+    longer = Results.from_dict(results_layout(steps=300))
+    one_seed = Results.from_dict(results_layout(linear=(31.0,)))
+    mixed = results_figure({"a": alike["a"], "longer": longer, "one seed": one_seed})
+    assert mixed.axes[0].get_title() == "a: 2 seeds, 200 steps\nlonger: 2 seeds, 300 steps\none seed: 1 seed, 200 steps"
+    # and the command draws them
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path, steps in zip(paths, (200, 300)):
+        path.write_text(json.dumps(results_layout(steps=steps)))
+    out = tmp_path / "bars.png"
+    assert main(["plot", "--results", *map(str, paths), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    assert capsys.readouterr().out == f"wrote {out.resolve()} (canonical, canonical (b.json))\n"
