@@ -80,6 +80,10 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
         A bad argument, named with its value.
     ImportError
         torch is missing or older than 2.4 (install the ``benchmark`` extra).
+    mnist1d_core.resources.InsufficientResources
+        (a ValueError) The models and seeds would need more memory than is available.
+    MemoryError
+        The memory ran out all the same, during training.
     """
     models = _check_models(models)
     seeds = _integer("seeds", seeds, minimum=1)
@@ -99,14 +103,19 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
         raise TypeError(f"progress must be callable, got {progress!r}")
 
     torch = require_torch()
-    from .train import train
+    from .train import check_memory, train
 
+    check_memory(models, seeds, length=length, test_examples=len(x_test))
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in (x_train, y_train, x_test, y_test))
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         runs = train(models, range(seeds), x_train, y_train, x_test, y_test, steps=steps, threads=threads,
                      workers=workers, progress=progress)
+    except RuntimeError as error:  # torch's allocator, past what check_memory foresaw (another process took it)
+        if "can't allocate memory" not in str(error):
+            raise
+        raise MemoryError(str(error).splitlines()[0]) from None
     finally:
         torch.set_num_threads(previous)
     versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}

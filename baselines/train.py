@@ -39,6 +39,7 @@ from torch.func import stack_module_state
 from torch.optim.adam import adam
 
 from mnist1d_core.generate import Progress
+from mnist1d_core.resources import InsufficientResources, available_memory, size
 
 from .models import ARCHITECTURES, build
 
@@ -50,6 +51,40 @@ EVAL_CHUNK = 4096
 #: Training time per seed and step of each model, relative (measured at one thread): used
 #: only to share the models out evenly between workers.
 COST = {"linear": 1, "mlp": 10, "cnn": 12, "gru": 40}
+
+
+#: Memory of one trained copy (one model, one seed), from the growth of peak RSS with the
+#: number of seeds (torch 2.13 CPU; signals of 40 and 400 steps; 10, 1000 and 5000 test
+#: examples), rounded up: 32 bytes per parameter (its value, gradient, Adam's two moments and
+#: the copies stacking makes), with a + b x length parameters, plus the larger of a training
+#: batch's activations and an evaluation chunk's, c + d x length bytes per example each.
+_MEMORY = {  # model: (a, b), (training c, d), (evaluation c, d)
+    "linear": ((10, 10), (0, 0), (64, 0)),
+    "mlp": ((68_618, 256), (4_000, 0), (4_000, 8)),
+    "cnn": ((3_960, 32), (0, 800), (0, 320)),
+    "gru": ((334, 120), (0, 2_000), (0, 480)),
+}
+
+
+def memory_bytes(models: Sequence[str], seeds: int, *, length: int, test_examples: int) -> int:
+    """Peak memory (an upper estimate) of training ``models`` x ``seeds`` copies on signals
+    of ``length`` and then measuring them on ``test_examples``: every copy is held at once."""
+    chunk = min(EVAL_CHUNK, test_examples)
+    total = 0
+    for name in models:
+        (a, b), (train_c, train_d), (eval_c, eval_d) = _MEMORY[name]
+        activations = max(BATCH_SIZE * (train_c + train_d * length), chunk * (eval_c + eval_d * length))
+        total += seeds * (32 * (a + b * length) + activations)
+    return total
+
+
+def check_memory(models: Sequence[str], seeds: int, *, length: int, test_examples: int) -> None:
+    """Refuse, before any training, a run whose copies do not fit in memory."""
+    needed, available = memory_bytes(models, seeds, length=length, test_examples=test_examples), available_memory()
+    if available is not None and needed > available:
+        raise InsufficientResources(
+            f"seeds={seeds}: training {' '.join(models)} x {seeds} seeds needs about {size(needed)} of memory, "
+            f"but {size(available)} is available; use fewer seeds or models")
 
 
 def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:

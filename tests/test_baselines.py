@@ -16,6 +16,7 @@ from mnist1d_baselines import MODELS, PAPER_ACCURACY, Results, benchmark
 from mnist1d_baselines import models as baseline_models
 from mnist1d_baselines import train as training
 from mnist1d_core import PRESETS, generate
+from mnist1d_core.resources import InsufficientResources
 
 pytestmark = pytest.mark.ml  # torch throughout
 
@@ -305,6 +306,41 @@ BAD = [
 def test_bad_options(canonical, change, error, message):
     with pytest.raises(error, match=message):
         benchmark(**valid(canonical), **change)
+
+
+def test_more_copies_than_memory_holds_are_refused_before_training(canonical, monkeypatch):
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained despite too little memory"))
+    with pytest.raises(InsufficientResources, match=r"^seeds=10000000: training mlp gru x 10000000 seeds needs "
+                                                    r"about [\d.]+ TB of memory, but [\d.]+ [KMGT]B is available; "
+                                                    r"use fewer seeds or models$"):
+        benchmark(**valid(canonical), models=("mlp", "gru"), seeds=10_000_000)
+
+
+def test_the_memory_estimate_bounds_what_training_takes():
+    # The growth of peak RSS from 1 to 9 copies of every model, against the estimate for 8.
+    # VmHWM, the peak of this process's own memory: ru_maxrss would include the parent's (the
+    # test run's) from before the exec.
+    code = ("import sys; from pathlib import Path; from mnist1d_core import PRESETS, generate\n"
+            "from mnist1d_baselines import benchmark\n"
+            "def peak(): return next(int(l.split()[1]) for l in Path('/proc/self/status').read_text().splitlines()"
+            " if l.startswith('VmHWM:'))\n"
+            "d = generate(PRESETS['canonical']); before = peak()\n"
+            "benchmark(d.train.x, d.train.y, d.test.x, d.test.y, seeds=int(sys.argv[1]), steps=3)\n"
+            "print(1024 * (peak() - before))")
+    grown = {seeds: int(subprocess.run([sys.executable, "-c", code, str(seeds)], check=True, capture_output=True,
+                                       text=True).stdout) for seeds in (1, 9)}
+    estimate = training.memory_bytes(MODELS, 8, length=40, test_examples=1000)
+    assert 0 < grown[9] - grown[1] <= estimate, (grown, estimate)
+    assert estimate < 3 * (grown[9] - grown[1])  # an upper estimate, not a wild one
+
+
+def test_running_out_of_memory_while_training_is_a_memory_error(canonical, monkeypatch):
+    def allocator_fails(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 4000000000 bytes. Error code 12 (Cannot allocate memory)")
+    monkeypatch.setattr(training, "train", allocator_fails)
+    with pytest.raises(MemoryError, match="DefaultCPUAllocator: can't allocate memory"):
+        benchmark(**valid(canonical), models=("linear",), seeds=1, steps=1)
 
 
 def test_bad_arrays(canonical):

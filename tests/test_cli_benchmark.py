@@ -119,6 +119,15 @@ def test_bad_input_exits_2_in_one_line_before_training(tmp_path, capsys, no_trai
     assert list(tmp_path.iterdir()) == []
 
 
+def test_more_seeds_than_memory_holds_exit_2_in_one_line_before_training(tmp_path, capsys, monkeypatch):
+    from mnist1d_baselines import train as training
+    monkeypatch.setattr(training, "fit", lambda *a, **k: pytest.fail("trained despite too little memory"))
+    assert main(["benchmark", "--models", "linear", "--seeds", "100000000", "--json", str(tmp_path / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mnist1d: error: seeds=100000000: training linear x 100000000 seeds needs about ")
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
 def test_from_with_parameter_options_is_refused(tmp_path, capsys, no_training):
     assert main(["benchmark", "--from", str(tmp_path), "--seed", "3"]) == 2
     assert "parameter options do not apply (got --seed)" in capsys.readouterr().err
