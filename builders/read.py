@@ -71,6 +71,8 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
 
     names = sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
     chosen = config or (names[0] if len(names) == 1 else "canonical")
+    if config is None and chosen not in names:
+        raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
     if chosen not in names:
         raise ValueError(f"config={chosen!r}: {directory} exports {', '.join(names)}; choose one with --config")
     splits, params = {}, None

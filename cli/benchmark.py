@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from mnist1d_core import PRESETS
+
 from .errors import CommandError, UsageError
 from .options import (ProgressBar, add_config_arguments, check_output_file, config_from_arguments, parameter_changes,
                       path_argument, with_builders)
@@ -13,12 +15,16 @@ MODELS = ("linear", "mlp", "cnn", "gru")  # mnist1d_baselines.MODELS, without im
 
 
 def _add_benchmark(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmark", help="train the paper's baselines on a variant, report test accuracy", description=(
+    p = sub.add_parser("benchmark", conflict_handler="resolve",
+                       help="train the paper's baselines on a variant, report test accuracy", description=(
         "Train the paper's baselines (logistic regression, MLP, CNN, GRU) with the authors' recipe (Adam, learning "
         "rate 1e-2, batches of 100 in order) on MNIST-1D -- a preset, custom parameters, or a build or export "
         "as stored (--from, verified first) -- and report each model's final test accuracy as mean ± std "
         "over seeds. Needs torch: pip install 'mnist1d-datasets[benchmark]'."))
     add_config_arguments(p)
+    # Any name, not only a preset's: with --from it picks one config of an export, custom ones too.
+    p.add_argument("--config", metavar="NAME", help=f"named preset to start from ({', '.join(PRESETS)}); with "
+                   "--from, the config of an export to train on (default: its only one, or canonical)")
     p.add_argument("--from", dest="source", type=path_argument, metavar="DIR",
                    help="a folder made by `mnist1d build` or `mnist1d export`, trained on as stored (float32); "
                         "for an export of several configs, --config names one")
@@ -40,13 +46,15 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                             "the results do not depend on it")
 
 
-def check_training_arguments(args: argparse.Namespace) -> None:
-    """Refuse bad training options, and a missing torch, before any work."""
+def check_training_arguments(args: argparse.Namespace, *, training: bool = True) -> None:
+    """Refuse bad training options before any work, and a missing torch if ``training``."""
     for name in ("seeds", "steps", "workers"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be >= 1, got {getattr(args, name)}")
     if len(set(args.models)) != len(args.models):
         raise UsageError(f"--models names a model twice: {' '.join(args.models)}")
+    if not training:
+        return
     try:
         from mnist1d_baselines import require_torch
         require_torch()
@@ -72,6 +80,12 @@ def _run_benchmark(args: argparse.Namespace) -> None:
     check_training_arguments(args)
     if args.json is not None:
         check_output_file("--json", args.json, force=args.force)
+        if args.source is not None and args.json.resolve().is_relative_to(args.source.resolve()):
+            raise UsageError(f"--json {str(args.json)!r} is inside the --from folder, where a file it does not "
+                             f"list makes it fail verification; write it elsewhere")
+    if args.source is None and args.config not in (None, *PRESETS):
+        raise UsageError(f"--config {args.config!r}: not a preset; choose one of: {', '.join(PRESETS)} (with --from, "
+                         "any config of the export)")
 
     if args.source is not None:
         config, splits = _stored(args)
@@ -84,13 +98,14 @@ def _run_benchmark(args: argparse.Namespace) -> None:
         (x_train, y_train), (x_test, y_test) = (data.train.x, data.train.y), (data.test.x, data.test.y)
 
     results = train(args, config, x_train, y_train, x_test, y_test)
-    print(f"{config.name}" + (f" (from {args.source})" if args.source is not None else ""))
-    print(results.table())
-    if args.json is not None:
+    if args.json is not None:  # first: a reader that goes away (`| head`) must not cost the run
         from mnist1d_core.files import written_atomically
 
         with written_atomically(args.json) as partial:
             partial.write_text(results.to_json())
+    print(f"{config.name}" + (f" (from {args.source})" if args.source is not None else ""))
+    print(results.table())
+    if args.json is not None:
         print(f"wrote {args.json.resolve()}")
 
 

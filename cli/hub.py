@@ -28,17 +28,21 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 def _run_export(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
-    if args.benchmark:
-        check_training_arguments(args)
+    check_training_arguments(args, training=args.benchmark)  # bad values are refused even when unused
+    results = {}
 
     def export() -> list[str]:
         from mnist1d_builders.hub import check_export, export
 
         check_export(args.out, configs, repo_id=args.repo)  # every cheap check, before any training
-        results = {config.name: _trained(args, config) for config in configs} if args.benchmark else None
-        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=results)
+        if args.benchmark:
+            results.update((config.name, _trained(args, config)) for config in configs)
+        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=results or None)
 
     checked = with_builders(export)
+    # Printed once the folder is written: a reader that goes away (`| head`) must not cost it.
+    for name, measured in results.items():
+        print(f"{name}:\n{measured.table()}")
     print(f"wrote {args.out.resolve()}: {', '.join(dict.fromkeys(config.name for config in configs))}")
     for line in checked:
         print(f"  {line}")
@@ -48,9 +52,7 @@ def _trained(args: argparse.Namespace, config):
     from mnist1d_core import generate
 
     data = generate(config, progress=ProgressBar(f"generating {config.name}"))
-    results = train(args, config, data.train.x, data.train.y, data.test.x, data.test.y)
-    print(f"{config.name}:\n{results.table()}")
-    return results
+    return train(args, config, data.train.x, data.train.y, data.test.x, data.test.y)
 
 
 def _add_publish(sub: argparse._SubParsersAction) -> None:

@@ -82,7 +82,7 @@ def check_output_file(option: str, path: Path, *, force: bool = False) -> None:
         files.check_replaceable(path)
     except ValueError as error:
         raise UsageError(f"{option} {error}") from None
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:  # a dangling link too: writing would replace it
         raise UsageError(f"{option} {str(path)!r} exists; pass --force to overwrite it")
     check_output_folder(option, path.parent, of=path)
 
@@ -123,12 +123,30 @@ class ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        width = 30
-        filled = width * done // max(total, 1)
         elapsed = time.perf_counter() - self.started
         end = "\n" if done >= total else ""
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:.1f}s{end}")
+        counts = f" {done}/{total} {elapsed:.1f}s"
+        # The whole line fits the terminal: the bar gives up width first (30 down to 10), then the label.
+        room = self._columns() - 1 - len(counts) - len(" []")
+        width = max(10, min(30, room - len(self.label)))
+        filled = width * done // max(total, 1)
+        label = self._fitted(self.label, room - width)
+        self.stream.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}]{counts}{end}")
         self.stream.flush()
+
+    def _columns(self) -> int:
+        """The terminal's width: a line longer than it wraps, and then every update of the
+        bar starts a new line instead of redrawing the last one."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):  # not a real terminal (force=True, a test's stream)
+            return 80
+
+    @staticmethod
+    def _fitted(label: str, room: int) -> str:
+        if len(label) <= room:
+            return label
+        return label[: room - 3] + "..." if room > 3 else ""
 
 
 def add_presets_arguments(parser: argparse.ArgumentParser) -> None:

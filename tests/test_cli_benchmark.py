@@ -13,6 +13,7 @@ import torch  # noqa: F401  (the benchmark extra: this module is "ml" throughout
 from mnist1d_baselines import Results  # noqa: E402
 from mnist1d_cli import benchmark as benchmark_command  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import MNIST1DConfig  # noqa: E402
 
 pytestmark = [pytest.mark.ml, pytest.mark.usefixtures("hub_offline")]
 
@@ -192,3 +193,57 @@ def test_results_for_a_config_not_exported_are_refused_before_any_work(generated
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="results: for configs not on the card: elsewhere"):
         hub.render_card([hub.summarize(PRESETS["canonical"])], results=stray)
+
+
+def test_from_an_export_of_custom_configs_trains_the_one_named(generated, tmp_path, capsys):
+    folder = tmp_path / "export"  # SMALL from both presets: two custom configs, neither named canonical
+    assert main(["export", *SMALL, "--out", str(folder)]) == 0
+    names = sorted(p.name for p in folder.iterdir() if any(p.glob("*.parquet")))
+    assert len(names) == 2 and "canonical" not in names
+    capsys.readouterr()
+    assert main(["benchmark", "--from", str(folder), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert f"exports 2 configs, {', '.join(names)}: choose one with --config" in err and "config=" not in err
+    generated_name = MNIST1DConfig.from_dict(generated["config"]).name
+    out = tmp_path / "r.json"
+    assert main(["benchmark", "--from", str(folder), "--config", generated_name, *QUICK, "--json", str(out)]) == 0
+    assert measured(out)["results"] == generated["results"]
+
+
+def test_config_must_be_a_preset_without_from(capsys, no_training):
+    assert main(["benchmark", "--config", "custom-seed_7", *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert "--config 'custom-seed_7': not a preset; choose one of: canonical, shuffled" in err and err.count("\n") == 1
+
+
+def test_json_inside_the_from_folder_is_refused(tmp_path, capsys, no_training):
+    folder = built(tmp_path, "--framework", "hf")
+    capsys.readouterr()
+    assert main(["benchmark", "--from", str(folder), *QUICK, "--json", str(folder / "results.json")]) == 2
+    assert "is inside the --from folder" in capsys.readouterr().err
+    assert not (folder / "results.json").exists() and main(["verify", str(folder)]) == 0
+
+
+def test_a_reader_that_goes_away_does_not_cost_the_json(tmp_path):
+    # The pipe is closed before anything is printed: the results must be on disk all the same.
+    out = tmp_path / "r.json"
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()
+    writer = subprocess.run([sys.executable, "-m", "mnist1d_cli", "benchmark", *SMALL, *QUICK, "--json", str(out)],
+                            stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=300)
+    reader.stdin.close()
+    assert writer.returncode == 141 and writer.stderr == ""
+    assert set(measured(out)["results"]) == {"linear", "mlp"}
+
+
+def test_export_training_options_are_checked_without_benchmark_too(tmp_path, capsys):
+    out = tmp_path / "export"
+    assert main(["export", "--out", str(out), "--steps", "0"]) == 2
+    assert "--steps must be >= 1, got 0" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_dangling_link_as_json_needs_force(tmp_path, capsys, no_training):
+    link = tmp_path / "r.json"
+    link.symlink_to(tmp_path / "nowhere.json")
+    assert main(["benchmark", "--json", str(link)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err and link.is_symlink()

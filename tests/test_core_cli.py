@@ -93,6 +93,27 @@ def test_progress_bar_draws_on_a_terminal_and_stays_silent_elsewhere(capsys):
     assert quiet.getvalue() == ""
 
 
+def test_progress_bar_fits_the_terminal_so_it_redraws_one_line():
+    # On a real terminal of 60 columns (a pty), a long label is cut to fit: a line longer
+    # than the terminal wraps, and every update would then start a new line.
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    with open(follower, "w", closefd=True) as terminal:
+        bar = ProgressBar("training linear mlp cnn gru x 3 seeds on custom-num_samples_50000-seed_7", terminal)
+        assert bar.enabled
+        bar(3, 16000)
+    written = os.read(leader, 4096).decode()
+    os.close(leader)
+    line = written.lstrip("\r")
+    assert len(line) <= 59 and line.startswith("training linear mlp cnn gru x ")
+    assert "... [..........] 3/16000 " in line  # the bar narrowed to 10, then the label cut
+
+
 def test_main_returns_exit_codes_in_process(capsys):
     assert main(["info", "--config", "shuffled"]) == 0
     assert main(["generate", "--num-samples", "5"]) == 2
