@@ -8,7 +8,7 @@ This trains both models with the authors' recipe (``mnist1d_baselines.benchmark`
 x 8000 steps) on canonical shuffled by each of those, and by a few more permutations
 (``np.random.RandomState(k).permutation(40)``), and prints mean ± std per permutation.
 
-    python benchmarks/bench_shuffled_permutations.py                   # about 4-5 minutes per permutation on 2 cores
+    python benchmarks/bench_shuffled_permutations.py                   # about 3 minutes per permutation on 2 cores
     python benchmarks/bench_shuffled_permutations.py --random 0 1 2 3 --steps 2000
 """
 
