@@ -127,9 +127,13 @@ def require_torch():
     """The ``torch`` module, or an ImportError that says how to install it."""
     try:
         import torch
-    except ImportError as error:
+    except ModuleNotFoundError as error:
         raise ImportError(f"the baselines need torch (>= {TORCH_MINIMUM}), which is not installed: "
                           f"{INSTALL_HINT}") from error
+    except ImportError as error:  # installed, but its libraries did not load (a broken install, no memory)
+        raise ImportError(f"the baselines need torch, which is installed but failed to load: {error}") from error
+    except RuntimeError as error:  # std::bad_alloc while loading: the process has too little memory
+        raise MemoryError(f"loading torch ran out of memory ({error})") from None
     if torch.__version__ < TORCH_MINIMUM:  # TorchVersion compares as a version
         raise ImportError(f"the baselines need torch >= {TORCH_MINIMUM}, found {torch.__version__}: {INSTALL_HINT}")
     return torch

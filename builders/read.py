@@ -70,7 +70,7 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
     from .hub.parquet import read_identity
 
     names = sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
-    chosen = config or (names[0] if len(names) == 1 else "canonical")
+    chosen = config if config is not None else names[0] if len(names) == 1 else "canonical"
     if config is None and chosen not in names:
         raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
     if chosen not in names:

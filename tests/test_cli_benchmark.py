@@ -3,6 +3,7 @@ the command line, refused bad input before any training, and the same numbers wh
 way the data arrives (generated, or read back from a build or an export)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -204,6 +205,8 @@ def test_from_an_export_of_custom_configs_trains_the_one_named(generated, tmp_pa
     assert main(["benchmark", "--from", str(folder), *QUICK]) == 2
     err = capsys.readouterr().err
     assert f"exports 2 configs, {', '.join(names)}: choose one with --config" in err and "config=" not in err
+    assert main(["benchmark", "--from", str(folder), "--config", "", *QUICK]) == 2
+    assert "config='': " in capsys.readouterr().err  # the name given, not canonical
     generated_name = MNIST1DConfig.from_dict(generated["config"]).name
     out = tmp_path / "r.json"
     assert main(["benchmark", "--from", str(folder), "--config", generated_name, *QUICK, "--json", str(out)]) == 0
@@ -247,3 +250,18 @@ def test_a_dangling_link_as_json_needs_force(tmp_path, capsys, no_training):
     link.symlink_to(tmp_path / "nowhere.json")
     assert main(["benchmark", "--json", str(link)]) == 2
     assert "exists; pass --force" in capsys.readouterr().err and link.is_symlink()
+
+
+@pytest.mark.parametrize("failure, status, message", [
+    ("ImportError('libtorch_cpu.so: failed to map segment from shared object')", 2,
+     "mnist1d: error: the baselines need torch, which is installed but failed to load: libtorch_cpu.so"),
+    ("RuntimeError('std::bad_alloc')", 1, "mnist1d: error: out of memory"),  # under a tight ulimit -v
+])
+def test_a_torch_that_fails_to_load_is_one_line(tmp_path, failure, status, message):
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text(f"raise {failure}\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "mnist1d_cli", "benchmark", "--steps", "5"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (status, "")
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
