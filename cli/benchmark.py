@@ -9,7 +9,7 @@ from mnist1d_core import PRESETS
 
 from .errors import CommandError, UsageError
 from .options import (ProgressBar, add_config_arguments, check_output_file, config_from_arguments, parameter_changes,
-                      path_argument, with_builders)
+                      file_argument, path_argument, with_builders)
 
 MODELS = ("linear", "mlp", "cnn", "gru")  # mnist1d_baselines.MODELS, without importing it for --help
 
@@ -29,7 +29,7 @@ def _add_benchmark(sub: argparse._SubParsersAction) -> None:
                    help="a folder made by `mnist1d build` or `mnist1d export`, trained on as stored (float32); "
                         "for an export of several configs, --config names one")
     add_training_arguments(p)
-    p.add_argument("--json", type=path_argument, metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--json", type=file_argument, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
     p.set_defaults(run=_run_benchmark, config=None)  # None: canonical, or an export's only config
 

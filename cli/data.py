@@ -19,7 +19,7 @@ from mnist1d_core.resources import check_disk
 
 from .errors import UsageError
 from .options import (ProgressBar, add_config_arguments, check_output_file,
-                      config_from_arguments, parameter_changes, path_argument)
+                      config_from_arguments, file_argument, parameter_changes, path_argument)
 
 if TYPE_CHECKING:
     from mnist1d_baselines.results import Results
@@ -30,7 +30,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         "Generate MNIST-1D (a preset, or custom parameters) and save it as .npz with the "
         "authors' keys: x, y, x_test, y_test, t, templates_x, templates_t, templates_y."))
     add_config_arguments(p)
-    p.add_argument("--out", type=path_argument, help="output file (default: ./mnist1d-<config name>.npz)")
+    p.add_argument("--out", type=file_argument, help="output file (default: ./mnist1d-<config name>.npz)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_generate)
@@ -98,7 +98,7 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
         'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
     add_config_arguments(p)
     p.set_defaults(config=None)  # so that --results tells a --config given from none (None reads as canonical)
-    p.add_argument("--out", type=path_argument, required=True, metavar="FILE.png", help="the PNG file to write")
+    p.add_argument("--out", type=file_argument, required=True, metavar="FILE.png", help="the PNG file to write")
     p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
     p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
     p.add_argument("--results", nargs="+", type=path_argument, metavar="FILE.json",

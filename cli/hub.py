@@ -7,7 +7,7 @@ import sys
 
 from .benchmark import add_training_arguments, check_training_arguments, train
 from .options import (ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments,
-                      path_argument, with_builders)
+                      file_argument, path_argument, with_builders)
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", conflict_handler="resolve", help="write a Hub-ready folder: Parquet, card, checksums",
@@ -83,7 +83,7 @@ def _add_card(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("card", help="render the dataset card of the named presets", description=(
         "Render the Hugging Face dataset card of the named presets, with its generated parts (YAML, sizes, "
         "fingerprints). The committed dataset_card.md is its output: mnist1d card --out dataset_card.md --force"))
-    p.add_argument("--out", type=path_argument, metavar="FILE", help="write the card here (default: standard output)")
+    p.add_argument("--out", type=file_argument, metavar="FILE", help="write the card here (default: standard output)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_card)
 

@@ -74,6 +74,14 @@ def path_argument(text: str) -> Path:
     return Path(text)
 
 
+def file_argument(text: str) -> Path:
+    """An argparse type for a file to write: a path that does not end in a separator, which
+    names a folder (Path drops it, and ``out/`` would become a file called ``out``)."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text!r} names a folder (it ends in '/'); give the name of a file")
+    return path_argument(text)
+
+
 def check_output_file(option: str, path: Path, *, force: bool = False) -> None:
     """Refuse an output file that cannot be written, before any work (exit status 2)."""
     if path.is_dir():

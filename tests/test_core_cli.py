@@ -127,3 +127,13 @@ def test_core_imports_no_framework():
             "print(bad)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("args", [["generate", "--out"], ["plot", "--out"], ["card", "--out"], ["benchmark", "--json"]])
+def test_a_file_output_ending_in_a_slash_is_refused(tmp_path, capsys, args):
+    # Path("out/") is Path("out"): the command would write a file called out.
+    target = tmp_path / "out"
+    assert main([*args, f"{target}/"]) == 2
+    err = capsys.readouterr().err
+    assert f"'{target}/' names a folder (it ends in '/'); give the name of a file" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
