@@ -70,16 +70,17 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
     from .hub.parquet import read_identity
 
     names = sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
-    chosen = config if config is not None else names[0] if len(names) == 1 else "canonical"
-    if config is None and chosen not in names:
-        raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
-    if chosen not in names:
-        raise ValueError(f"config={chosen!r}: {directory} exports {', '.join(names)}; choose one with --config")
+    if config is None:  # the only config, else canonical, else the caller must choose
+        if len(names) != 1 and "canonical" not in names:
+            raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
+        config = names[0] if len(names) == 1 else "canonical"
+    if config not in names:
+        raise ValueError(f"config={config!r}: {directory} exports {', '.join(names)}; choose one with --config")
     splits, params = {}, None
     for split in SPLITS:
-        shards = sorted((directory / chosen).glob(f"{split}-*.parquet"))
+        shards = sorted((directory / config).glob(f"{split}-*.parquet"))
         if not shards:
-            raise IntegrityError(f"{directory / chosen}: no {split} shards")
+            raise IntegrityError(f"{directory / config}: no {split} shards")
         params = read_identity(shards[0])[0]
         table = pq.read_table(shards)
         x = table.column("x").combine_chunks()
