@@ -22,15 +22,26 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tomllib
 from pathlib import Path
 
 import nox
+import tomllib
 
 ROOT = Path(__file__).resolve().parent
 OLDEST, NEWEST = "3.10", "3.13"
-_REPORTED = ("numpy", "scipy", "datasets", "pyarrow", "huggingface_hub", "pyyaml", "tensorflow-datasets",
-             "tensorflow-cpu", "apache-beam", "mlcroissant", "matplotlib")
+_REPORTED = (
+    "numpy",
+    "scipy",
+    "datasets",
+    "pyarrow",
+    "huggingface_hub",
+    "pyyaml",
+    "tensorflow-datasets",
+    "tensorflow-cpu",
+    "apache-beam",
+    "mlcroissant",
+    "matplotlib",
+)
 ML_MODULES = ["tests/test_baselines.py", "tests/test_cli_benchmark.py"]  # torch at import
 
 nox.options.sessions = ["oldest", "newest"]
@@ -44,8 +55,10 @@ def _pyenv_interpreters() -> None:
     except (OSError, subprocess.CalledProcessError):
         return
     for version in (OLDEST, NEWEST):
-        found = sorted(Path(root, "versions").glob(f"{version}.*"), key=lambda p: [int(n) for n in p.name.split(".")
-                                                                                    if n.isdigit()])
+        found = sorted(
+            Path(root, "versions").glob(f"{version}.*"),
+            key=lambda p: [int(n) for n in p.name.split(".") if n.isdigit()],
+        )
         if found:
             os.environ["PATH"] = f"{found[-1] / 'bin'}{os.pathsep}{os.environ['PATH']}"
 
@@ -62,8 +75,12 @@ def _test_tools() -> list[str]:
 def _suite(session: nox.Session, *constraints: str) -> None:
     session.install(*constraints, "-e", ".[hf,tfds,plot]", *_test_tools())
     # What the session tests, for the log (README "Supported versions").
-    session.run("python", "-c", "import sys, importlib.metadata as m; print('Python ' + sys.version.split()[0], *("
-                f"f'{{n}} {{m.version(n)}}' for n in {_REPORTED!r}), sep=', ')")
+    session.run(
+        "python",
+        "-c",
+        "import sys, importlib.metadata as m; print('Python ' + sys.version.split()[0], *("
+        f"f'{{n}} {{m.version(n)}}' for n in {_REPORTED!r}), sep=', ')",
+    )
     ignored = [f"--ignore={m}" for m in ML_MODULES]
     session.run("python", "-m", "pytest", "-q", "-m", "not ml", *ignored, *session.posargs)
 

@@ -39,13 +39,18 @@ def authors_loop(data, steps: int, threads: int) -> dict[str, list[float]]:
     x_train, y_train = torch.tensor(data.train.x, dtype=torch.float32), torch.tensor(data.train.y)
     x_test, y_test = torch.tensor(data.test.x, dtype=torch.float32), torch.tensor(data.test.y)
     torch.set_num_threads(threads)
-    return {name: [accuracy_one(fit_one(name, seed, x_train, y_train, steps=steps), x_test, y_test)
-                   for seed in range(SEEDS)] for name in MODELS}
+    return {
+        name: [
+            accuracy_one(fit_one(name, seed, x_train, y_train, steps=steps), x_test, y_test) for seed in range(SEEDS)
+        ]
+        for name in MODELS
+    }
 
 
 def batched(data, steps: int, workers: int) -> dict[str, list[float]]:
-    results = benchmark(data.train.x, data.train.y, data.test.x, data.test.y, models=MODELS, seeds=SEEDS, steps=steps,
-                        workers=workers)
+    results = benchmark(
+        data.train.x, data.train.y, data.test.x, data.test.y, models=MODELS, seeds=SEEDS, steps=steps, workers=workers
+    )
     return {name: list(runs) for name, runs in results.runs.items()}
 
 
@@ -53,17 +58,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--ref-threads", type=int, nargs="+", default=sorted({1, torch.get_num_threads()}),
-                        help="torch threads of the authors' loop, one variant each (default: 1 and torch's default)")
-    parser.add_argument("--workers", type=int, nargs="+", default=sorted({1, os.cpu_count() or 1}),
-                        help="benchmark() workers, one variant each (default: 1 and the number of cores)")
+    parser.add_argument(
+        "--ref-threads",
+        type=int,
+        nargs="+",
+        default=sorted({1, torch.get_num_threads()}),
+        help="torch threads of the authors' loop, one variant each (default: 1 and torch's default)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=sorted({1, os.cpu_count() or 1}),
+        help="benchmark() workers, one variant each (default: 1 and the number of cores)",
+    )
     args = parser.parse_args()
 
     data = generate(PRESETS["canonical"])
-    variants = {f"authors' loop, {n} thread{'s' * (n > 1)}": lambda steps, n=n: authors_loop(data, steps, n)
-                for n in args.ref_threads}
-    variants |= {f"benchmark(), {n} worker{'s' * (n > 1)}": lambda steps, n=n: batched(data, steps, n)
-                 for n in args.workers}
+    variants = {
+        f"authors' loop, {n} thread{'s' * (n > 1)}": lambda steps, n=n: authors_loop(data, steps, n)
+        for n in args.ref_threads
+    }
+    variants |= {
+        f"benchmark(), {n} worker{'s' * (n > 1)}": lambda steps, n=n: batched(data, steps, n) for n in args.workers
+    }
     for run in variants.values():  # warm-up: one-time initialisation (allocators, kernels) out of the timings
         run(5)
     wall = {name: [] for name in variants}
@@ -83,13 +101,17 @@ def main() -> None:
     print(f"| variant | median wall | median CPU | speed-up over {reference} |")
     print("|---|---|---|---|")
     for name in variants:
-        print(f"| {name} | {median[name]:.1f} s | {statistics.median(cpu[name]):.1f} s | "
-              f"{median[reference] / median[name]:.2f}x |")
+        print(
+            f"| {name} | {median[name]:.1f} s | {statistics.median(cpu[name]):.1f} s | "
+            f"{median[reference] / median[name]:.2f}x |"
+        )
     print("\nTest accuracy (%), mean ± std over seeds (last repeat):\n")
     print("| model | " + " | ".join(variants) + " |")
     print("|---|" + "---|" * len(variants))
     for model in MODELS:
-        print(f"| {MODEL_TITLES[model]} | " + " | ".join(mean_std(accuracies[name][model]) for name in variants) + " |")
+        print(
+            f"| {MODEL_TITLES[model]} | " + " | ".join(mean_std(accuracies[name][model]) for name in variants) + " |"
+        )
 
 
 if __name__ == "__main__":

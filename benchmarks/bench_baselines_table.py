@@ -43,12 +43,21 @@ def main() -> int:
         data = generate(config)
         started = time.perf_counter()
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int, name: str = name, started: float = started) -> None:
             if done % 1000 == 0 or done == total:
                 print(f"  {name}: step {done}/{total}, {time.perf_counter() - started:.0f} s", flush=True)
 
-        measured[name] = benchmark(data.train.x, data.train.y, data.test.x, data.test.y, models=args.models,
-                                   seeds=args.seeds, steps=args.steps, config=config, progress=progress)
+        measured[name] = benchmark(
+            data.train.x,
+            data.train.y,
+            data.test.x,
+            data.test.y,
+            models=args.models,
+            seeds=args.seeds,
+            steps=args.steps,
+            config=config,
+            progress=progress,
+        )
         print(f"{name}: {time.perf_counter() - started:.0f} s\n{measured[name].table()}\n", flush=True)
         if args.json_dir:
             args.json_dir.mkdir(parents=True, exist_ok=True)
@@ -66,8 +75,10 @@ def main() -> int:
             ok = abs(difference) <= TOLERANCE
             failed += not ok
             label = "paper" if against == "paper" else f"{against} ({target:.1f})"
-            print(f"| {name} | {MODEL_TITLES[model]} | {results.summary(model)} | {paper[model]:g} | {label} | "
-                  f"{difference:+.1f} | {'yes' if ok else '**no**'} |")
+            print(
+                f"| {name} | {MODEL_TITLES[model]} | {results.summary(model)} | {paper[model]:g} | {label} | "
+                f"{difference:+.1f} | {'yes' if ok else '**no**'} |"
+            )
     print(f"\n{measured['canonical'].caption()}")
     return 1 if failed else 0
 

@@ -56,12 +56,17 @@ def main() -> None:
                 runs[impl].append(measure(impl, n))
         seconds = {impl: statistics.median(r["seconds"] for r in rs) for impl, rs in runs.items()}
         for impl, rs in runs.items():
-            print(f"{n:>9} {impl:>15} {seconds[impl]:>9.3f} {seconds['authors'] / seconds[impl]:>8.1f}x "
-                  f"{1e6 * seconds[impl] / n:>11.2f} {max(r['peak_rss_mb'] for r in rs):>8.0f}", flush=True)
+            print(
+                f"{n:>9} {impl:>15} {seconds[impl]:>9.3f} {seconds['authors'] / seconds[impl]:>8.1f}x "
+                f"{1e6 * seconds[impl] / n:>11.2f} {max(r['peak_rss_mb'] for r in rs):>8.0f}",
+                flush=True,
+            )
     if args.memory_size:
         for impl in ("paper", "sharded"):
             r = measure(impl, args.memory_size)
-            print(f"{impl} alone, {args.memory_size} examples: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB")
+            print(
+                f"{impl} alone, {args.memory_size} examples: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB"
+            )
 
 
 if __name__ == "__main__":

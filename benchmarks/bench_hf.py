@@ -66,8 +66,11 @@ assert ds["train"].num_rows == 4000
 print(json.dumps({"seconds": seconds}))
 """
 
-LABELS = {"core": "core generate() alone", "tables": "builder, Arrow tables (shipped)",
-          "examples": "builder, per example (rejected)"}
+LABELS = {
+    "core": "core generate() alone",
+    "tables": "builder, Arrow tables (shipped)",
+    "examples": "builder, per example (rejected)",
+}
 
 
 def child(code: str, *args: str) -> dict:
@@ -90,14 +93,22 @@ def main() -> None:
         for impl in args.impls:
             with tempfile.TemporaryDirectory() as cache:
                 runs[impl].append(child(BUILD, impl, str(args.examples), args.algorithm, str(args.num_proc), cache))
-    print(f"building {args.examples:,} examples ({args.algorithm} algorithm, num_proc={args.num_proc}), "
-          f"median of {args.repeats} (all runs in s):")
+    print(
+        f"building {args.examples:,} examples ({args.algorithm} algorithm, num_proc={args.num_proc}), "
+        f"median of {args.repeats} (all runs in s):"
+    )
     core = runs.get("core")
     for impl, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
         # Ratio of medians, and median of the ratios within each round (same neighbours).
-        ratio = (f"{seconds / statistics.median(c['seconds'] for c in core):5.2f}x core, per round "
-                 f"{statistics.median(r['seconds'] / c['seconds'] for r, c in zip(results, core)):5.2f}x") if core else ""
+        ratio = (
+            (
+                f"{seconds / statistics.median(c['seconds'] for c in core):5.2f}x core, per round "
+                f"{statistics.median(r['seconds'] / c['seconds'] for r, c in zip(results, core)):5.2f}x"
+            )
+            if core
+            else ""
+        )
         every = " ".join(f"{r['seconds']:.2f}" for r in results)
         peak = max(r["peak_rss_mb"] for r in results)
         print(f"  {LABELS[impl]:<33} {seconds:7.2f} s  {ratio}  peak RSS {peak:5.0f} MB  ({every})", flush=True)
@@ -106,8 +117,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             child(LOAD, cache)  # builds the cache once
             loads = [child(LOAD, cache)["seconds"] for _ in range(args.loads)]
-        print(f"loading canonical from the cache, after imports: median {statistics.median(loads):.3f} s, "
-              f"max {max(loads):.3f} s over {args.loads} fresh processes")
+        print(
+            f"loading canonical from the cache, after imports: median {statistics.median(loads):.3f} s, "
+            f"max {max(loads):.3f} s over {args.loads} fresh processes"
+        )
 
 
 if __name__ == "__main__":

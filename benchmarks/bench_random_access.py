@@ -29,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import datasets
 import numpy as np
@@ -62,21 +62,27 @@ def readers(source, tfrecord, ds, *, reads: int, batch: int, seed: int) -> dict[
             for key in keys:
                 read(key)
             return len(keys) * examples_per_key
+
         return run
 
     def whole_tfrecord():
         return sum(len(b["y"]) for b in tfds.as_numpy(tfrecord.as_dataset(split=SPLIT, batch_size=65536)))
 
     def whole_datasets():
-        return sum(len(ds[start:start + 65536]["y"]) for start in range(0, n, 65536))
+        return sum(len(ds[start : start + 65536]["y"]) for start in range(0, n, 65536))
 
     return {
         "item": {"tfds": each(source.__getitem__, items), "datasets": each(ds.__getitem__, items)},
         "batch": {"tfds": each(source.__getitems__, batches, batch), "datasets": each(ds.__getitem__, batches, batch)},
-        "slice": {"tfds": each(source.__getitems__, [range(s, s + batch) for s in starts], batch),
-                  "datasets": each(ds.__getitem__, [slice(s, s + batch) for s in starts], batch)},
-        "split": {"tfds": lambda: sum(len(b["y"]) for b in read_batches(source, 65536)),
-                  "tfds TFRecord": whole_tfrecord, "datasets": whole_datasets},
+        "slice": {
+            "tfds": each(source.__getitems__, [range(s, s + batch) for s in starts], batch),
+            "datasets": each(ds.__getitem__, [slice(s, s + batch) for s in starts], batch),
+        },
+        "split": {
+            "tfds": lambda: sum(len(b["y"]) for b in read_batches(source, 65536)),
+            "tfds TFRecord": whole_tfrecord,
+            "datasets": whole_datasets,
+        },
     }
 
 
@@ -109,8 +115,10 @@ def main() -> None:
                     if round_:
                         rates[kind][impl].append(rate)
 
-    print(f"{config.name}: {len(source):,} train examples of length {config.final_seq_length}; batches of "
-          f"{args.batch}; examples read per second, median of {args.rounds} rounds (after a warm-up round)")
+    print(
+        f"{config.name}: {len(source):,} train examples of length {config.final_seq_length}; batches of "
+        f"{args.batch}; examples read per second, median of {args.rounds} rounds (after a warm-up round)"
+    )
     for kind, impls in rates.items():
         medians = {impl: statistics.median(r) for impl, r in impls.items()}
         cells = "  ".join(f"{impl}: {rate:>11,.0f}" for impl, rate in medians.items())

@@ -39,8 +39,9 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": peak / 1024, "fingerprints"
 
 def build(n: int, num_proc: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-sharded-") as cache:
-        out = subprocess.run([sys.executable, "-c", BUILD, str(n), str(num_proc), cache],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", BUILD, str(n), str(num_proc), cache], check=True, capture_output=True, text=True
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -60,10 +61,14 @@ def main() -> None:
         same = len({json.dumps(r["fingerprints"]) for rs in runs.values() for r in rs}) == 1
         for p, rs in runs.items():
             each = ", ".join(f"{r['seconds']:.2f}" for r in rs)
-            print(f"{args.examples} examples, num_proc={p}: median {seconds[p]:.2f} s (runs {each}), "
-                  f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
-        print(f"speed-up of num_proc=2 over num_proc=1: {seconds[1] / seconds[2]:.2f}x; "
-              f"content fingerprints identical across all runs: {same}")
+            print(
+                f"{args.examples} examples, num_proc={p}: median {seconds[p]:.2f} s (runs {each}), "
+                f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB"
+            )
+        print(
+            f"speed-up of num_proc=2 over num_proc=1: {seconds[1] / seconds[2]:.2f}x; "
+            f"content fingerprints identical across all runs: {same}"
+        )
     if args.memory_examples:
         r = build(args.memory_examples, 1)
         print(f"{args.memory_examples} examples, num_proc=1: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB")

@@ -38,16 +38,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=8000)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--random", type=int, nargs="*", default=[0, 1, 2],
-                        help="seeds k of np.random.RandomState(k).permutation(length), one permutation each")
+    parser.add_argument(
+        "--random",
+        type=int,
+        nargs="*",
+        default=[0, 1, 2],
+        help="seeds k of np.random.RandomState(k).permutation(length), one permutation each",
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     canonical = generate(PRESETS["canonical"])
     length = canonical.train.x.shape[1]
     permutations = {
-        "shuffled preset (generator's shuffle_seq)":
-            preset_permutation(canonical.train.x, generate(PRESETS["shuffled"]).train.x),
+        "shuffled preset (generator's shuffle_seq)": preset_permutation(
+            canonical.train.x, generate(PRESETS["shuffled"]).train.x
+        ),
         "authors' notebook (np.random.seed(42))": np.random.RandomState(42).permutation(length),
     }
     permutations |= {f"RandomState({k})": np.random.RandomState(k).permutation(length) for k in args.random}
@@ -55,11 +61,23 @@ def main() -> None:
     rows = []
     for name, permutation in permutations.items():
         started = time.perf_counter()
-        results = benchmark(canonical.train.x[:, permutation], canonical.train.y, canonical.test.x[:, permutation],
-                            canonical.test.y, models=MODELS, seeds=args.seeds, steps=args.steps, workers=args.workers)
+        results = benchmark(
+            canonical.train.x[:, permutation],
+            canonical.train.y,
+            canonical.test.x[:, permutation],
+            canonical.test.y,
+            models=MODELS,
+            seeds=args.seeds,
+            steps=args.steps,
+            workers=args.workers,
+        )
         rows.append((name, results))
-        print(f"{name}: " + ", ".join(f"{model} {mean_std(results.runs[model])}" for model in MODELS)
-              + f" ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"{name}: "
+            + ", ".join(f"{model} {mean_std(results.runs[model])}" for model in MODELS)
+            + f" ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
 
     paper = PAPER_ACCURACY["shuffled"]
     print(f"\n{args.seeds} seeds x {args.steps} steps, test accuracy (%), mean ± std over seeds:\n")

@@ -43,8 +43,13 @@ print(json.dumps({"import": imported - start, "first": first - imported, "rows":
 
 def stream(n: int, rows: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-streaming-") as cache:
-        out = subprocess.run([sys.executable, "-c", STREAM, str(n), str(rows), cache],
-                             check=True, capture_output=True, text=True, env={**os.environ, "HF_DATASETS_OFFLINE": "1"})
+        out = subprocess.run(
+            [sys.executable, "-c", STREAM, str(n), str(rows), cache],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HF_DATASETS_OFFLINE": "1"},
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -59,16 +64,22 @@ def main() -> None:
     for _ in range(args.repeats):
         for n in args.sizes:
             runs[n].append(stream(n, args.rows))
-    medians = {n: {key: statistics.median(r[key] for r in rs) for key in ("import", "first", "next_rows", "peak_rss_mb")}
-               for n, rs in runs.items()}
+    medians = {
+        n: {key: statistics.median(r[key] for r in rs) for key in ("import", "first", "next_rows", "peak_rss_mb")}
+        for n, rs in runs.items()
+    }
     for n, m in medians.items():
         each = ", ".join(f"{r['first']:.2f}" for r in runs[n])
-        print(f"num_samples={n:.0e} ({runs[n][0]['shards']} jobs): import {m['import']:.2f} s, first example "
-              f"{m['first']:.2f} s after load_dataset (runs {each}), "
-              f"next {runs[n][0]['rows']} examples {m['next_rows']:.2f} s, peak RSS {m['peak_rss_mb']:.0f} MB")
+        print(
+            f"num_samples={n:.0e} ({runs[n][0]['shards']} jobs): import {m['import']:.2f} s, first example "
+            f"{m['first']:.2f} s after load_dataset (runs {each}), "
+            f"next {runs[n][0]['rows']} examples {m['next_rows']:.2f} s, peak RSS {m['peak_rss_mb']:.0f} MB"
+        )
     small, huge = args.sizes[0], args.sizes[-1]
-    print(f"num_samples={huge:.0e} vs {small:.0e}: first example {medians[huge]['first'] / medians[small]['first']:.2f}x, "
-          f"peak RSS {medians[huge]['peak_rss_mb'] / medians[small]['peak_rss_mb']:.2f}x")
+    print(
+        f"num_samples={huge:.0e} vs {small:.0e}: first example {medians[huge]['first'] / medians[small]['first']:.2f}x, "
+        f"peak RSS {medians[huge]['peak_rss_mb'] / medians[small]['peak_rss_mb']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

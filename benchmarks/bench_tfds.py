@@ -106,7 +106,9 @@ LABELS = {
 
 def measure(impl: str, n: int, inner: int) -> float:
     """The best of ``inner`` runs in one fresh process: a busy neighbour only adds time."""
-    out = subprocess.run([sys.executable, "-c", CHILD, impl, str(n), str(inner)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, impl, str(n), str(inner)], check=True, capture_output=True, text=True
+    )
     return min(json.loads(out.stdout.splitlines()[-1]))
 
 

@@ -12,9 +12,9 @@ import dataclasses
 import fnmatch
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
@@ -89,8 +89,10 @@ def read_sha256sums(directory: Path) -> dict[str, str]:
         match = _SUMS_LINE.fullmatch(line)
         name = match and match.group(2)
         if not name or name in digests or name.startswith("/") or ".." in name.split("/") or name == SUMS_FILE:
-            raise IntegrityError(f"{sums}: line {number} is not '<sha256>  <file>' for a new file in this "
-                                 f"folder ({line[:80]!r}); {SUMS_FILE} is damaged")
+            raise IntegrityError(
+                f"{sums}: line {number} is not '<sha256>  <file>' for a new file in this "
+                f"folder ({line[:80]!r}); {SUMS_FILE} is damaged"
+            )
         digests[name] = match.group(1)
     if not digests:
         raise IntegrityError(f"{sums}: lists no file; {SUMS_FILE} is damaged")
@@ -111,8 +113,9 @@ class Checked:
         return lines
 
 
-def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
-                ignore: Mapping[str, str] = MappingProxyType({})) -> Checked:
+def check_files(
+    directory: Path, digests: Mapping[str, str], *, record: Path, ignore: Mapping[str, str] = MappingProxyType({})
+) -> Checked:
     """Check that ``directory`` holds exactly the files ``digests`` records, each intact.
 
     ``record`` is the file the digests were read from (named when it may be the damaged
@@ -132,8 +135,10 @@ def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
         except OSError as error:
             raise IntegrityError(f"{path}: unreadable ({_reason(error)})") from None
         if found != expected:
-            raise DigestMismatch(f"{path}: its SHA-256 differs from the one {record.name} records; "
-                                 f"the file or {record} is damaged", path)
+            raise DigestMismatch(
+                f"{path}: its SHA-256 differs from the one {record.name} records; the file or {record} is damaged",
+                path,
+            )
     ignored = {}
     for path in sorted(p for p in directory.rglob("*") if not p.is_dir()):
         name = path.relative_to(directory).as_posix()
@@ -141,8 +146,10 @@ def check_files(directory: Path, digests: Mapping[str, str], *, record: Path,
             continue
         why = next((why for pattern, why in ignore.items() if fnmatch.fnmatchcase(name, pattern)), None)
         if why is None:
-            raise IntegrityError(f"{path}: a file that {record.name} does not list; a loader could read it "
-                                 "as part of the dataset: remove it if it is not")
+            raise IntegrityError(
+                f"{path}: a file that {record.name} does not list; a loader could read it "
+                "as part of the dataset: remove it if it is not"
+            )
         ignored[name] = why
     return Checked(dict(digests), ignored)
 
@@ -153,8 +160,9 @@ def _reason(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def checked_against_registry(config_name: str, split: str, content: Fingerprinter, shards: list[str],
-                             record: str, damaged: Path | str) -> str:
+def checked_against_registry(
+    config_name: str, split: str, content: Fingerprinter, shards: list[str], record: str, damaged: Path | str
+) -> str:
     """Check a split's fingerprint, re-read from its shards and already matched with the
     build's ``record``, against the registry; return the line that says what was checked.
 
@@ -166,7 +174,12 @@ def checked_against_registry(config_name: str, split: str, content: Fingerprinte
         registered = check_fingerprint(config_name, split, digest)
     except FingerprintMismatch as error:
         raise IntegrityError(f"{damaged}: {error}") from None
-    against = f"{record} and the registry ({config_name})" if registered else (
-        f"{record} ({config_name} has no registered fingerprint)")
-    return (f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
-            f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}")
+    against = (
+        f"{record} and the registry ({config_name})"
+        if registered
+        else (f"{record} ({config_name} has no registered fingerprint)")
+    )
+    return (
+        f"{split}: {content.num_examples} examples of length {content.seq_length}, content "
+        f"fingerprint {digest} re-read from {', '.join(shards)}: matches {against}"
+    )

@@ -9,8 +9,9 @@ matplotlib is imported only when a figure is drawn, so the rest works without it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,16 +42,18 @@ def check_can_draw(per_class: int = 3, *, config: MNIST1DConfig | None = None) -
     if config is not None:
         most = min(config.num_examples // NUM_CLASSES, config.num_train)
         if per_class > most:
-            raise ValueError(f"per_class={per_class}, but no class of {config.name} can have more than {most} train "
-                             f"examples ({config.num_examples // NUM_CLASSES} of each class, {config.num_train} "
-                             "train examples in all)")
+            raise ValueError(
+                f"per_class={per_class}, but no class of {config.name} can have more than {most} train "
+                f"examples ({config.num_examples // NUM_CLASSES} of each class, {config.num_train} "
+                "train examples in all)"
+            )
     try:
         import matplotlib.figure  # noqa: F401
     except ImportError as error:
         raise ImportError(MISSING_MATPLOTLIB) from error
 
 
-def examples_figure(data: MNIST1D, *, per_class: int = 3, templates: bool = False) -> "Figure":
+def examples_figure(data: MNIST1D, *, per_class: int = 3, templates: bool = False) -> Figure:
     """Draw the first ``per_class`` train examples of every class, one column per class.
 
     With ``templates``, the first row shows the ten templates the examples were made from.
@@ -88,7 +91,7 @@ def save_examples_figure(data: MNIST1D, out: Path, *, per_class: int = 3, templa
     save_figure(examples_figure(data, per_class=per_class, templates=templates), out)
 
 
-def results_figure(results: Mapping[str, Results]) -> "Figure":
+def results_figure(results: Mapping[str, Results]) -> Figure:
     """Bars of the baselines' test accuracy (mean, with the standard deviation over seeds as
     an error bar), one group per model and one bar per dataset, labelled by ``results``' keys;
     the paper's number, where it reported one for that dataset, as a black tick. The title
@@ -143,7 +146,7 @@ def _preset_name(results: Results) -> str | None:
     return name if name in PRESETS else None
 
 
-def save_figure(figure: "Figure", out: Path) -> None:
+def save_figure(figure: Figure, out: Path) -> None:
     """Write a figure to the PNG file ``out``, whole or not at all."""
     out = Path(out)
     with written_atomically(out) as partial, open(partial, "xb") as f:

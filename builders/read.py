@@ -52,14 +52,17 @@ def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
 
     builder = tfds.builder_from_directory(directory)
     if builder.info.file_format == tfds.core.FileFormat.ARRAY_RECORD:
+
         def load(split: str) -> tuple[np.ndarray, np.ndarray]:
             source = builder.as_data_source(split)
             examples = source.__getitems__(range(len(source)))
             return np.stack([e["x"] for e in examples]), np.array([e["y"] for e in examples])
     else:
+
         def load(split: str) -> tuple[np.ndarray, np.ndarray]:
             whole = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
             return whole["x"], whole["y"]
+
     params, _ = read_metadata(directory / "metadata.json")
     return params, {split: load(split) for split in SPLITS}
 
@@ -84,6 +87,8 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
         params = read_identity(shards[0])[0]
         table = pq.read_table(shards)
         x = table.column("x").combine_chunks()
-        splits[split] = (x.flatten().to_numpy().reshape(len(x), x.type.list_size),
-                         table.column("y").to_numpy().astype(np.int64))
+        splits[split] = (
+            x.flatten().to_numpy().reshape(len(x), x.type.list_size),
+            table.column("y").to_numpy().astype(np.int64),
+        )
     return params, splits

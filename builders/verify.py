@@ -37,8 +37,10 @@ def verify_directory(directory: Path) -> list[str]:
     elif any(directory.glob("*/*.parquet")):
         from .hub.verify import verify_export as verify
     else:
-        raise IntegrityError(f"{directory}: no Arrow, TFRecord, ArrayRecord or Parquet shards found; "
-                             "is it a built or exported MNIST-1D dataset folder?")
+        raise IntegrityError(
+            f"{directory}: no Arrow, TFRecord, ArrayRecord or Parquet shards found; "
+            "is it a built or exported MNIST-1D dataset folder?"
+        )
     return verify(directory)
 
 

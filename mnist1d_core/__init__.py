@@ -8,7 +8,7 @@
 
 from .config import DEFAULT, PARAMETER_NAMES, PRESETS, MNIST1DConfig, get_preset
 from .fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint, fingerprint
-from .generate import SPLITS, MNIST1D, Split, generate
+from .generate import MNIST1D, SPLITS, Split, generate
 from .releases import CITATION, DATA_VERSION, RELEASES
 from .resources import InsufficientResources
 from .templates import Templates, templates

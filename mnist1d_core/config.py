@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,7 @@ class MNIST1DConfig:
         """Length of the intermediate signal, before the final resampling."""
         return self.template_len + self.padding[1]
 
-    def replace(self, **changes: Any) -> "MNIST1DConfig":
+    def replace(self, **changes: Any) -> MNIST1DConfig:
         """A copy with some parameters changed (validated like the constructor)."""
         unknown = sorted(set(changes) - set(PARAMETER_NAMES))
         if unknown:
@@ -157,7 +158,7 @@ class MNIST1DConfig:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     @classmethod
-    def from_dict(cls, params: Mapping[str, Any]) -> "MNIST1DConfig":
+    def from_dict(cls, params: Mapping[str, Any]) -> MNIST1DConfig:
         """Build from a mapping of parameter names; unknown names are refused."""
         return DEFAULT.replace(**dict(params))
 
@@ -232,6 +233,4 @@ def get_preset(name: str) -> MNIST1DConfig:
     try:
         return PRESETS[name]
     except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}"
-        ) from None
+        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None

@@ -17,8 +17,8 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 try:
     import fcntl
@@ -186,8 +186,10 @@ def written_atomically(target: str | Path) -> Iterator[Path]:
                     os.replace(partial, target)
                 except OSError:
                     if target.is_dir() and any(target.iterdir()):
-                        raise OutputExists(f"{target}: appeared while this run was writing it (another run "
-                                           "finished first); this run's output was discarded") from None
+                        raise OutputExists(
+                            f"{target}: appeared while this run was writing it (another run "
+                            "finished first); this run's output was discarded"
+                        ) from None
                     raise
             except BaseException:
                 remove(partial)
@@ -203,9 +205,13 @@ def _naming_target(error: OSError, partial: Path, target: Path) -> OSError:
         return error
     name = None if error.filename is None else str(error.filename)
     if name is not None and name.startswith(str(partial) + os.sep):  # a file inside a partial folder
-        return type(error)(error.errno, error.strerror, str(target) + name[len(str(partial)):])
-    hidden = (name is not None and Path(name).parent == target.parent and Path(name).name.startswith(".")
-              and Path(name).name.lstrip(".").startswith(_hidden_stem(target.name)))  # partial, owner, staging
+        return type(error)(error.errno, error.strerror, str(target) + name[len(str(partial)) :])
+    hidden = (
+        name is not None
+        and Path(name).parent == target.parent
+        and Path(name).name.startswith(".")
+        and Path(name).name.lstrip(".").startswith(_hidden_stem(target.name))
+    )  # partial, owner, staging
     if name is None or hidden:
         return type(error)(error.errno, error.strerror, str(target))
     return error
@@ -221,8 +227,10 @@ def check_replaceable(target: str | Path) -> None:
     except (FileNotFoundError, NotADirectoryError):  # nothing there yet (or no folder: said elsewhere)
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise ValueError(f"{target}: not a file or a folder (a device, a FIFO or a socket): writing it whole "
-                         "would replace it; give the name of a file")
+        raise ValueError(
+            f"{target}: not a file or a folder (a device, a FIFO or a socket): writing it whole "
+            "would replace it; give the name of a file"
+        )
 
 
 def _hidden_stem(name: str) -> str:

@@ -14,7 +14,7 @@ standardised with the mean and standard deviation of train and test together.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -62,8 +62,9 @@ class MNIST1D:
         return getattr(self, name)
 
 
-def generate(config: MNIST1DConfig = DEFAULT, *, template: Templates | None = None,
-             progress: Progress | None = None) -> MNIST1D:
+def generate(
+    config: MNIST1DConfig = DEFAULT, *, template: Templates | None = None, progress: Progress | None = None
+) -> MNIST1D:
     """Generate MNIST-1D for ``config``.
 
     With ``config.algorithm == "paper"`` (the default), exactly as the authors' code does;
@@ -155,7 +156,9 @@ def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress 
             if progress is not None:
                 progress(done, config.num_examples)
         splits[split] = Split(x, y)
-    return MNIST1D(config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl)
+    return MNIST1D(
+        config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl
+    )
 
 
 def _checked_template(template: Templates, config: MNIST1DConfig) -> Templates:
@@ -166,14 +169,16 @@ def _checked_template(template: Templates, config: MNIST1DConfig) -> Templates:
         raise ValueError(f"custom templates need algorithm='paper', got algorithm={config.algorithm!r}")
     points = template.x.shape[1]
     if points + config.padding[0] < 2:  # the padded template is resampled: it needs two points
-        raise ValueError(f"templates of {points} point(s) need padding[0] >= {2 - points}, "
-                         f"got padding={config.padding!r}")
+        raise ValueError(
+            f"templates of {points} point(s) need padding[0] >= {2 - points}, got padding={config.padding!r}"
+        )
     config.sizes(len(template.y))  # both splits must hold examples
     return template
 
 
-def _transform_batch(classes: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig,
-                     template_x: np.ndarray | None) -> np.ndarray:
+def _transform_batch(
+    classes: np.ndarray, stream: np.random.RandomState, config: MNIST1DConfig, template_x: np.ndarray | None
+) -> np.ndarray:
     size = len(classes)
     pad_u, scale_u, shear_u = np.empty(size), np.empty(size), np.empty(size)
     shifts = np.empty(size, dtype=np.int64)

@@ -18,8 +18,11 @@ class Release(NamedTuple):
 
 #: Oldest first; the last is what this code makes.
 RELEASES = (
-    Release("1.0.0", "First release: `canonical` (the paper's frozen data, bit for bit as float32) and "
-                     "`shuffled` (the paper's `shuffle_seq=True` variant)."),
+    Release(
+        "1.0.0",
+        "First release: `canonical` (the paper's frozen data, bit for bit as float32) and "
+        "`shuffled` (the paper's `shuffle_seq=True` variant).",
+    ),
 )
 DATA_VERSION = RELEASES[-1].version
 

@@ -78,11 +78,15 @@ def check_memory(config: MNIST1DConfig) -> None:
     """Refuse to ``generate(config)`` if the whole set does not fit in memory."""
     needed, available = memory_bytes(config), available_memory()
     if available is not None and needed > available:
-        instead = ("algorithm='sharded', whose builds and streams make one block at a time"
-                   if config.algorithm == "paper" else "a builder or sharded.iter_blocks, which make one block at a time")
+        instead = (
+            "algorithm='sharded', whose builds and streams make one block at a time"
+            if config.algorithm == "paper"
+            else "a builder or sharded.iter_blocks, which make one block at a time"
+        )
         raise InsufficientResources(
             f"num_samples={config.num_samples}: generating the whole set in memory needs about {size(needed)}, "
-            f"but {size(available)} is available; use {instead}, or fewer samples")
+            f"but {size(available)} is available; use {instead}, or fewer samples"
+        )
 
 
 def check_disk(folder: str | Path, needed: int, config: MNIST1DConfig, what: str) -> None:
@@ -95,7 +99,8 @@ def check_disk(folder: str | Path, needed: int, config: MNIST1DConfig, what: str
     if needed > free:
         raise InsufficientResources(
             f"num_samples={config.num_samples}: {what} needs about {size(needed)} of disk, "
-            f"but {folder} has {size(free)} free")
+            f"but {folder} has {size(free)} free"
+        )
 
 
 def size(num_bytes: int) -> str:
@@ -106,4 +111,3 @@ def size(num_bytes: int) -> str:
             return f"{value:.0f} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
-

@@ -25,7 +25,7 @@ across its versions, so record the numpy version with data you publish.
 from __future__ import annotations
 
 import functools
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -56,13 +56,17 @@ def generate_block(config: MNIST1DConfig, split: str, block: int) -> tuple[np.nd
     return x, y
 
 
-def iter_blocks(config: MNIST1DConfig, split: str, blocks: range | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iter_blocks(
+    config: MNIST1DConfig, split: str, blocks: range | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Blocks of ``split`` in order (all of them, or the ``blocks`` range of indices)."""
     for block in blocks if blocks is not None else range(num_blocks(config, split)):
         yield generate_block(config, split, block)
 
 
-def fresh_batches(config: MNIST1DConfig, batch_size: int, *, dtype: type = np.float32) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def fresh_batches(
+    config: MNIST1DConfig, batch_size: int, *, dtype: type = np.float32
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """An endless iterator of new examples for online training, never in train or test.
 
     Yields ``(x, y)`` with ``x`` of shape (batch_size, L); the same config gives the same

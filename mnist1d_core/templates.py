@@ -36,7 +36,7 @@ class Templates:
     y: np.ndarray
 
     @classmethod
-    def custom(cls, *, x, t, y) -> "Templates":
+    def custom(cls, *, x, t, y) -> Templates:
         """Validated templates of your own, as the authors' ``make_dataset(args, template)`` takes.
 
         Parameters
@@ -50,11 +50,14 @@ class Templates:
         """
         x, t, y = np.asarray(x), np.asarray(t), np.asarray(y)
         if x.ndim != 2 or min(x.shape) < 1 or x.dtype.kind not in "iuf":
-            raise ValueError(f"template x must be a 2-D array of real numbers (classes, points), "
-                             f"got shape {x.shape} of dtype {x.dtype}")
+            raise ValueError(
+                f"template x must be a 2-D array of real numbers (classes, points), "
+                f"got shape {x.shape} of dtype {x.dtype}"
+            )
         if t.ndim != 1 or len(t) < 2 or t.dtype.kind not in "iuf":
-            raise ValueError(f"template t must be a 1-D array of at least 2 real numbers, "
-                             f"got shape {t.shape} of dtype {t.dtype}")
+            raise ValueError(
+                f"template t must be a 1-D array of at least 2 real numbers, got shape {t.shape} of dtype {t.dtype}"
+            )
         for name, values in (("x", x), ("t", t)):
             if not np.isfinite(values).all():
                 raise ValueError(f"template {name} must be finite, got {values!r}")

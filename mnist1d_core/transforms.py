@@ -45,7 +45,7 @@ def resample(rows: np.ndarray, length: int) -> np.ndarray:
     return np.where(on_grid, y_lo, between)
 
 
-def time_axis(templates_t: np.ndarray, config: "MNIST1DConfig") -> np.ndarray:
+def time_axis(templates_t: np.ndarray, config: MNIST1DConfig) -> np.ndarray:
     """The templates' time axis taken through both resamplings, as the signals are
     (before it is divided by the standardisation's std)."""
     return resample(resample(templates_t, config.dilated_len), config.final_seq_length)
@@ -115,8 +115,9 @@ class Draws(NamedTuple):
     shear_u: np.ndarray  # (n,) uniform [0, 1)
 
 
-def transform_batch(classes: np.ndarray, draws: Draws, config: "MNIST1DConfig",
-                    template_x: np.ndarray | None = None) -> np.ndarray:
+def transform_batch(
+    classes: np.ndarray, draws: Draws, config: MNIST1DConfig, template_x: np.ndarray | None = None
+) -> np.ndarray:
     """The paper's whole pipeline for a batch: (n,) class indices -> (n, final_seq_length)
     signals, made from the paper's templates or from the rows of ``template_x``."""
     length = config.dilated_len

@@ -28,13 +28,28 @@ def ensure_environment() -> None:
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
-                            + EXTRAS.encode()).hexdigest()
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes() + EXTRAS.encode()
+    ).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     print(f"installing the project with extras [{EXTRAS}] into {VENV} (first time: several minutes)", flush=True)
-    subprocess.run([PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                    "--constraint", CONSTRAINTS, "-e", f".[{EXTRAS}]"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            "--constraint",
+            CONSTRAINTS,
+            "-e",
+            f".[{EXTRAS}]",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     STAMP.write_text(wanted)
 
 
@@ -47,8 +62,16 @@ def main_job() -> None:
     # The canonical dataset through both builders. A second run finds the builds in out/
     # and reuses them; `mnist1d build` re-verifies them either way.
     for framework in ("hf", "tfds"):
-        run(VENV / "bin" / "mnist1d", "build", "--framework", framework, "--config", "canonical",
-            "--data-dir", OUT / framework)
+        run(
+            VENV / "bin" / "mnist1d",
+            "build",
+            "--framework",
+            framework,
+            "--config",
+            "canonical",
+            "--data-dir",
+            OUT / framework,
+        )
 
 
 def tests() -> None:

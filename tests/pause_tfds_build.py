@@ -36,6 +36,7 @@ def before(function):
     def paused(*args, **kwargs):
         pause()
         return function(*args, **kwargs)
+
     return paused
 
 
@@ -44,6 +45,7 @@ def after(function):
         result = function(*args, **kwargs)
         pause()
         return result
+
     return paused
 
 
@@ -60,7 +62,8 @@ elif PHASE == "shards":
     for adapter in (file_adapters.TfRecordFileAdapter, file_adapters.ArrayRecordFileAdapter):
         write = adapter.write_examples  # bound to the class
         adapter.write_examples = classmethod(
-            lambda cls, path, iterator, write=write: write(path, paused_after_first(iterator)))
+            lambda cls, path, iterator, write=write: write(path, paused_after_first(iterator))
+        )
 elif PHASE == "checksums":
     info = builder_module._RecordedInfo
     info.write_to_directory = after(info.write_to_directory)

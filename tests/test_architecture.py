@@ -16,8 +16,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Import package -> its folder, lowest layer first.
-LAYERS = {"mnist1d_core": "mnist1d_core", "mnist1d_baselines": "baselines", "mnist1d_builders": "builders",
-          "mnist1d_cli": "cli"}
+LAYERS = {
+    "mnist1d_core": "mnist1d_core",
+    "mnist1d_baselines": "mnist1d_baselines",
+    "mnist1d_builders": "builders",
+    "mnist1d_cli": "mnist1d_cli",
+}
 MAX_LINES = 400
 
 
@@ -74,7 +78,7 @@ def test_the_import_graph_has_no_cycle():
 
     def visit(node: str) -> None:
         if node in on_path:
-            cycle = on_path[on_path.index(node):] + [node]
+            cycle = on_path[on_path.index(node) :] + [node]
             pytest.fail("import cycle: " + " -> ".join(cycle))
         if node in done:
             return

@@ -77,9 +77,14 @@ def test_shuffling_the_time_axis_hurts_only_the_cnn(canonical_results, shuffled_
 
 # --- how they train -----------------------------------------------------------------
 
+
 def tensors(data):
-    return (torch.tensor(data.train.x, dtype=torch.float32), torch.tensor(data.train.y),
-            torch.tensor(data.test.x, dtype=torch.float32), torch.tensor(data.test.y))
+    return (
+        torch.tensor(data.train.x, dtype=torch.float32),
+        torch.tensor(data.train.y),
+        torch.tensor(data.test.x, dtype=torch.float32),
+        torch.tensor(data.test.y),
+    )
 
 
 def test_batched_training_follows_the_authors_loop_parameter_for_parameter(canonical):
@@ -123,10 +128,10 @@ def test_stacked_forward_is_the_authors_forward(name, length):
 def test_parameter_counts_are_the_authors():
     # As their notebook prints them (mnist1d-classification.ipynb): LinearBase 410,
     # ConvBase 5,210, GRUBase 5,134; the MLP at width 256 (theirs runs at 100: 15,210).
-    counts = {name: sum(p.numel() for p in baseline_models.build(name, seed=0, length=40).parameters())
-              for name in MODELS}
-    assert counts == {"linear": 410, "mlp": 40 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10, "cnn": 5210,
-                      "gru": 5134}
+    counts = {
+        name: sum(p.numel() for p in baseline_models.build(name, seed=0, length=40).parameters()) for name in MODELS
+    }
+    assert counts == {"linear": 410, "mlp": 40 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10, "cnn": 5210, "gru": 5134}
 
 
 def test_batches_are_taken_in_order_and_wrap_as_the_authors_slicing_does():
@@ -184,7 +189,11 @@ def test_a_seed_trains_to_the_same_bits_whatever_the_number_of_seeds(canonical):
 
 def test_the_optimizer_keeps_torchs_adam_defaults():
     defaults = torch.optim.Adam([torch.zeros(1, requires_grad=True)]).defaults
-    assert (defaults["betas"], defaults["eps"], defaults["weight_decay"]) == (training.ADAM_BETAS, training.ADAM_EPS, 0)
+    assert (defaults["betas"], defaults["eps"], defaults["weight_decay"]) == (
+        training.ADAM_BETAS,
+        training.ADAM_EPS,
+        0,
+    )
 
 
 def test_any_number_of_workers_gives_the_same_results(canonical):
@@ -221,8 +230,15 @@ def test_an_error_in_one_worker_stops_the_others(canonical, interruption):
 
 
 def test_float64_data_and_its_float32_copy_give_the_same_results(canonical):
-    as_float32 = benchmark(canonical.train.x.astype(np.float32), canonical.train.y,
-                           canonical.test.x.astype(np.float32), canonical.test.y, models=("mlp",), seeds=1, steps=30)
+    as_float32 = benchmark(
+        canonical.train.x.astype(np.float32),
+        canonical.train.y,
+        canonical.test.x.astype(np.float32),
+        canonical.test.y,
+        models=("mlp",),
+        seeds=1,
+        steps=30,
+    )
     assert as_float32.runs == run(canonical, models=("mlp",), seeds=1, steps=30).runs
 
 
@@ -241,6 +257,7 @@ def test_progress_is_reported_after_every_step(canonical):
 
 # --- results: JSON and tables -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def small_results(canonical):
     return run(canonical, models=("linear", "cnn"), seeds=3, steps=20, config=PRESETS["canonical"])
@@ -254,7 +271,7 @@ def test_json_layout(small_results):
     assert set(data["versions"]) == {"mnist1d-datasets", "torch", "numpy"}
     assert data["versions"]["torch"] == torch.__version__ and data["versions"]["numpy"] == np.__version__
     assert list(data["results"]) == ["linear", "cnn"]
-    for model, entry in data["results"].items():
+    for entry in data["results"].values():
         assert set(entry) == {"mean", "std", "runs"} and len(entry["runs"]) == 3
         assert all(0 <= a <= 100 for a in entry["runs"])
         assert entry["mean"] == pytest.approx(np.mean(entry["runs"]))
@@ -280,6 +297,7 @@ def test_tables(small_results):
 
 
 # --- bad input, refused before any work ------------------------------------------------------
+
 
 def valid(data):
     return dict(x_train=data.train.x, y_train=data.train.y, x_test=data.test.x, y_test=data.test.y)
@@ -310,9 +328,12 @@ def test_bad_options(canonical, change, error, message):
 
 def test_more_copies_than_memory_holds_are_refused_before_training(canonical, monkeypatch):
     monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained despite too little memory"))
-    with pytest.raises(InsufficientResources, match=r"^seeds=10000000: training mlp gru x 10000000 seeds needs "
-                                                    r"about [\d.]+ TB of memory, but [\d.]+ [KMGT]B is available; "
-                                                    r"use fewer seeds or models$"):
+    with pytest.raises(
+        InsufficientResources,
+        match=r"^seeds=10000000: training mlp gru x 10000000 seeds needs "
+        r"about [\d.]+ TB of memory, but [\d.]+ [KMGT]B is available; "
+        r"use fewer seeds or models$",
+    ):
         benchmark(**valid(canonical), models=("mlp", "gru"), seeds=10_000_000)
 
 
@@ -320,15 +341,21 @@ def test_the_memory_estimate_bounds_what_training_takes():
     # The growth of peak RSS from 1 to 9 copies of every model, against the estimate for 8.
     # VmHWM, the peak of this process's own memory: ru_maxrss would include the parent's (the
     # test run's) from before the exec.
-    code = ("import sys; from pathlib import Path; from mnist1d_core import PRESETS, generate\n"
-            "from mnist1d_baselines import benchmark\n"
-            "def peak(): return next(int(l.split()[1]) for l in Path('/proc/self/status').read_text().splitlines()"
-            " if l.startswith('VmHWM:'))\n"
-            "d = generate(PRESETS['canonical']); before = peak()\n"
-            "benchmark(d.train.x, d.train.y, d.test.x, d.test.y, seeds=int(sys.argv[1]), steps=3)\n"
-            "print(1024 * (peak() - before))")
-    grown = {seeds: int(subprocess.run([sys.executable, "-c", code, str(seeds)], check=True, capture_output=True,
-                                       text=True).stdout) for seeds in (1, 9)}
+    code = (
+        "import sys; from pathlib import Path; from mnist1d_core import PRESETS, generate\n"
+        "from mnist1d_baselines import benchmark\n"
+        "def peak(): return next(int(l.split()[1]) for l in Path('/proc/self/status').read_text().splitlines()"
+        " if l.startswith('VmHWM:'))\n"
+        "d = generate(PRESETS['canonical']); before = peak()\n"
+        "benchmark(d.train.x, d.train.y, d.test.x, d.test.y, seeds=int(sys.argv[1]), steps=3)\n"
+        "print(1024 * (peak() - before))"
+    )
+    grown = {
+        seeds: int(
+            subprocess.run([sys.executable, "-c", code, str(seeds)], check=True, capture_output=True, text=True).stdout
+        )
+        for seeds in (1, 9)
+    }
     estimate = training.memory_bytes(MODELS, 8, length=40, test_examples=1000)
     assert 0 < grown[9] - grown[1] <= estimate, (grown, estimate)
     assert estimate < 3 * (grown[9] - grown[1])  # an upper estimate, not a wild one
@@ -336,8 +363,11 @@ def test_the_memory_estimate_bounds_what_training_takes():
 
 def test_running_out_of_memory_while_training_is_a_memory_error(canonical, monkeypatch):
     def allocator_fails(*args, **kwargs):
-        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: "
-                           "you tried to allocate 4000000000 bytes. Error code 12 (Cannot allocate memory)")
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: "
+            "you tried to allocate 4000000000 bytes. Error code 12 (Cannot allocate memory)"
+        )
+
     monkeypatch.setattr(training, "train", allocator_fails)
     with pytest.raises(MemoryError, match="DefaultCPUAllocator: can't allocate memory"):
         benchmark(**valid(canonical), models=("linear",), seeds=1, steps=1)
@@ -376,24 +406,31 @@ def python(code: str) -> subprocess.CompletedProcess:
 
 
 def test_missing_torch_names_the_extra():
-    out = python(NO_TORCH + "import numpy as np; from mnist1d_baselines import benchmark\n"
-                 "benchmark(np.zeros((10, 40)), np.zeros(10, int), np.zeros((10, 40)), np.zeros(10, int))")
+    out = python(
+        NO_TORCH + "import numpy as np; from mnist1d_baselines import benchmark\n"
+        "benchmark(np.zeros((10, 40)), np.zeros(10, int), np.zeros((10, 40)), np.zeros(10, int))"
+    )
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1] == (
         "ImportError: the baselines need torch (>= 2.4), which is not installed: "
-        "pip install 'mnist1d-datasets[benchmark]'")
+        "pip install 'mnist1d-datasets[benchmark]'"
+    )
 
 
 def test_arguments_are_checked_before_torch_is_needed():
-    out = python(NO_TORCH + "import numpy as np; from mnist1d_baselines import benchmark\n"
-                 "benchmark(np.zeros((10, 40)), np.zeros(10, int), np.zeros((10, 40)), np.zeros(10, int), seeds=0)")
+    out = python(
+        NO_TORCH + "import numpy as np; from mnist1d_baselines import benchmark\n"
+        "benchmark(np.zeros((10, 40)), np.zeros(10, int), np.zeros((10, 40)), np.zeros(10, int), seeds=0)"
+    )
     assert out.stderr.strip().splitlines()[-1] == "ValueError: seeds must be >= 1, got 0"
 
 
 def test_the_core_the_builders_and_importing_the_baselines_load_no_torch():
-    out = python("import sys, mnist1d_core, mnist1d_builders, mnist1d_builders.hf, mnist1d_baselines\n"
-                 "from mnist1d_core import PRESETS, generate; generate(PRESETS['canonical'])\n"
-                 "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))")
+    out = python(
+        "import sys, mnist1d_core, mnist1d_builders, mnist1d_builders.hf, mnist1d_baselines\n"
+        "from mnist1d_core import PRESETS, generate; generate(PRESETS['canonical'])\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))"
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -401,18 +438,21 @@ def test_the_core_the_builders_and_importing_the_baselines_load_no_torch():
 # --- Results.from_dict: only what benchmark() could have measured -----------------------------
 
 
-@pytest.mark.parametrize("change, error, message", [
-    ({"results": {"cnn": {"runs": "55"}}}, TypeError, "results.cnn.runs must be a non-empty list of accuracies"),
-    ({"results": {"cnn": {"runs": [50, "50", 50]}}}, TypeError, "results.cnn.runs must hold numbers, got '50'"),
-    ({"results": {"cnn": {"runs": [float("nan")] * 3}}}, ValueError, r"in \[0, 100\], got nan"),
-    ({"results": {"cnn": {"runs": [10 ** 400] * 3}}}, ValueError, r"in \[0, 100\], got 1000"),  # no OverflowError
-    ({"results": {"gpt": {"runs": [50] * 3}}}, ValueError, "unknown model 'gpt'"),
-    ({"seeds": 0}, ValueError, "seeds must be an integer >= 1, got 0"),
-    ({"steps": True}, ValueError, "steps must be an integer >= 1, got True"),
-    ({"threads": 1.5}, ValueError, "threads must be an integer >= 1, got 1.5"),
-    ({"config": "canonical"}, TypeError, "config must be an object or null, got 'canonical'"),
-    ({"versions": None}, TypeError, "versions must be an object, got None"),
-])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"results": {"cnn": {"runs": "55"}}}, TypeError, "results.cnn.runs must be a non-empty list of accuracies"),
+        ({"results": {"cnn": {"runs": [50, "50", 50]}}}, TypeError, "results.cnn.runs must hold numbers, got '50'"),
+        ({"results": {"cnn": {"runs": [float("nan")] * 3}}}, ValueError, r"in \[0, 100\], got nan"),
+        ({"results": {"cnn": {"runs": [10**400] * 3}}}, ValueError, r"in \[0, 100\], got 1000"),  # no OverflowError
+        ({"results": {"gpt": {"runs": [50] * 3}}}, ValueError, "unknown model 'gpt'"),
+        ({"seeds": 0}, ValueError, "seeds must be an integer >= 1, got 0"),
+        ({"steps": True}, ValueError, "steps must be an integer >= 1, got True"),
+        ({"threads": 1.5}, ValueError, "threads must be an integer >= 1, got 1.5"),
+        ({"config": "canonical"}, TypeError, "config must be an object or null, got 'canonical'"),
+        ({"versions": None}, TypeError, "versions must be an object, got None"),
+    ],
+)
 def test_from_dict_refuses_what_no_benchmark_writes(small_results, change, error, message):
     with pytest.raises(error, match=f"^not a benchmark results layout: .*{message}"):
         Results.from_dict({**small_results.to_dict(), **change})

@@ -13,11 +13,10 @@ import huggingface_hub  # noqa: E402
 from datasets.info import DatasetInfosDict  # noqa: E402
 from datasets.utils.metadata import MetadataConfigs  # noqa: E402
 
-from mnist1d_core import DATA_VERSION  # noqa: E402
-from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_core import PRESETS  # noqa: E402
+from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import DATA_VERSION, PRESETS  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +36,8 @@ def test_committed_card_is_what_the_code_renders(rendered):
         return re.sub(r"(?m)^  download_size: \d+$", "  download_size: N", card)
 
     assert without_download_size(CARD.read_text()) == without_download_size(rendered), (
-        "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md --force")
+        "dataset_card.md disagrees with the code; regenerate it: mnist1d card --out dataset_card.md --force"
+    )
     assert CARD.read_text().count("  download_size: ") == len(PRESETS)
 
 
@@ -52,7 +52,9 @@ def test_card_metadata_reads_back_as_the_presets(rendered):
         assert configs[name]["data_files"] == [{"split": s, "path": f"{name}/{s}-*"} for s in ("train", "test")]
         assert infos[name].features == hf_features(config.final_seq_length)
         assert {s: infos[name].splits[s].num_examples for s in ("train", "test")} == {
-            "train": config.num_train, "test": config.num_test}
+            "train": config.num_train,
+            "test": config.num_test,
+        }
 
 
 def test_card_shows_every_registered_fingerprint_and_the_paper_results(rendered):

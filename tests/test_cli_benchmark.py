@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import torch  # noqa: F401  (the benchmark extra: this module is "ml" throughout)
+
 from mnist1d_baselines import Results  # noqa: E402
 from mnist1d_cli import benchmark as benchmark_command  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
@@ -25,8 +25,10 @@ QUICK = ["--models", "linear", "mlp", "--seeds", "2", "--steps", "40", "--worker
 @pytest.fixture
 def no_training(monkeypatch):
     """Fails the test if anything is trained."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("trained despite bad input")
+
     monkeypatch.setattr(benchmark_command, "train", refuse)
 
 
@@ -104,16 +106,19 @@ def test_from_a_damaged_build_is_refused_naming_the_file(tmp_path, capsys, no_tr
     assert err.startswith("mnist1d: error: --from ") and shard.name in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--models", "linear", "resnet"], "argument --models: invalid choice: 'resnet'"),
-    (["--models", "cnn", "cnn"], "--models names a model twice: cnn cnn"),
-    (["--seeds", "0"], "--seeds must be >= 1, got 0"),
-    (["--steps", "-3"], "--steps must be >= 1, got -3"),
-    (["--workers", "0"], "--workers must be >= 1, got 0"),
-    (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
-    (["--from", "no/such/folder"], "--from 'no/such/folder': not a folder"),
-    (["--sigma", "-1"], "sigma"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--models", "linear", "resnet"], "argument --models: invalid choice: 'resnet'"),
+        (["--models", "cnn", "cnn"], "--models names a model twice: cnn cnn"),
+        (["--seeds", "0"], "--seeds must be >= 1, got 0"),
+        (["--steps", "-3"], "--steps must be >= 1, got -3"),
+        (["--workers", "0"], "--workers must be >= 1, got 0"),
+        (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
+        (["--from", "no/such/folder"], "--from 'no/such/folder': not a folder"),
+        (["--sigma", "-1"], "sigma"),
+    ],
+)
 def test_bad_input_exits_2_in_one_line_before_training(tmp_path, capsys, no_training, args, message):
     assert main(["benchmark", *args, "--json", str(tmp_path / "r.json")]) == 2
     err = capsys.readouterr().err
@@ -123,6 +128,7 @@ def test_bad_input_exits_2_in_one_line_before_training(tmp_path, capsys, no_trai
 
 def test_more_seeds_than_memory_holds_exit_2_in_one_line_before_training(tmp_path, capsys, monkeypatch):
     from mnist1d_baselines import train as training
+
     monkeypatch.setattr(training, "fit", lambda *a, **k: pytest.fail("trained despite too little memory"))
     assert main(["benchmark", "--models", "linear", "--seeds", "100000000", "--json", str(tmp_path / "r.json")]) == 2
     err = capsys.readouterr().err
@@ -143,9 +149,11 @@ def test_an_existing_json_file_needs_force(tmp_path, capsys, no_training):
 
 
 def test_missing_torch_names_the_extra_and_exits_2():
-    code = ("import sys; sys.modules['torch'] = None\n"
-            "from mnist1d_cli import main\n"
-            "sys.exit(main(['benchmark', '--steps', '5']))")
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from mnist1d_cli import main\n"
+        "sys.exit(main(['benchmark', '--steps', '5']))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
     assert "mnist1d-datasets[benchmark]" in result.stderr and result.stderr.count("\n") == 1
@@ -232,8 +240,13 @@ def test_a_reader_that_goes_away_does_not_cost_the_json(tmp_path):
     out = tmp_path / "r.json"
     reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
     reader.wait()
-    writer = subprocess.run([sys.executable, "-m", "mnist1d_cli", "benchmark", *SMALL, *QUICK, "--json", str(out)],
-                            stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=300)
+    writer = subprocess.run(
+        [sys.executable, "-m", "mnist1d_cli", "benchmark", *SMALL, *QUICK, "--json", str(out)],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     reader.stdin.close()
     assert writer.returncode == 141 and writer.stderr == ""
     assert set(measured(out)["results"]) == {"linear", "mlp"}
@@ -252,16 +265,27 @@ def test_a_dangling_link_as_json_needs_force(tmp_path, capsys, no_training):
     assert "exists; pass --force" in capsys.readouterr().err and link.is_symlink()
 
 
-@pytest.mark.parametrize("failure, status, message", [
-    ("ImportError('libtorch_cpu.so: failed to map segment from shared object')", 2,
-     "mnist1d: error: the baselines need torch, which is installed but failed to load: libtorch_cpu.so"),
-    ("RuntimeError('std::bad_alloc')", 1, "mnist1d: error: out of memory"),  # under a tight ulimit -v
-])
+@pytest.mark.parametrize(
+    "failure, status, message",
+    [
+        (
+            "ImportError('libtorch_cpu.so: failed to map segment from shared object')",
+            2,
+            "mnist1d: error: the baselines need torch, which is installed but failed to load: libtorch_cpu.so",
+        ),
+        ("RuntimeError('std::bad_alloc')", 1, "mnist1d: error: out of memory"),  # under a tight ulimit -v
+    ],
+)
 def test_a_torch_that_fails_to_load_is_one_line(tmp_path, failure, status, message):
     (tmp_path / "torch").mkdir()
     (tmp_path / "torch" / "__init__.py").write_text(f"raise {failure}\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-m", "mnist1d_cli", "benchmark", "--steps", "5"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mnist1d_cli", "benchmark", "--steps", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (result.returncode, result.stdout) == (status, "")
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr

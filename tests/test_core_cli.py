@@ -5,20 +5,22 @@ import os
 import subprocess
 import sys
 
+import golden
 import numpy as np
 import pytest
 
-import golden
-from mnist1d_core import fingerprint
 from mnist1d_cli import main
 from mnist1d_cli.options import ProgressBar
+from mnist1d_core import fingerprint
 
 
 def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "mnist1d_cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("command", [[], ["generate"], ["info"], ["build"], ["verify"], ["plot"], ["export"], ["publish"], ["card"]])
+@pytest.mark.parametrize(
+    "command", [[], ["generate"], ["info"], ["build"], ["verify"], ["plot"], ["export"], ["publish"], ["card"]]
+)
 def test_help_everywhere(command):
     result = run(*command, "--help")
     assert result.returncode == 0 and "usage: mnist1d" in result.stdout
@@ -31,13 +33,17 @@ def test_generate_canonical_prints_location_and_fingerprints(tmp_path):
     assert str(out) in result.stdout
     assert f"train: 4000 examples, fingerprint {golden.TRAIN_FINGERPRINT} (matches the registry)" in result.stdout
     with np.load(out) as data:
-        assert sorted(data.files) == sorted(["x", "y", "x_test", "y_test", "t", "templates_x", "templates_t", "templates_y"])
+        assert sorted(data.files) == sorted(
+            ["x", "y", "x_test", "y_test", "t", "templates_x", "templates_t", "templates_y"]
+        )
         assert fingerprint(data["x_test"], data["y_test"]) == golden.TEST_FINGERPRINT
     assert [p.name for p in tmp_path.iterdir()] == ["paper.npz"]  # no temporary file left
 
 
 def test_generate_custom_parameters_default_name(tmp_path):
-    result = run("generate", "--config", "shuffled", "--seed", "7", "--num-samples", "100", "--padding", "3", "9", cwd=tmp_path)
+    result = run(
+        "generate", "--config", "shuffled", "--seed", "7", "--num-samples", "100", "--padding", "3", "9", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     expected = "mnist1d-custom-num_samples_100-padding_3_9-shuffle_seq_true-seed_7.npz"
     assert (tmp_path / expected).is_file()
@@ -121,15 +127,19 @@ def test_main_returns_exit_codes_in_process(capsys):
 
 
 def test_core_imports_no_framework():
-    code = ("import sys, mnist1d_core, mnist1d_cli, mnist1d_core.compat;"
-            "mnist1d_core.generate(mnist1d_core.MNIST1DConfig(num_samples=20));"
-            "bad = [m for m in ('datasets', 'tensorflow', 'pyarrow', 'tensorflow_datasets') if m in sys.modules];"
-            "print(bad)")
+    code = (
+        "import sys, mnist1d_core, mnist1d_cli, mnist1d_core.compat;"
+        "mnist1d_core.generate(mnist1d_core.MNIST1DConfig(num_samples=20));"
+        "bad = [m for m in ('datasets', 'tensorflow', 'pyarrow', 'tensorflow_datasets') if m in sys.modules];"
+        "print(bad)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ)
     assert result.stdout.strip() == "[]", result.stderr
 
 
-@pytest.mark.parametrize("args", [["generate", "--out"], ["plot", "--out"], ["card", "--out"], ["benchmark", "--json"]])
+@pytest.mark.parametrize(
+    "args", [["generate", "--out"], ["plot", "--out"], ["card", "--out"], ["benchmark", "--json"]]
+)
 def test_a_file_output_ending_in_a_slash_is_refused(tmp_path, capsys, args):
     # Path("out/") is Path("out"): the command would write a file called out.
     target = tmp_path / "out"

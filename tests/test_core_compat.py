@@ -22,8 +22,11 @@ MODULES = ("data", "transform", "utils")
 
 def public_functions(module):
     """What a module defines (not what it imports), without private names."""
-    return {name: obj for name, obj in vars(module).items()
-            if callable(obj) and getattr(obj, "__module__", None) == module.__name__ and not name.startswith("_")}
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if callable(obj) and getattr(obj, "__module__", None) == module.__name__ and not name.startswith("_")
+    }
 
 
 def parameters(function):
@@ -41,8 +44,17 @@ def test_every_public_function_of_the_authors_modules_with_the_same_signature(mo
 
 def test_the_package_exports_what_the_authors_package_does():
     exported = {name for name, value in vars(mnist1d).items() if not name.startswith("_") and callable(value)}
-    assert exported == {"get_dataset", "get_dataset_args", "get_templates", "to_pickle", "from_pickle",
-                        "ObjectView", "set_seed", "plot_signals", "transform"}
+    assert exported == {
+        "get_dataset",
+        "get_dataset_args",
+        "get_templates",
+        "to_pickle",
+        "from_pickle",
+        "ObjectView",
+        "set_seed",
+        "plot_signals",
+        "transform",
+    }
     for name in exported:
         assert parameters(getattr(mnist1d_core.compat, name)) == parameters(getattr(mnist1d, name)), name
     # as in theirs, the package's attribute `transform` is the function, not the module
@@ -131,8 +143,11 @@ def test_the_sharded_algorithm_through_compat():
 
 
 def test_a_custom_template_is_returned_as_given_and_its_labels_used():
-    template = {"x": np.array([[0.0, 1, 2, 1], [3, 2, 1, 0], [1, 1, 1, 1]]), "t": np.linspace(0, 1, 5),
-                "y": np.array([7, 3, 5])}
+    template = {
+        "x": np.array([[0.0, 1, 2, 1], [3, 2, 1, 0], [1, 1, 1, 1]]),
+        "t": np.linspace(0, 1, 5),
+        "y": np.array([7, 3, 5]),
+    }
     args = upstream.get_dataset_args()
     args.num_samples = 100  # 33 per class: 99 examples, 79 train
     ours, theirs = make_dataset(args, template=template), upstream.make_dataset(args, template=template)
@@ -146,8 +161,16 @@ def templates_and_args(draw):
     classes = draw(st.integers(1, 12))
     points = draw(st.integers(1, 20))
     dtype = draw(st.sampled_from([np.float64, np.float32, np.int64]))
-    x = np.asarray(draw(st.lists(st.lists(st.floats(-3, 3, width=32), min_size=points, max_size=points),
-                                 min_size=classes, max_size=classes)), dtype=dtype)
+    x = np.asarray(
+        draw(
+            st.lists(
+                st.lists(st.floats(-3, 3, width=32), min_size=points, max_size=points),
+                min_size=classes,
+                max_size=classes,
+            )
+        ),
+        dtype=dtype,
+    )
     t = np.asarray(draw(st.lists(st.floats(-5, 5), min_size=2, max_size=20)))
     y = np.asarray(draw(st.lists(st.integers(-100, 100), min_size=classes, max_size=classes)))
     low = draw(st.integers(max(0, 2 - points), 30))
@@ -190,8 +213,10 @@ def test_a_float32_time_axis_agrees_to_float32_precision():
     # core interpolates them exactly, as np.interp does for float64. The signals are identical.
     template = get_templates() | {"t": np.array([0.3, 1.7, -2.9, 0.1], dtype=np.float32)}
     args = {"num_samples": 200, "seed": 4}
-    ours, theirs = make_dataset(args, template=template), upstream.make_dataset(upstream.ObjectView(
-        upstream.get_dataset_args(as_dict=True) | args), template=template)
+    ours, theirs = (
+        make_dataset(args, template=template),
+        upstream.make_dataset(upstream.ObjectView(upstream.get_dataset_args(as_dict=True) | args), template=template),
+    )
     for key in ("x", "x_test", "y", "y_test"):
         np.testing.assert_array_equal(ours[key], theirs[key])
     assert not np.array_equal(ours["t"], theirs["t"])
@@ -201,13 +226,29 @@ def test_a_float32_time_axis_agrees_to_float32_precision():
 def test_bad_templates_are_refused_with_their_problem():
     good = get_templates()
     cases = [
-        ([1, 2], TypeError, r"template must be a dict with the keys 'x', 't' and 'y', like get_templates\(\), got list"),
+        (
+            [1, 2],
+            TypeError,
+            r"template must be a dict with the keys 'x', 't' and 'y', like get_templates\(\), got list",
+        ),
         ({"x": good["x"], "y": good["y"]}, TypeError, r"got dict with keys \['x', 'y'\]"),
-        (good | {"x": good["x"][0]}, ValueError, r"template x must be a 2-D array of real numbers \(classes, points\), got shape \(12,\)"),
+        (
+            good | {"x": good["x"][0]},
+            ValueError,
+            r"template x must be a 2-D array of real numbers \(classes, points\), got shape \(12,\)",
+        ),
         (good | {"x": good["x"].astype(str)}, ValueError, "template x must be a 2-D array of real numbers"),
-        (good | {"t": good["t"][:1]}, ValueError, r"template t must be a 1-D array of at least 2 real numbers, got shape \(1,\)"),
+        (
+            good | {"t": good["t"][:1]},
+            ValueError,
+            r"template t must be a 1-D array of at least 2 real numbers, got shape \(1,\)",
+        ),
         (good | {"x": np.where(good["x"] > 0, np.nan, good["x"])}, ValueError, "template x must be finite"),
-        (good | {"y": good["y"][:9]}, ValueError, r"template y must hold one label per row of x \(10\), got shape \(9,\)"),
+        (
+            good | {"y": good["y"][:9]},
+            ValueError,
+            r"template y must hold one label per row of x \(10\), got shape \(9,\)",
+        ),
     ]
     for template, error, message in cases:
         with pytest.raises(error, match=message):
@@ -216,7 +257,9 @@ def test_bad_templates_are_refused_with_their_problem():
     with pytest.raises(ValueError, match=r"templates of 1 point\(s\) need padding\[0\] >= 1, got padding=\(0, 5\)"):
         make_dataset({"padding": [0, 5]}, template=one_point)
     many = {"x": np.ones((30, 4)), "t": np.arange(4.0), "y": np.arange(30)}
-    with pytest.raises(ValueError, match=r"num_samples=20 and 30 template classes leaves an empty split \(0 train, 0 test\)"):
+    with pytest.raises(
+        ValueError, match=r"num_samples=20 and 30 template classes leaves an empty split \(0 train, 0 test\)"
+    ):
         make_dataset({"num_samples": 20}, template=many)
 
 

@@ -7,14 +7,23 @@ The authors' pickle is rebuilt here from golden-checked data with the authors' t
 
 import pickle
 
+import golden
 import mnist1d.data as upstream
 import mnist1d.utils as upstream_utils
 import numpy as np
 import pytest
 
-import golden
-from mnist1d_core.compat import (FrozenPickleError, from_pickle, frozen_dataset, get_dataset, get_dataset_args,
-                                 get_templates, make_dataset, to_pickle, verify_frozen_pickle)
+from mnist1d_core.compat import (
+    FrozenPickleError,
+    from_pickle,
+    frozen_dataset,
+    get_dataset,
+    get_dataset_args,
+    get_templates,
+    make_dataset,
+    to_pickle,
+    verify_frozen_pickle,
+)
 from mnist1d_core.compat.frozen import FROZEN_SHA256, FROZEN_URL
 from mnist1d_core.fingerprint import FingerprintMismatch
 
@@ -45,8 +54,11 @@ def test_the_frozen_data_is_the_papers_float32_identical_and_float64_within_1e_1
     assert list(frozen) == LAYOUT and list(frozen["templates"]) == ["x", "t", "y"]
     assert fingerprint(frozen["x"], frozen["y"]) == golden.TRAIN_FINGERPRINT
     assert fingerprint(frozen["x_test"], frozen["y_test"]) == golden.TEST_FINGERPRINT
-    for ours, theirs in ((frozen["x"][0], golden.TRAIN_X_FIRST_ROW), (frozen["x_test"][-1], golden.TEST_X_LAST_ROW),
-                         (frozen["t"], golden.T)):
+    for ours, theirs in (
+        (frozen["x"][0], golden.TRAIN_X_FIRST_ROW),
+        (frozen["x_test"][-1], golden.TEST_X_LAST_ROW),
+        (frozen["t"], golden.T),
+    ):
         assert ours.dtype == np.float64
         assert np.abs(ours - theirs).max() <= 1e-15
         np.testing.assert_array_equal(ours.astype(np.float32), np.float32(theirs))
@@ -102,7 +114,9 @@ def test_regenerate_overwrites_the_file_as_the_authors(in_tmp):
     to_pickle({"stale": True}, "ours.pkl")
     upstream_utils.to_pickle({"stale": True}, "theirs.pkl")
     ours = get_dataset(small_args(seed=6), path="ours.pkl", download=False, regenerate=True, verbose=False)
-    theirs = upstream.get_dataset(small_args(seed=6), path="theirs.pkl", download=False, regenerate=True, verbose=False)
+    theirs = upstream.get_dataset(
+        small_args(seed=6), path="theirs.pkl", download=False, regenerate=True, verbose=False
+    )
     assert from_pickle("ours.pkl").keys() == theirs.keys() == ours.keys()
     np.testing.assert_array_equal(from_pickle("ours.pkl")["y"], theirs["y"])
 
@@ -113,8 +127,11 @@ def test_bad_calls_are_refused_before_anything_is_written(in_tmp):
         (dict(args=small_args(num_samples=5)), ValueError, "num_samples must be in 10..1000000000000000, got 5"),
         (dict(seed=1), TypeError, r"unexpected keyword argument\(s\) seed; make_dataset takes template="),
         (dict(template=[1]), TypeError, "template must be a dict"),
-        (dict(args=small_args(url="https://example.org/other.pkl")), ValueError,
-         r"args.url='https://example.org/other.pkl': get_dataset never downloads"),
+        (
+            dict(args=small_args(url="https://example.org/other.pkl")),
+            ValueError,
+            r"args.url='https://example.org/other.pkl': get_dataset never downloads",
+        ),
         (dict(path="no/such/folder/data.pkl"), FileNotFoundError, "the folder 'no/such/folder' does not exist"),
         (dict(path="."), ValueError, r"path '\.' is a folder; give the name of a file"),
     ]
@@ -127,8 +144,11 @@ def test_bad_calls_are_refused_before_anything_is_written(in_tmp):
 
 def test_an_unreadable_file_is_an_error_and_is_kept(in_tmp):
     (in_tmp / "mnist1d_data.pkl").write_bytes(b"<html>404</html>")
-    with pytest.raises(pickle.UnpicklingError, match="mnist1d_data.pkl: damaged or not a pickle .*; remove the file, "
-                                                     "or pass download=False, regenerate=True to overwrite it"):
+    with pytest.raises(
+        pickle.UnpicklingError,
+        match="mnist1d_data.pkl: damaged or not a pickle .*; remove the file, "
+        "or pass download=False, regenerate=True to overwrite it",
+    ):
         get_dataset(get_dataset_args(), verbose=False)
     assert (in_tmp / "mnist1d_data.pkl").read_bytes() == b"<html>404</html>"
     data = get_dataset(small_args(), download=False, regenerate=True, verbose=False)
@@ -148,8 +168,12 @@ def authors_pickle(tmp_path, frozen):
 
 def test_verify_accepts_a_copy_of_the_authors_file(authors_pickle):
     lines = verify_frozen_pickle(authors_pickle)
-    assert lines[0] == f"{authors_pickle}: read as a pickle of numpy arrays and plain containers (nothing in it was run)"
-    assert f"differs from the authors' published file's ({FROZEN_SHA256})" in lines[1]  # re-made, not the original bytes
+    assert (
+        lines[0] == f"{authors_pickle}: read as a pickle of numpy arrays and plain containers (nothing in it was run)"
+    )
+    assert (
+        f"differs from the authors' published file's ({FROZEN_SHA256})" in lines[1]
+    )  # re-made, not the original bytes
     assert lines[2:] == [
         f"train (x, y): 4000 examples of length 40, content fingerprint {golden.TRAIN_FINGERPRINT} (x as float32): "
         "matches the registry (canonical/train)",
@@ -162,17 +186,23 @@ def test_verify_names_the_file_when_the_content_differs(authors_pickle, frozen):
     data = from_pickle(authors_pickle)
     data["x_test"][3, 7] += 1e-3
     to_pickle(data, authors_pickle)
-    with pytest.raises(FrozenPickleError, match=rf"{authors_pickle}: x_test/y_test of shape \(1000, 40\) has content "
-                                                rf"fingerprint [0-9a-f]{{64}}, not the registered {golden.TEST_FINGERPRINT}"):
+    with pytest.raises(
+        FrozenPickleError,
+        match=rf"{authors_pickle}: x_test/y_test of shape \(1000, 40\) has content "
+        rf"fingerprint [0-9a-f]{{64}}, not the registered {golden.TEST_FINGERPRINT}",
+    ):
         verify_frozen_pickle(authors_pickle)
     assert issubclass(FrozenPickleError, FingerprintMismatch)  # what the command line reports as damaged data
 
 
-@pytest.mark.parametrize("content, message", [
-    ([1, 2], r"not the authors' layout \(a dict with 'x' and 'y'\), got list"),
-    ({"x": np.zeros((2, 40))}, r"not the authors' layout \(a dict with 'x' and 'y'\), got \['x'\]"),
-    ({"x": np.zeros(40), "y": np.zeros(40, int)}, "'x' and 'y' are not \\(n, L\\) float signals"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ([1, 2], r"not the authors' layout \(a dict with 'x' and 'y'\), got list"),
+        ({"x": np.zeros((2, 40))}, r"not the authors' layout \(a dict with 'x' and 'y'\), got \['x'\]"),
+        ({"x": np.zeros(40), "y": np.zeros(40, int)}, "'x' and 'y' are not \\(n, L\\) float signals"),
+    ],
+)
 def test_verify_refuses_what_is_not_such_a_pickle(tmp_path, content, message):
     path = tmp_path / "other.pkl"
     to_pickle(content, path)
@@ -201,7 +231,9 @@ def test_mnist1d_verify_checks_a_copy_of_the_authors_file(authors_pickle, capsys
 
     assert main(["verify", str(authors_pickle)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"{authors_pickle}: intact" and out[1:] == [f"  {line}" for line in verify_frozen_pickle(authors_pickle)]
+    assert out[0] == f"{authors_pickle}: intact" and out[1:] == [
+        f"  {line}" for line in verify_frozen_pickle(authors_pickle)
+    ]
     data = from_pickle(authors_pickle)
     data["y"][0] = (data["y"][0] + 1) % 10
     to_pickle(data, authors_pickle)
@@ -215,6 +247,9 @@ def test_verify_refuses_a_file_far_larger_than_the_authors_before_reading_it(tmp
     big = tmp_path / "mnist1d_data.pkl"
     with open(big, "wb") as f:  # sparse: 30 GB on paper, nothing on disk
         f.truncate(30 * 10**9)
-    with pytest.raises(FrozenPickleError, match=rf"{big}: 30,000,000,000 bytes, where the authors' mnist1d_data.pkl has "
-                                                r"1,642,012; not a copy of it"):
+    with pytest.raises(
+        FrozenPickleError,
+        match=rf"{big}: 30,000,000,000 bytes, where the authors' mnist1d_data.pkl has "
+        r"1,642,012; not a copy of it",
+    ):
         verify_frozen_pickle(big)

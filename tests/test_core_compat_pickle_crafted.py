@@ -72,7 +72,9 @@ def dtype(spec):
 
 def array(dtype_ops, shape, data):
     """What numpy writes for an array: _reconstruct(ndarray, (0,), b"b"), then its state."""
-    new = call(name("numpy.core.multiarray", "_reconstruct"), name("numpy", "ndarray"), tuple_of(integer(0)), raw(b"b"))
+    new = call(
+        name("numpy.core.multiarray", "_reconstruct"), name("numpy", "ndarray"), tuple_of(integer(0)), raw(b"b")
+    )
     return with_state(new, integer(1), tuple_of(*map(integer, shape)), dtype_ops, pickle.NEWFALSE, raw(data))
 
 
@@ -82,43 +84,90 @@ TOO_MUCH = 1 << 36  # 64 GiB
 CRAFTED = {
     # A dtype's state is applied as written: an object field with flags saying "no
     # objects" lets raw bytes from the file stand for a PyObject pointer.
-    "object field, flags saying no objects": program(array(
-        with_state(dtype("V8"), integer(3), text("|"), pickle.NONE, tuple_of(text("a")),
-                   pickle.EMPTY_DICT + text("a") + tuple_of(dtype("O8"), integer(0)) + pickle.SETITEM,
-                   integer(8), integer(1), integer(16)),
-        (1,), (0x4141414141414140).to_bytes(8, "little"))),
+    "object field, flags saying no objects": program(
+        array(
+            with_state(
+                dtype("V8"),
+                integer(3),
+                text("|"),
+                pickle.NONE,
+                tuple_of(text("a")),
+                pickle.EMPTY_DICT + text("a") + tuple_of(dtype("O8"), integer(0)) + pickle.SETITEM,
+                integer(8),
+                integer(1),
+                integer(16),
+            ),
+            (1,),
+            (0x4141414141414140).to_bytes(8, "little"),
+        )
+    ),
     # The dtype of an array already made gets a second state: items 4096 times larger,
     # so the array reads (and writes) past its 8 bytes.
     "dtype grown after an array uses it": program(
-        dtype("U1"), put(0),
+        dtype("U1"),
+        put(0),
         array(get(0), (2,), "ab".encode("utf-32-le")),
-        with_state(get(0), integer(3), text("<"), pickle.NONE, pickle.NONE, pickle.NONE,
-                   integer(4 * 4096), integer(4), integer(8)), pickle.POP),
+        with_state(
+            get(0),
+            integer(3),
+            text("<"),
+            pickle.NONE,
+            pickle.NONE,
+            pickle.NONE,
+            integer(4 * 4096),
+            integer(4),
+            integer(8),
+        ),
+        pickle.POP,
+    ),
     # An array's state set twice: the first memory is freed while a view of it lives on.
     "array state set twice under a view": program(
-        array(dtype("f8"), (N,), np.ones(N).tobytes()), put(0),
-        call(name("numpy.core.numeric", "_frombuffer"), get(0), dtype("f8"), tuple_of(integer(N)), text("C")), put(1),
-        with_state(get(0), integer(1), tuple_of(integer(1)), dtype("f8"), pickle.NEWFALSE, raw(bytes(8))), pickle.POP,
-        get(1)),
+        array(dtype("f8"), (N,), np.ones(N).tobytes()),
+        put(0),
+        call(name("numpy.core.numeric", "_frombuffer"), get(0), dtype("f8"), tuple_of(integer(N)), text("C")),
+        put(1),
+        with_state(get(0), integer(1), tuple_of(integer(1)), dtype("f8"), pickle.NEWFALSE, raw(bytes(8))),
+        pickle.POP,
+        get(1),
+    ),
     "array state set twice under a memoryview": program(
-        array(dtype("f8"), (N,), np.ones(N).tobytes()), put(0),
-        get(0), pickle.READONLY_BUFFER, put(1),
-        with_state(get(0), integer(1), tuple_of(integer(1)), dtype("f8"), pickle.NEWFALSE, raw(bytes(8))), pickle.POP,
-        get(1), protocol=5),
+        array(dtype("f8"), (N,), np.ones(N).tobytes()),
+        put(0),
+        get(0),
+        pickle.READONLY_BUFFER,
+        put(1),
+        with_state(get(0), integer(1), tuple_of(integer(1)), dtype("f8"), pickle.NEWFALSE, raw(bytes(8))),
+        pickle.POP,
+        get(1),
+        protocol=5,
+    ),
     # Python hashes a tuple recursively, with no depth check: the C stack overflows.
-    "deep tuple in a set": program(pickle.EMPTY_SET, pickle.MARK, pickle.NONE, pickle.TUPLE1 * 1_000_000,
-                                   pickle.ADDITEMS),
+    "deep tuple in a set": program(
+        pickle.EMPTY_SET, pickle.MARK, pickle.NONE, pickle.TUPLE1 * 1_000_000, pickle.ADDITEMS
+    ),
     # t = (t', t'), 100 times: 300 opcodes, 2**100 steps to hash.
     "shared tuple as a dict key": program(
-        pickle.EMPTY_DICT, pickle.NONE, put(0), *(get(k) + get(k) + pickle.TUPLE2 + put(k + 1) for k in range(100)),
-        get(100), pickle.NONE, pickle.SETITEM),
+        pickle.EMPTY_DICT,
+        pickle.NONE,
+        put(0),
+        *(get(k) + get(k) + pickle.TUPLE2 + put(k + 1) for k in range(100)),
+        get(100),
+        pickle.NONE,
+        pickle.SETITEM,
+    ),
     # Allocations the file does not hold.
     "bytes of an int": program(call(name("builtins", "bytes"), integer(TOO_MUCH))),
     "bytearray of an int": program(call(name("builtins", "bytearray"), integer(TOO_MUCH))),
     "bytes.__new__ of an int": program(name("builtins", "bytes"), tuple_of(integer(TOO_MUCH)), pickle.NEWOBJ),
     "numpy.ndarray called": program(call(name("numpy", "ndarray"), tuple_of(integer(TOO_MUCH)), text("O"))),
-    "_reconstruct of a huge shape": program(call(name("numpy.core.multiarray", "_reconstruct"),
-                                                 name("numpy", "ndarray"), tuple_of(integer(TOO_MUCH)), raw(b"b"))),
+    "_reconstruct of a huge shape": program(
+        call(
+            name("numpy.core.multiarray", "_reconstruct"),
+            name("numpy", "ndarray"),
+            tuple_of(integer(TOO_MUCH)),
+            raw(b"b"),
+        )
+    ),
     "BYTEARRAY8 longer than the file": program(pickle.BYTEARRAY8 + struct.pack("<Q", TOO_MUCH) + b"ab", protocol=5),
     "BINBYTES8 longer than the file": program(pickle.BINBYTES8 + struct.pack("<Q", TOO_MUCH) + b"ab"),
 }
@@ -155,8 +204,9 @@ for path in sys.argv[2:]:
 
 def run_child(loader, paths):
     """(outcome of each path in order, up to the one that ended the child; its return code)."""
-    child = subprocess.run([sys.executable, "-c", CHILD, loader, *map(str, paths)], capture_output=True, text=True,
-                           timeout=120)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, loader, *map(str, paths)], capture_output=True, text=True, timeout=120
+    )
     return [json.loads(line) for line in child.stdout.splitlines()], child.returncode
 
 
@@ -179,8 +229,15 @@ def test_every_crafted_pickle_is_refused_before_it_acts(crafted_files):
         assert outcome[kind].startswith(f"{path}: "), (label, outcome)
 
 
-@pytest.mark.parametrize("label", ["object field, flags saying no objects", "array state set twice under a view",
-                                   "array state set twice under a memoryview", "deep tuple in a set"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "object field, flags saying no objects",
+        "array state set twice under a view",
+        "array state set twice under a memoryview",
+        "deep tuple in a set",
+    ],
+)
 def test_the_memory_attacks_are_real_with_pickle_load(crafted_files, label):
     outcomes, returncode = run_child("pickle", [crafted_files[label]])
     # Died (SIGSEGV reading a forged pointer or unmapped memory, or the C stack), or read
@@ -194,8 +251,13 @@ def test_the_dtype_grown_after_use_reads_past_the_array_with_pickle_load(crafted
 
 
 def test_the_allocations_are_real_with_pickle_load(crafted_files):
-    labels = ["bytes of an int", "bytearray of an int", "bytes.__new__ of an int", "numpy.ndarray called",
-              "_reconstruct of a huge shape"]
+    labels = [
+        "bytes of an int",
+        "bytearray of an int",
+        "bytes.__new__ of an int",
+        "numpy.ndarray called",
+        "_reconstruct of a huge shape",
+    ]
     outcomes, returncode = run_child("pickle", [crafted_files[label] for label in labels])
     assert returncode == 0 and [outcome.get("escaped", "")[:11] for outcome in outcomes] == ["MemoryError"] * 5
 
@@ -213,18 +275,30 @@ def test_the_shared_tuple_unfolds_to_two_to_the_hundred_with_pickle_load():
 
 
 REFUSED_IN_PROCESS = {
-    "an object array, as numpy writes it": (pickle.dumps(np.array([1, "a", None], dtype=object), protocol=4),
-                                            "refused an object dtype"),
-    "numpy.ndarray called": (program(call(name("numpy", "ndarray"), tuple_of(integer(3)), text("O"))),
-                             "refused to call numpy.ndarray"),
-    "a structured array": (pickle.dumps(np.zeros(2, dtype=[("a", "f8"), ("b", "i4")]), protocol=4),
-                           "refused a dtype state with fields"),
-    "a sub-array dtype": (pickle.dumps(np.dtype(("i4", (2,))), protocol=4),
-                          "refused a dtype state with fields or sub-arrays"),
-    "_codecs.encode of bytes": (program(call(name("_codecs", "encode"), raw(b"x"), text("latin1"))),
-                                "refused _codecs.encode of bytes"),
-    "a state for a set": (program(with_state(call(name("builtins", "set"), tuple_of()), pickle.EMPTY_DICT)),
-                          "refused to set the state of set"),
+    "an object array, as numpy writes it": (
+        pickle.dumps(np.array([1, "a", None], dtype=object), protocol=4),
+        "refused an object dtype",
+    ),
+    "numpy.ndarray called": (
+        program(call(name("numpy", "ndarray"), tuple_of(integer(3)), text("O"))),
+        "refused to call numpy.ndarray",
+    ),
+    "a structured array": (
+        pickle.dumps(np.zeros(2, dtype=[("a", "f8"), ("b", "i4")]), protocol=4),
+        "refused a dtype state with fields",
+    ),
+    "a sub-array dtype": (
+        pickle.dumps(np.dtype(("i4", (2,))), protocol=4),
+        "refused a dtype state with fields or sub-arrays",
+    ),
+    "_codecs.encode of bytes": (
+        program(call(name("_codecs", "encode"), raw(b"x"), text("latin1"))),
+        "refused _codecs.encode of bytes",
+    ),
+    "a state for a set": (
+        program(with_state(call(name("builtins", "set"), tuple_of()), pickle.EMPTY_DICT)),
+        "refused to set the state of set",
+    ),
 }
 
 
@@ -237,11 +311,15 @@ def test_object_arrays_fields_and_odd_arguments_are_refused(tmp_path, label):
         from_pickle(path)
 
 
-@pytest.mark.parametrize("content", [
-    program(call(name("builtins", "complex"), integer(10**400))),  # OverflowError
-    program(pickle.TUPLE2),  # an empty stack
-    program(text("id"), pickle.BINPERSID),  # no persistent ids here
-], ids=["complex of a huge int", "tuple of an empty stack", "persistent id"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        program(call(name("builtins", "complex"), integer(10**400))),  # OverflowError
+        program(pickle.TUPLE2),  # an empty stack
+        program(text("id"), pickle.BINPERSID),  # no persistent ids here
+    ],
+    ids=["complex of a huge int", "tuple of an empty stack", "persistent id"],
+)
 def test_whatever_the_bytes_make_the_decoder_raise_is_named_damaged(tmp_path, content):
     path = tmp_path / "crafted.pkl"
     path.write_bytes(content)
@@ -262,18 +340,32 @@ def routes_to_mkdir(marker, extension_code):
     path = str(marker).encode()
     return {
         "GLOBAL and REDUCE": program(call(name("posix", "mkdir"), text(str(marker)))),
-        "STACK_GLOBAL": program(text("posix") + text("mkdir") + pickle.STACK_GLOBAL + tuple_of(text(str(marker)))
-                                + pickle.REDUCE),
-        "INST (protocol 0)": pickle.MARK + pickle.STRING + b"'" + path + b"'\n" + pickle.INST + b"posix\nmkdir\n"
-                             + pickle.STOP,
-        "OBJ (protocol 1)": pickle.MARK + name("posix", "mkdir") + pickle.STRING + b"'" + path + b"'\n" + pickle.OBJ
-                            + pickle.STOP,
+        "STACK_GLOBAL": program(
+            text("posix") + text("mkdir") + pickle.STACK_GLOBAL + tuple_of(text(str(marker))) + pickle.REDUCE
+        ),
+        "INST (protocol 0)": pickle.MARK
+        + pickle.STRING
+        + b"'"
+        + path
+        + b"'\n"
+        + pickle.INST
+        + b"posix\nmkdir\n"
+        + pickle.STOP,
+        "OBJ (protocol 1)": pickle.MARK
+        + name("posix", "mkdir")
+        + pickle.STRING
+        + b"'"
+        + path
+        + b"'\n"
+        + pickle.OBJ
+        + pickle.STOP,
         "EXT1": program(pickle.EXT1 + bytes([extension_code]) + tuple_of(text(str(marker))) + pickle.REDUCE),
     }
 
 
-@pytest.mark.parametrize("route", ["GLOBAL and REDUCE", "STACK_GLOBAL", "INST (protocol 0)", "OBJ (protocol 1)",
-                                   "EXT1"])
+@pytest.mark.parametrize(
+    "route", ["GLOBAL and REDUCE", "STACK_GLOBAL", "INST (protocol 0)", "OBJ (protocol 1)", "EXT1"]
+)
 def test_every_opcode_route_to_a_callable_is_refused(tmp_path, extension_code_for_mkdir, route):
     marker = tmp_path / "the-payload-ran"
     path = tmp_path / "evil.pkl"
@@ -286,11 +378,25 @@ def test_every_opcode_route_to_a_callable_is_refused(tmp_path, extension_code_fo
 
 
 def test_plain_dtypes_arrays_and_scalars_still_round_trip(tmp_path):
-    values = [np.array(["2020-01-01", "2021-06-30"], dtype="M8[D]"), np.array([1, 2], dtype="m8[ms]"),
-              np.array(["ab", "c"]), np.array([b"ab", b"c"]), np.zeros(3, dtype="V4"), np.zeros((0, 5), np.float16),
-              np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.array(3.0), np.datetime64("2020-01-01"),
-              np.dtype(">f8"), np.dtype("U7"), np.dtype("M8[ns]"), np.float16(1.5), np.bool_(True),
-              ((1, 2), (3, (4,))), {(1, 2): frozenset({(3,)})}, bytearray(b"ab")]
+    values = [
+        np.array(["2020-01-01", "2021-06-30"], dtype="M8[D]"),
+        np.array([1, 2], dtype="m8[ms]"),
+        np.array(["ab", "c"]),
+        np.array([b"ab", b"c"]),
+        np.zeros(3, dtype="V4"),
+        np.zeros((0, 5), np.float16),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.array(3.0),
+        np.datetime64("2020-01-01"),
+        np.dtype(">f8"),
+        np.dtype("U7"),
+        np.dtype("M8[ns]"),
+        np.float16(1.5),
+        np.bool_(True),
+        ((1, 2), (3, (4,))),
+        {(1, 2): frozenset({(3,)})},
+        bytearray(b"ab"),
+    ]
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         path = tmp_path / f"values-{protocol}.pkl"
         path.write_bytes(pickle.dumps(values, protocol=protocol))

@@ -42,8 +42,12 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 @FAST
-@given(signals, st.integers(0, 80).flatmap(lambda low: st.tuples(st.just(low), st.integers(low, 120))), seeds,
-       st.booleans())
+@given(
+    signals,
+    st.integers(0, 80).flatmap(lambda low: st.tuples(st.just(low), st.integers(low, 120))),
+    seeds,
+    st.booleans(),
+)
 def test_pad(x, padding, seed, two_dimensional):
     assert_same_draws_and_result("pad", seed, np.stack([x, -x]) if two_dimensional else x, padding)
 
@@ -145,8 +149,9 @@ def test_a_training_loop_written_against_the_authors_api_draws_the_same():
         set_seed_fn(args.seed)
         return np.stack([transform_fn(template["x"][d % 10], template["t"], args)[0] for d in range(30)])
 
-    np.testing.assert_array_equal(examples(compat.set_seed, compat.transform),
-                                  examples(upstream_utils.set_seed, theirs.transform))
+    np.testing.assert_array_equal(
+        examples(compat.set_seed, compat.transform), examples(upstream_utils.set_seed, theirs.transform)
+    )
 
 
 def test_bad_input_is_refused_before_any_draw():
@@ -159,9 +164,16 @@ def test_bad_input_is_refused_before_any_draw():
         (lambda: ours.corr_noise_like(np.ones(4), "big"), TypeError, "scale must be a real number, got 'big'"),
         (lambda: ours.interpolate(np.ones(1), 5), ValueError, "x must have at least 2 points along its first axis"),
         (lambda: ours.interpolate(np.ones(4), 0), ValueError, "N must be an integer >= 1, got 0"),
-        (lambda: ours.transform(np.ones(12), np.ones(1), upstream_data.get_dataset_args()), ValueError,
-         r"y \(the time axis\) must be 1-D with at least 2 points, got shape \(1,\)"),
-        (lambda: ours.transform(np.ones(12), np.ones(12), {"padding": [60, 36]}), ValueError, "padding must have low <= high"),
+        (
+            lambda: ours.transform(np.ones(12), np.ones(1), upstream_data.get_dataset_args()),
+            ValueError,
+            r"y \(the time axis\) must be 1-D with at least 2 points, got shape \(1,\)",
+        ),
+        (
+            lambda: ours.transform(np.ones(12), np.ones(12), {"padding": [60, 36]}),
+            ValueError,
+            "padding must have low <= high",
+        ),
         (lambda: set_seed(-1), ValueError, r"seed must be an integer in 0..4294967295, got -1"),
     ]
     for call, error, message in cases:

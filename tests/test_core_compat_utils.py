@@ -7,15 +7,23 @@ import pickle
 import sys
 
 import matplotlib
+import mnist1d.utils as upstream
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import mnist1d.utils as upstream
-from mnist1d_core.compat import (ObjectView, PickleRefused, from_pickle, get_dataset_args, get_templates,
-                                 make_dataset, plot_signals, to_pickle)
+from mnist1d_core.compat import (
+    ObjectView,
+    PickleRefused,
+    from_pickle,
+    get_dataset_args,
+    get_templates,
+    make_dataset,
+    plot_signals,
+    to_pickle,
+)
 from mnist1d_core.compat.utils import MISSING_MATPLOTLIB
 
 matplotlib.use("Agg")
@@ -60,14 +68,26 @@ arrays = hnp.arrays(
     shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
     elements={"allow_nan": False},
 )
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.complex_numbers(allow_nan=False),
-                    st.text(max_size=5), st.binary(max_size=5), arrays.map(lambda a: a.dtype.type(0)))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.complex_numbers(allow_nan=False),
+    st.text(max_size=5),
+    st.binary(max_size=5),
+    arrays.map(lambda a: a.dtype.type(0)),
+)
 plain = st.recursive(
     st.one_of(scalars, arrays),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.lists(inner, max_size=3).map(tuple),
-                            st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                            st.frozensets(st.integers(), max_size=3), st.sets(st.text(max_size=2), max_size=3),
-                            st.binary(max_size=4).map(bytearray)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        st.frozensets(st.integers(), max_size=3),
+        st.sets(st.text(max_size=2), max_size=3),
+        st.binary(max_size=4).map(bytearray),
+    ),
     max_leaves=8,
 )
 
@@ -82,7 +102,9 @@ def same(a, b):
     return type(a) is type(b) and a == b
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(plain, st.integers(0, pickle.HIGHEST_PROTOCOL), st.booleans())
 def test_arrays_and_plain_containers_round_trip_with_every_protocol(tmp_path, value, protocol, fortran):
     if fortran and isinstance(value, np.ndarray):
@@ -108,16 +130,26 @@ def test_a_pickle_that_would_run_code_is_refused_and_nothing_runs(tmp_path, prot
     path = tmp_path / "evil.pkl"
     # hidden among real data, as a tampered copy of mnist1d_data.pkl would be
     path.write_bytes(pickle.dumps({"x": np.zeros((2, 40)), "templates": {"y": RunsCode(marker)}}, protocol=protocol))
-    with pytest.raises(PickleRefused, match=r"evil\.pkl: refused to load posix\.mkdir: from_pickle reads numpy "
-                                            r"arrays and plain containers only, and nothing in the file was run"):
+    with pytest.raises(
+        PickleRefused,
+        match=r"evil\.pkl: refused to load posix\.mkdir: from_pickle reads numpy "
+        r"arrays and plain containers only, and nothing in the file was run",
+    ):
         from_pickle(path)
     assert not marker.exists()
     pickle.loads(path.read_bytes())  # the proof that the payload is real: plain pickle runs it
     assert marker.is_dir()
 
 
-@pytest.mark.parametrize("value", [ObjectView({"a": 1}), np.ma.masked_array([1, 2]), collections.Counter("ab"),
-                                   pickle.loads(pickle.dumps(range(3)))])
+@pytest.mark.parametrize(
+    "value",
+    [
+        ObjectView({"a": 1}),
+        np.ma.masked_array([1, 2]),
+        collections.Counter("ab"),
+        pickle.loads(pickle.dumps(range(3))),
+    ],
+)
 def test_other_objects_are_refused_with_the_global_they_name(tmp_path, value):
     path = tmp_path / "other.pkl"
     path.write_bytes(pickle.dumps(value, protocol=3))
@@ -156,20 +188,35 @@ def figure_content(figure):
     """What a figure shows: per panel its lines, title, limits and background."""
     return [
         {
-            "lines": [(line.get_xdata().tolist(), line.get_ydata().tolist(), line.get_color(), line.get_marker(),
-                       line.get_linestyle(), line.get_linewidth()) for line in axes.lines],
-            "title": axes.get_title(), "xlim": axes.get_xlim(), "ylim": axes.get_ylim(),
-            "ticks": (list(axes.get_xticks()), list(axes.get_yticks())), "face": axes.get_facecolor(),
+            "lines": [
+                (
+                    line.get_xdata().tolist(),
+                    line.get_ydata().tolist(),
+                    line.get_color(),
+                    line.get_marker(),
+                    line.get_linestyle(),
+                    line.get_linewidth(),
+                )
+                for line in axes.lines
+            ],
+            "title": axes.get_title(),
+            "xlim": axes.get_xlim(),
+            "ylim": axes.get_ylim(),
+            "ticks": (list(axes.get_xticks()), list(axes.get_yticks())),
+            "face": axes.get_facecolor(),
         }
         for axes in figure.axes
     ] + [tuple(figure.get_size_inches()), figure.dpi]
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"labels": list(range(10)), "dark_mode": True, "ratio": 1.33, "zoom": 3},
-    {"do_transform": True, "zoom": 6},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"labels": list(range(10)), "dark_mode": True, "ratio": 1.33, "zoom": 3},
+        {"do_transform": True, "zoom": 6},
+    ],
+)
 def test_plot_signals_draws_what_the_authors_draw(options):
     import matplotlib.pyplot as plt
 
@@ -189,7 +236,7 @@ def test_plot_signals_names_the_extra_when_matplotlib_is_missing(monkeypatch):
     for module in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, module)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # "import matplotlib" now fails
-    with pytest.raises(ImportError, match="plot_signals needs matplotlib, the \"plot\" extra") as error:
+    with pytest.raises(ImportError, match='plot_signals needs matplotlib, the "plot" extra') as error:
         plot_signals(templates["x"], templates["t"])
     assert str(error.value) == MISSING_MATPLOTLIB
     with pytest.raises(ValueError, match="do_transform=True needs args"):

@@ -15,9 +15,19 @@ SCALE_PARAMS = ["scale_coeff", "corr_noise_scale", "iid_noise_scale", "shear_sca
 
 def test_defaults_are_the_papers():
     assert DEFAULT.to_dict() == {
-        "num_samples": 5000, "train_split": 0.8, "template_len": 12, "padding": (36, 60),
-        "scale_coeff": 0.4, "max_translation": 48, "corr_noise_scale": 0.25, "iid_noise_scale": 0.02,
-        "shear_scale": 0.75, "shuffle_seq": False, "final_seq_length": 40, "seed": 42, "algorithm": "paper",
+        "num_samples": 5000,
+        "train_split": 0.8,
+        "template_len": 12,
+        "padding": (36, 60),
+        "scale_coeff": 0.4,
+        "max_translation": 48,
+        "corr_noise_scale": 0.25,
+        "iid_noise_scale": 0.02,
+        "shear_scale": 0.75,
+        "shuffle_seq": False,
+        "final_seq_length": 40,
+        "seed": 42,
+        "algorithm": "paper",
     }
     assert (DEFAULT.num_train, DEFAULT.num_test) == (4000, 1000)
     assert PRESETS["shuffled"] == DEFAULT.replace(shuffle_seq=True)
@@ -77,7 +87,9 @@ def test_unknown_parameter_names_are_refused():
 
 
 def test_numpy_scalars_and_lists_are_normalised():
-    config = MNIST1DConfig(num_samples=np.int64(100), train_split=np.float32(0.5), padding=[3, 4], shuffle_seq=np.bool_(True))
+    config = MNIST1DConfig(
+        num_samples=np.int64(100), train_split=np.float32(0.5), padding=[3, 4], shuffle_seq=np.bool_(True)
+    )
     assert type(config.num_samples) is int and type(config.train_split) is float
     assert config.padding == (3, 4) and config.shuffle_seq is True
     assert hash(config) == hash(MNIST1DConfig(num_samples=100, train_split=0.5, padding=(3, 4), shuffle_seq=True))
@@ -100,10 +112,22 @@ def test_names():
 
 configs = st.builds(
     lambda n, split, seed, low, extra, shift, length, shuffle: MNIST1DConfig(
-        num_samples=n, train_split=split, seed=seed, padding=(low, low + extra),
-        max_translation=shift, final_seq_length=length, shuffle_seq=shuffle),
-    st.integers(100, 10**6), st.floats(0.05, 0.95), st.integers(0, 2**32 - 1), st.integers(0, 100),
-    st.integers(0, 100), st.integers(1, 500), st.integers(2, 500), st.booleans(),
+        num_samples=n,
+        train_split=split,
+        seed=seed,
+        padding=(low, low + extra),
+        max_translation=shift,
+        final_seq_length=length,
+        shuffle_seq=shuffle,
+    ),
+    st.integers(100, 10**6),
+    st.floats(0.05, 0.95),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 100),
+    st.integers(0, 100),
+    st.integers(1, 500),
+    st.integers(2, 500),
+    st.booleans(),
 ).flatmap(lambda c: st.sampled_from([c, c.replace(algorithm="sharded")]))
 
 

@@ -48,8 +48,20 @@ EDGES = {
     "num_samples_floored": {"num_samples": 137, "train_split": 0.5},
     "tiny": {"num_samples": 10, "train_split": 0.5},
     "one_train_example": {"num_samples": 20, "train_split": 0.05},
-    "noise_off": {"corr_noise_scale": 0.0, "iid_noise_scale": 0.0, "shear_scale": 0.0, "scale_coeff": 0.0, "num_samples": 100},
-    "large_scales": {"scale_coeff": 3.0, "corr_noise_scale": 5.0, "iid_noise_scale": 2.0, "shear_scale": 10.0, "num_samples": 100},
+    "noise_off": {
+        "corr_noise_scale": 0.0,
+        "iid_noise_scale": 0.0,
+        "shear_scale": 0.0,
+        "scale_coeff": 0.0,
+        "num_samples": 100,
+    },
+    "large_scales": {
+        "scale_coeff": 3.0,
+        "corr_noise_scale": 5.0,
+        "iid_noise_scale": 2.0,
+        "shear_scale": 10.0,
+        "num_samples": 100,
+    },
     "seed_zero": {"seed": 0, "num_samples": 100},
     "seed_max": {"seed": 2**32 - 1, "num_samples": 100},
     "more_than_one_batch": {"num_samples": 8500, "seed": 3},
@@ -69,7 +81,7 @@ def valid_configs(draw):
     num_samples = draw(st.integers(10, 250))
     n = num_samples // 10 * 10
     # keep both splits non-empty, as the config requires
-    train_split = draw(st.floats(1.0 / n + 1e-9, 1 - 1.0 / n - 1e-9) .filter(lambda s: 0 < int(n * s) < n))
+    train_split = draw(st.floats(1.0 / n + 1e-9, 1 - 1.0 / n - 1e-9).filter(lambda s: 0 < int(n * s) < n))
     scale = st.floats(0, 3, allow_nan=False)
     return MNIST1DConfig(
         num_samples=num_samples,

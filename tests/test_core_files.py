@@ -195,8 +195,11 @@ def test_symlinks_at_the_partial_and_owner_names_never_reach_outside(tmp_path):
         partial.mkdir()
     assert os.listdir(outside) == ["keep.txt"] and (outside / "keep.txt").read_text() == "keep"
     # the abandoned folder went (its owner file is a real one); the symlinked owner is not ours
-    assert sorted(os.listdir(folder)) == [".export.partial-0123456789ab", ".export.partial-0123456789ab.owner",
-                                          "export"]
+    assert sorted(os.listdir(folder)) == [
+        ".export.partial-0123456789ab",
+        ".export.partial-0123456789ab.owner",
+        "export",
+    ]
 
 
 def test_a_thousand_writes_leave_no_file_descriptor_open(tmp_path):
@@ -234,8 +237,10 @@ for i in range(int(sys.argv[2])):
 
 def test_cleaners_racing_writers_and_each_other_never_touch_a_live_partial(tmp_path):
     cleaners = [subprocess.Popen([sys.executable, "-c", CLEANER, str(tmp_path), "2"]) for _ in range(2)]
-    writers = [subprocess.Popen([sys.executable, "-c", MANY_WRITES, str(tmp_path), "80"], stderr=subprocess.PIPE,
-                                text=True) for _ in range(2)]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", MANY_WRITES, str(tmp_path), "80"], stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     for writer in writers:
         assert writer.wait(timeout=120) == 0, writer.stderr.read()
     for cleaner in cleaners:
@@ -253,8 +258,10 @@ def test_a_device_or_fifo_target_is_refused_not_replaced(tmp_path, kind):
         os.mkfifo(target)
     else:
         os.symlink(os.devnull, target)
-    with pytest.raises(ValueError, match=r"out\.md: not a file or a folder .*would replace it"), \
-            written_atomically(target):
+    with (
+        pytest.raises(ValueError, match=r"out\.md: not a file or a folder .*would replace it"),
+        written_atomically(target),
+    ):
         pytest.fail("the block must not run")
     assert os.listdir(tmp_path) == ["out.md"]
     assert stat.S_ISFIFO(target.lstat().st_mode) if kind == "fifo" else os.readlink(target) == os.devnull

@@ -15,14 +15,18 @@ def interp_to(values, length):
 
 @pytest.mark.parametrize("pad, template_len, length", [(36, 12, 40), (0, 12, 40), (25, 5, 63)])
 def test_noise_off_gives_the_padded_dilated_resampled_templates(pad, template_len, length):
-    config = MNIST1DConfig(num_samples=300, padding=(pad, pad), template_len=template_len, final_seq_length=length, **NOISE_OFF)
+    config = MNIST1DConfig(
+        num_samples=300, padding=(pad, pad), template_len=template_len, final_seq_length=length, **NOISE_OFF
+    )
     data = generate(config)
     x, y = np.concatenate([data.train.x, data.test.x]), np.concatenate([data.train.y, data.test.y])
     # The paper's recipe, written out with np.interp one template at a time.
-    per_class = np.stack([
-        interp_to(interp_to(np.concatenate([row + 1e-8, np.zeros(pad)]), template_len + pad), length)
-        for row in templates().x
-    ])
+    per_class = np.stack(
+        [
+            interp_to(interp_to(np.concatenate([row + 1e-8, np.zeros(pad)]), template_len + pad), length)
+            for row in templates().x
+        ]
+    )
     raw = per_class[y]
     np.testing.assert_allclose(x, (raw - raw.mean()) / raw.std(), rtol=0, atol=1e-12)
     for label in range(10):

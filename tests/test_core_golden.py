@@ -2,10 +2,10 @@
 
 import hashlib
 
+import golden
 import numpy as np
 import pytest
 
-import golden
 from mnist1d_core import PRESETS, check_fingerprint, fingerprint, generate
 from mnist1d_core.fingerprint import registry
 
@@ -61,4 +61,3 @@ def test_registry_holds_the_frozen_fingerprints_and_the_generator_reproduces_eve
             entry = registry()[name, split]
             assert (entry.num_examples, entry.seq_length) == part.x.shape
             assert check_fingerprint(name, split, fingerprint(part.x, part.y)) is True
-

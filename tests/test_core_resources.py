@@ -36,8 +36,9 @@ print(peak() - before, resources.memory_bytes(config))
 @pytest.mark.parametrize("algorithm", ["paper", "sharded"])
 @pytest.mark.parametrize("length", [40, 200])
 def test_the_memory_estimate_bounds_the_measured_peak(algorithm, length):
-    result = subprocess.run([sys.executable, "-c", PEAK, "200000", str(length), algorithm],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK, "200000", str(length), algorithm], capture_output=True, text=True, check=True
+    )
     peak, estimate = map(int, result.stdout.split())
     assert peak <= estimate <= 2 * peak + 2 * resources.BATCH_BYTES, (peak, estimate)
 
@@ -51,17 +52,21 @@ def test_too_large_a_request_is_refused_before_any_work(monkeypatch):
     assert calls == []
     needed = resources.size(resources.memory_bytes(config))
     assert needed == "81.3 GB"  # 3 copies of 80M x (40 float64 + 1 int64 label), and the rest
-    assert str(error.value).startswith(f"num_samples=80000000: generating the whole set in memory needs about {needed}, "
-                                       "but 4.0 GB is available; use algorithm='sharded'")
+    assert str(error.value).startswith(
+        f"num_samples=80000000: generating the whole set in memory needs about {needed}, "
+        "but 4.0 GB is available; use algorithm='sharded'"
+    )
     assert isinstance(error.value, ValueError)  # bad input for this machine: the command line's exit status 2
 
 
 def test_under_ulimit_the_refusal_comes_at_once():
     # 8,000,000 examples under a 4 GB address-space limit: the authors' code (and this one,
     # unchecked) worked 79 s before failing. Checked, it is refused before generating.
-    code = ("from mnist1d_core import MNIST1DConfig, generate\n"
-            "try:\n    generate(MNIST1DConfig(num_samples=8_000_000))\n"
-            "except ValueError as error:\n    print(error)\n")
+    code = (
+        "from mnist1d_core import MNIST1DConfig, generate\n"
+        "try:\n    generate(MNIST1DConfig(num_samples=8_000_000))\n"
+        "except ValueError as error:\n    print(error)\n"
+    )
     limit = 4 * 2**30
 
     def limited():
@@ -70,32 +75,46 @@ def test_under_ulimit_the_refusal_comes_at_once():
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=limited)
     assert time.perf_counter() - start < 20
-    assert re.match(r"num_samples=8000000: generating the whole set in memory needs about 8\.2 GB, "
-                    r"but [34]\.\d GB is available", result.stdout), result.stdout + result.stderr
+    assert re.match(
+        r"num_samples=8000000: generating the whole set in memory needs about 8\.2 GB, "
+        r"but [34]\.\d GB is available",
+        result.stdout,
+    ), result.stdout + result.stderr
 
 
 def test_disk_is_checked_against_the_nearest_existing_folder(tmp_path, monkeypatch):
     config = DEFAULT.replace(num_samples=10**10, algorithm="sharded")
     resources.check_disk(tmp_path / "not" / "yet", 1000, config, "a build")  # fits: no error
     monkeypatch.setattr(resources.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 67 * 10**9}))
-    with pytest.raises(InsufficientResources, match=r"^num_samples=10000000000: a build needs about 1.3 TB of disk, "
-                                                    rf"but {tmp_path} has 67.0 GB free$"):
+    with pytest.raises(
+        InsufficientResources,
+        match=r"^num_samples=10000000000: a build needs about 1.3 TB of disk, "
+        rf"but {tmp_path} has 67.0 GB free$",
+    ):
         resources.check_disk(tmp_path / "not" / "yet", 1_300_000_000_000, config, "a build")
 
 
 def test_sizes_print_in_decimal_units():
     assert [resources.size(n) for n in (999, 1000, 1536, 77_400_000_000, 10**18)] == [
-        "999 bytes", "1.0 KB", "1.5 KB", "77.4 GB", "1000.0 PB"]
+        "999 bytes",
+        "1.0 KB",
+        "1.5 KB",
+        "77.4 GB",
+        "1000.0 PB",
+    ]
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(num_samples=MAX_SAMPLES + 1), f"num_samples must be in 10..{MAX_SAMPLES}, got {MAX_SAMPLES + 1}"),
-    (dict(max_translation=10**20), f"max_translation must be in 1..{MAX_TRANSLATION}, got {10**20}"),
-    (dict(final_seq_length=MAX_LENGTH + 1), f"final_seq_length must be in 2..{MAX_LENGTH}, got {MAX_LENGTH + 1}"),
-    (dict(template_len=10**9), f"template_len must be in 1..{MAX_LENGTH}, got {10**9}"),
-    (dict(padding=(0, 10**12)), f"padding[1] must be in 0..{MAX_LENGTH}, got {10**12}"),
-    (dict(template_len=MAX_LENGTH, padding=(0, 1)), f"template_len + padding[1] must be in 2..{MAX_LENGTH}"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(num_samples=MAX_SAMPLES + 1), f"num_samples must be in 10..{MAX_SAMPLES}, got {MAX_SAMPLES + 1}"),
+        (dict(max_translation=10**20), f"max_translation must be in 1..{MAX_TRANSLATION}, got {10**20}"),
+        (dict(final_seq_length=MAX_LENGTH + 1), f"final_seq_length must be in 2..{MAX_LENGTH}, got {MAX_LENGTH + 1}"),
+        (dict(template_len=10**9), f"template_len must be in 1..{MAX_LENGTH}, got {10**9}"),
+        (dict(padding=(0, 10**12)), f"padding[1] must be in 0..{MAX_LENGTH}, got {10**12}"),
+        (dict(template_len=MAX_LENGTH, padding=(0, 1)), f"template_len + padding[1] must be in 2..{MAX_LENGTH}"),
+    ],
+)
 def test_every_integer_parameter_has_an_upper_bound(changes, message):
     with pytest.raises(ValueError, match=message.replace("+", r"\+").replace(".", r"\.").replace("[", r"\[")):
         DEFAULT.replace(**changes)

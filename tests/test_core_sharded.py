@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist1d_core import DEFAULT, generate, templates
-from mnist1d_core import sharded
+from mnist1d_core import DEFAULT, generate, sharded, templates
 from mnist1d_core.sharded import BLOCK_SIZE, fresh_batches, generate_block, num_blocks
 
 SHARDED = DEFAULT.replace(algorithm="sharded")
@@ -85,7 +84,10 @@ def test_noise_off_gives_the_templates_standardised_by_the_calibration():
     config = SHARDED.replace(num_samples=300, padding=(20, 20), **noise_off)
     data = generate(config)
     x, y = np.concatenate([data.train.x, data.test.x]), np.concatenate([data.train.y, data.test.y])
-    interp = lambda v, n: np.interp(np.linspace(0, 1, n), np.linspace(0, 1, len(v)), v)
+
+    def interp(v, n):
+        return np.interp(np.linspace(0, 1, n), np.linspace(0, 1, len(v)), v)
+
     per_class = np.stack([interp(interp(np.concatenate([r + 1e-8, np.zeros(20)]), 32), 40) for r in templates().x])
     # Calibration blocks hold every class equally often: its mean and std are the classes'.
     expected = (per_class[y] - per_class.mean()) / per_class.std()
@@ -93,7 +95,10 @@ def test_noise_off_gives_the_templates_standardised_by_the_calibration():
 
 
 def test_shuffle_seq_permutes_the_time_axis_of_the_same_examples():
-    plain, shuffled = generate(SHARDED.replace(num_samples=500)), generate(SHARDED.replace(num_samples=500, shuffle_seq=True))
+    plain, shuffled = (
+        generate(SHARDED.replace(num_samples=500)),
+        generate(SHARDED.replace(num_samples=500, shuffle_seq=True)),
+    )
     assert np.array_equal(plain.train.y, shuffled.train.y)
     source = np.abs(shuffled.train.x[:64, :, None] - plain.train.x[:64, None, :]).sum(axis=0).argmin(axis=1)
     assert sorted(source) == list(range(40)) and not np.array_equal(source, np.arange(40))

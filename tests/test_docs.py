@@ -94,8 +94,10 @@ assert x.shape == (4000, 40) and digest == registry()["canonical", "train"].sha2
 def python_blocks(path: Path) -> list[tuple[int, str]]:
     """(line of the block's first code line, its code) for each ```python block."""
     text = path.read_text()
-    return [(text.count("\n", 0, match.start(1)) + 1, match.group(1))
-            for match in re.finditer(r"^```python\n(.*?)^```", text, re.M | re.S)]
+    return [
+        (text.count("\n", 0, match.start(1)) + 1, match.group(1))
+        for match in re.finditer(r"^```python\n(.*?)^```", text, re.M | re.S)
+    ]
 
 
 def run(spec_file: str) -> None:
@@ -147,13 +149,20 @@ def test_every_python_block_runs(name, hub_folder, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     env = os.environ | {
-        "HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"), "HF_HOME": str(tmp_path / "hf"),
-        "TFDS_DATA_DIR": str(tmp_path / "tensorflow_datasets"), "MPLBACKEND": "Agg",
-        "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+        "HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "HF_HOME": str(tmp_path / "hf"),
+        "TFDS_DATA_DIR": str(tmp_path / "tensorflow_datasets"),
+        "MPLBACKEND": "Agg",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
     }
     code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_docs; test_docs.run(sys.argv[1])"
-    result = subprocess.run([sys.executable, "-c", code, str(spec_file)], cwd=work, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(spec_file)], cwd=work, env=env, capture_output=True, text=True, timeout=900
+    )
     print(result.stdout)  # each block's time, shown with -s or on failure
     assert result.returncode == 0, f"{name}: a block failed\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
     assert result.stdout.count(": ran in") == len(blocks)

@@ -12,10 +12,11 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import golden  # noqa: E402
+
 import mnist1d_builders.hf as hf  # noqa: E402
+import mnist1d_core  # noqa: E402
 from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
-import mnist1d_core  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
@@ -61,10 +62,12 @@ def test_canonical_is_the_default_and_equals_the_frozen_data(canonical):
 
 def test_features_and_info(canonical):
     info = canonical["train"].info
-    assert info.features == datasets.Features({
-        "x": datasets.List(datasets.Value("float32"), length=40),
-        "y": datasets.ClassLabel(names=[str(d) for d in range(10)]),
-    })
+    assert info.features == datasets.Features(
+        {
+            "x": datasets.List(datasets.Value("float32"), length=40),
+            "y": datasets.ClassLabel(names=[str(d) for d in range(10)]),
+        }
+    )
     assert canonical["train"].features["y"].int2str(3) == "3"
     assert list(canonical) == ["train", "test"]
     assert info.citation == mnist1d_core.CITATION and "Greydanus, Sam and Kobak, Dmitry" in info.citation
@@ -85,8 +88,9 @@ def test_shuffled_equals_the_core_and_the_registry(cache):
 
 
 def test_custom_variant_by_keywords_equals_the_core(cache):
-    ds = datasets.load_dataset("mnist1d", "shuffled", seed=7, num_samples=300, padding=[10, 20],
-                               final_seq_length=24, cache_dir=cache)
+    ds = datasets.load_dataset(
+        "mnist1d", "shuffled", seed=7, num_samples=300, padding=[10, 20], final_seq_length=24, cache_dir=cache
+    )
     config = MNIST1DConfig(seed=7, num_samples=300, padding=(10, 20), final_seq_length=24, shuffle_seq=True)
     core = generate(config)
     assert ds["train"].info.config_name == config.name
@@ -123,14 +127,17 @@ def test_code_hash_changes_with_any_byte_of_the_generator(tmp_path, monkeypatch)
     assert hf_builder._code_hash() != hf.CODE_HASH
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"seed": -1}, ValueError, "seed must be in 0..4294967295, got -1"),
-    ({"num_samples": 5.5}, TypeError, "num_samples must be an integer, got 5.5"),
-    ({"padding": [9, 3]}, ValueError, r"padding must have low <= high, got \(9, 3\)"),
-    ({"seeds": 3}, TypeError, "unknown MNIST-1D parameter.*: seeds"),
-    ({"name": "paper"}, ValueError, "unknown preset 'paper'; choose one of: canonical, shuffled"),
-    ({"features": datasets.Features({"x": datasets.Value("int8")})}, ValueError, "features are fixed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"seed": -1}, ValueError, "seed must be in 0..4294967295, got -1"),
+        ({"num_samples": 5.5}, TypeError, "num_samples must be an integer, got 5.5"),
+        ({"padding": [9, 3]}, ValueError, r"padding must have low <= high, got \(9, 3\)"),
+        ({"seeds": 3}, TypeError, "unknown MNIST-1D parameter.*: seeds"),
+        ({"name": "paper"}, ValueError, "unknown preset 'paper'; choose one of: canonical, shuffled"),
+        ({"features": datasets.Features({"x": datasets.Value("int8")})}, ValueError, "features are fixed"),
+    ],
+)
 def test_invalid_values_fail_before_anything_is_written(tmp_path, kwargs, error, message):
     kwargs = dict(kwargs)
     name = kwargs.pop("name", "canonical")
@@ -151,10 +158,17 @@ def test_checksums_are_recorded_beside_the_shards(canonical):
     result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(result.stdout.splitlines()) == [  # dataset_info.json: the sizes and features load_dataset uses
-        "FINGERPRINTS.tsv: OK", "LICENSE: OK", "PARAMETERS.json: OK", "dataset_info.json: OK", "mnist1d-test.arrow: OK",
-        "mnist1d-train.arrow: OK"]
-    assert json.loads((folder / "PARAMETERS.json").read_text()) == {"config": "canonical", "parameters": {
-        **PRESETS["canonical"].to_dict(), "padding": list(PRESETS["canonical"].padding)}}
+        "FINGERPRINTS.tsv: OK",
+        "LICENSE: OK",
+        "PARAMETERS.json: OK",
+        "dataset_info.json: OK",
+        "mnist1d-test.arrow: OK",
+        "mnist1d-train.arrow: OK",
+    ]
+    assert json.loads((folder / "PARAMETERS.json").read_text()) == {
+        "config": "canonical",
+        "parameters": {**PRESETS["canonical"].to_dict(), "padding": list(PRESETS["canonical"].padding)},
+    }
     assert recorded(folder) == [
         ["canonical", "train", "4000", "40", golden.TRAIN_FINGERPRINT, "mnist1d-train.arrow"],
         ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
@@ -170,7 +184,9 @@ def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_bu
         return data
 
     monkeypatch.setattr(hf_builder, "generate", drifted)
-    with pytest.raises(FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"):
+    with pytest.raises(
+        FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"
+    ):
         datasets.load_dataset("mnist1d", cache_dir=cache, download_mode="force_redownload")
     assert not folder.with_name(folder.name + ".incomplete").exists()
     assert any("matches FINGERPRINTS.tsv and the registry" in line for line in hf.verify_directory(folder))

@@ -39,8 +39,10 @@ def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp
     shard.write_bytes(data)
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
-    assert damaged.stderr == (f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one SHA256SUMS "
-                              "records, and the content of train from the one FINGERPRINTS.tsv records\n")
+    assert damaged.stderr == (
+        f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one SHA256SUMS "
+        "records, and the content of train from the one FINGERPRINTS.tsv records\n"
+    )
 
 
 def test_build_refuses_bad_parameters_before_any_work(tmp_path):
@@ -56,11 +58,16 @@ def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
 
 
 def test_build_without_the_framework_installed_says_which_extra(tmp_path):
-    without_datasets = ("-c", "import sys; sys.modules['datasets'] = None; "
-                              "from mnist1d_cli import main; sys.exit(main(sys.argv[1:]))")
+    without_datasets = (
+        "-c",
+        "import sys; sys.modules['datasets'] = None; from mnist1d_cli import main; sys.exit(main(sys.argv[1:]))",
+    )
     result = mnist1d("build", "--data-dir", str(tmp_path / "data"), home=tmp_path, python=without_datasets)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.startswith("mnist1d: error: import of datasets halted") and "mnist1d-datasets[hf]" in result.stderr
+    assert (
+        result.stderr.startswith("mnist1d: error: import of datasets halted")
+        and "mnist1d-datasets[hf]" in result.stderr
+    )
     assert not (tmp_path / "data").exists()
 
 
@@ -78,8 +85,18 @@ def test_build_with_the_tfds_framework(tmp_path):
 
 def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_changed_byte(tmp_path):
     pytest.importorskip("tensorflow_datasets")
-    built = mnist1d("build", "--framework", "tfds", "--file-format", "array_record", "--num-samples", "100",
-                    "--data-dir", str(tmp_path), home=tmp_path)
+    built = mnist1d(
+        "build",
+        "--framework",
+        "tfds",
+        "--file-format",
+        "array_record",
+        "--num-samples",
+        "100",
+        "--data-dir",
+        str(tmp_path),
+        home=tmp_path,
+    )
     assert built.returncode == 0, built.stderr
     first, *checked = built.stdout.splitlines()
     folder = Path(first.split(" (tfds): ")[1])
@@ -94,15 +111,18 @@ def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_cha
     shard.write_bytes(data)
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
-    assert damaged.stderr == (f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and metadata.json "
-                              "record; the file is damaged\n")
+    assert damaged.stderr == (
+        f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and metadata.json "
+        "record; the file is damaged\n"
+    )
 
     # The same folder asked for in the other format: refused, one line, the build kept.
     other = mnist1d("build", "--framework", "tfds", "--num-samples", "100", "--data-dir", str(tmp_path), home=tmp_path)
     assert other.returncode == 2 and other.stdout == ""
     assert other.stderr.splitlines()[-1] == (
         f"mnist1d: error: file_format='tfrecord': {folder} already holds custom-num_samples_100 as array_record; "
-        "TFDS keeps one file format per folder, use another data_dir")
+        "TFDS keeps one file format per folder, use another data_dir"
+    )
     assert shard.is_file()
 
 

@@ -16,6 +16,7 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import golden  # noqa: E402
+
 import mnist1d_builders.hf as hf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,11 +47,17 @@ def test_load_dataset_by_name_offline_in_a_fresh_process(tmp_path):
     work = tmp_path / "work"
     (work / "mnist1d").mkdir(parents=True)  # a local folder of that name does not shadow the dataset
     (work / "mnist1d" / "data.csv").write_text("a,b\n1,2\n")
-    result = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT], cwd=work, env=offline_env(tmp_path / "hf"),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", OFFLINE_SCRIPT],
+        cwd=work,
+        env=offline_env(tmp_path / "hf"),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, (
         f"load_dataset('mnist1d') no longer works offline with datasets {datasets.__version__}; "
-        f"see mnist1d_builders.hf.register():\n{result.stderr}")
+        f"see mnist1d_builders.hf.register():\n{result.stderr}"
+    )
     out = json.loads(result.stdout.splitlines()[-1])
     assert out["configs"] == ["canonical", "shuffled"]
     assert out["canonical"] == golden.TRAIN_FINGERPRINT

@@ -23,8 +23,11 @@ datasets = pytest.importorskip("datasets")
 import mnist1d_builders.hf as hf  # noqa: E402
 from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
-from mnist1d_core import MNIST1DConfig, sharded  # noqa: E402
-from mnist1d_core import resources  # noqa: E402
+from mnist1d_core import (  # noqa: E402
+    MNIST1DConfig,
+    resources,  # noqa: E402
+    sharded,
+)
 
 STOPPING = r"""
 import os, shutil, sys, time
@@ -67,7 +70,9 @@ def env(tmp_path: Path, **extra) -> dict:
 
 
 def mnist1d(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mnist1d_cli", *args], capture_output=True, text=True, env=env(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-m", "mnist1d_cli", *args], capture_output=True, text=True, env=env(tmp_path)
+    )
 
 
 class Stopped:
@@ -77,8 +82,12 @@ class Stopped:
         self.markers, self.log = tmp_path / "markers", tmp_path / "stopped.log"
         with open(self.log, "w") as log:  # files, not pipes: a killed build's orphans may hold them
             self.process = subprocess.Popen(
-                [sys.executable, "-c", STOPPING, *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                env=env(tmp_path, STOP_AT=phase, MARKERS=str(self.markers), STALL=str(stall)))
+                [sys.executable, "-c", STOPPING, *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env=env(tmp_path, STOP_AT=phase, MARKERS=str(self.markers), STALL=str(stall)),
+            )
         deadline = time.monotonic() + 120
         while len(self.stopped()) < count:
             assert self.process.poll() is None, self.log.read_text()
@@ -132,9 +141,13 @@ def built_folder(result: subprocess.CompletedProcess) -> Path:
 def leftovers(data_dir: Path, folder: Path | None = None) -> list[str]:
     """What is under ``data_dir`` besides the build ``folder``, the cache layout's folders
     and datasets' lock files (kept on purpose: builds waiting on one share its inode)."""
-    return sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob("*")
-                  if not (folder and p.is_relative_to(folder)) and not p.name.endswith(".lock")
-                  and not (p.is_dir() and not p.name.endswith(".incomplete")))
+    return sorted(
+        str(p.relative_to(data_dir))
+        for p in data_dir.rglob("*")
+        if not (folder and p.is_relative_to(folder))
+        and not p.name.endswith(".lock")
+        and not (p.is_dir() and not p.name.endswith(".incomplete"))
+    )
 
 
 def build_in_process(capsys, *args: str) -> tuple[int, str, str]:
@@ -146,12 +159,15 @@ def build_in_process(capsys, *args: str) -> tuple[int, str, str]:
 # --- killed at any phase -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("phase, args", [
-    ("generation", PAPER),
-    ("shard writing", SHARDED),
-    ("checksum recording", PAPER),
-    ("final rename", PAPER),
-])
+@pytest.mark.parametrize(
+    "phase, args",
+    [
+        ("generation", PAPER),
+        ("shard writing", SHARDED),
+        ("checksum recording", PAPER),
+        ("final rename", PAPER),
+    ],
+)
 def test_a_build_killed_at_any_phase_is_completed_by_the_next_run(tmp_path, phase, args):
     data_dir = tmp_path / "data"
     command = ["build", *args, "--data-dir", str(data_dir)]
@@ -169,7 +185,10 @@ def test_a_build_killed_at_any_phase_is_completed_by_the_next_run(tmp_path, phas
         rerun = mnist1d(tmp_path, *command)  # the same command again
         folder = built_folder(rerun)
         if phase != "generation":  # before any file was written, the partial folder is empty
-            assert f"Removed {len(leftovers_at_kill)} files an interrupted build left in {folder}.incomplete" in rerun.stderr
+            assert (
+                f"Removed {len(leftovers_at_kill)} files an interrupted build left in {folder}.incomplete"
+                in rerun.stderr
+            )
         assert any(line.startswith("  identity: ") for line in rerun.stdout.splitlines())  # built, then verified
         assert leftovers(data_dir, folder) == []
         assert not any(line.startswith("ignored") for line in hf.verify_directory(folder))
@@ -195,10 +214,14 @@ def test_ctrl_c_says_interrupted_exits_130_and_leaves_nothing(tmp_path, phase, a
 def test_two_builds_at_once_both_succeed_and_the_result_verifies(tmp_path):
     data_dir = tmp_path / "data"
     command = [sys.executable, "-m", "mnist1d_cli", "build", *PAPER, "--data-dir", str(data_dir)]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path))
-            for _ in range(2)]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(tmp_path))
+        for _ in range(2)
+    ]
     results = [subprocess.CompletedProcess(run.args, run.returncode, *run.communicate(timeout=120)) for run in runs]
-    results = [subprocess.CompletedProcess(r.args, run.returncode, r.stdout, r.stderr) for r, run in zip(results, runs)]
+    results = [
+        subprocess.CompletedProcess(r.args, run.returncode, r.stdout, r.stderr) for r, run in zip(results, runs)
+    ]
     first, second = (built_folder(result) for result in results)
     assert first == second and results[0].stdout == results[1].stdout  # one built, the other waited and reused it
     assert leftovers(data_dir, first) == []
@@ -216,11 +239,24 @@ def test_a_build_too_big_for_the_disk_is_refused_at_once(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(sharded, "generate_block", never)
     data_dir = tmp_path / "data"
-    status = main(["build", "--algorithm", "sharded", "--num-samples", str(10**10), "--num-proc", "2",
-                   "--data-dir", str(data_dir)])
+    status = main(
+        [
+            "build",
+            "--algorithm",
+            "sharded",
+            "--num-samples",
+            str(10**10),
+            "--num-proc",
+            "2",
+            "--data-dir",
+            str(data_dir),
+        ]
+    )
     assert status == 2
-    assert capsys.readouterr().err == (f"mnist1d: error: num_samples=10000000000: a datasets build needs about 1.7 TB "
-                                       f"of disk, but {data_dir} has 67.0 GB free\n")
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: num_samples=10000000000: a datasets build needs about 1.7 TB "
+        f"of disk, but {data_dir} has 67.0 GB free\n"
+    )
     assert not list(data_dir.rglob("*.incomplete")) and not list(data_dir.rglob("mnist1d"))
 
 
@@ -241,8 +277,9 @@ def test_streaming_any_size_starts_at_once_with_jobs_made_lazily(tmp_path):
         assert len(jobs) == hf_builder.MAX_JOBS
         assert blocks[0].start == 0 and blocks[-1].stop == sharded.num_blocks(config, generator.name)
         assert all(a.stop == b.start for a, b in zip(blocks, blocks[1:]))
-    stream = datasets.load_dataset("mnist1d", "canonical", split="train", streaming=True, cache_dir=str(tmp_path),
-                                   **config.non_default())
+    stream = datasets.load_dataset(
+        "mnist1d", "canonical", split="train", streaming=True, cache_dir=str(tmp_path), **config.non_default()
+    )
     first = next(iter(stream))
     x, y = sharded.generate_block(config, "train", 0)
     assert stream.num_shards == hf_builder.MAX_JOBS and first["y"] == y[0]
@@ -259,9 +296,11 @@ def test_a_damaged_build_is_reported_with_force_named_and_force_rebuilds_it(tmp_
     stray = folder / "mnist1d-train-00001-00000-of-NNNNN.arrow"  # the poisoned cache of the issue
     shutil.copy(folder / "mnist1d-train.arrow", stray)
     status, out, err = build_in_process(capsys, *args)
-    assert (status, out) == (1, "") and err == (f"mnist1d: error: {stray}: a file that SHA256SUMS does not list; a "
-                                                "loader could read it as part of the dataset: remove it if it is not; "
-                                                "the existing build is damaged: rebuild it with --force\n")
+    assert (status, out) == (1, "") and err == (
+        f"mnist1d: error: {stray}: a file that SHA256SUMS does not list; a "
+        "loader could read it as part of the dataset: remove it if it is not; "
+        "the existing build is damaged: rebuild it with --force\n"
+    )
     status, out, err = build_in_process(capsys, *args, "--force")
     assert status == 0 and not stray.exists() and "  identity: custom-num_samples_200 1.0.0" in out
 
@@ -269,7 +308,9 @@ def test_a_damaged_build_is_reported_with_force_named_and_force_rebuilds_it(tmp_
     info.write_text('{"splits": ')  # too damaged for datasets to open the build at all
     status, out, err = build_in_process(capsys, *args)
     assert (status, out) == (1, "") and err.startswith(f"mnist1d: error: {info}: not a valid dataset_info.json (")
-    assert err.endswith(f"so the build {folder} cannot be opened; the existing build is damaged: rebuild it with --force\n")
+    assert err.endswith(
+        f"so the build {folder} cannot be opened; the existing build is damaged: rebuild it with --force\n"
+    )
     status, out, err = build_in_process(capsys, *args, "--force")
     assert status == 0 and any(line.startswith("  train: 160 examples") for line in out.splitlines())
     assert leftovers(tmp_path, folder) == []
@@ -294,8 +335,12 @@ def test_file_system_faults_give_one_line_naming_the_path(tmp_path):
     # root may write anywhere: without these capabilities it obeys the permissions as users do
     as_user = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
     try:
-        result = subprocess.run([*as_user, sys.executable, "-c", FAULTS, *map(str, (file, read_only, locked, small))],
-                                capture_output=True, text=True, env=env(tmp_path))
+        result = subprocess.run(
+            [*as_user, sys.executable, "-c", FAULTS, *map(str, (file, read_only, locked, small))],
+            capture_output=True,
+            text=True,
+            env=env(tmp_path),
+        )
     finally:
         locked.chmod(0o755)
     # a path refused before any work is bad input (2); a fault met during the work, 1
@@ -308,7 +353,8 @@ def test_file_system_faults_give_one_line_naming_the_path(tmp_path):
         f"mnist1d: error: {locked}/sub: permission denied; check the permissions, or choose another location",
     ]
     assert lines[4].startswith(f"mnist1d: error: {small}/mnist1d/custom-num_samples_4000/") and lines[4].endswith(
-        ": file too large; a file-size limit (ulimit -f) or the file system's is in the way")
+        ": file too large; a file-size limit (ulimit -f) or the file system's is in the way"
+    )
     assert len(lines) == 5 and "Traceback" not in result.stderr
     assert list(read_only.iterdir()) == [] and list(locked.iterdir()) == [] and file.read_text().startswith("a file")
     assert leftovers(small) == []  # the partial build was removed

@@ -16,6 +16,7 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import golden  # noqa: E402
+
 import mnist1d_builders.hf as hf  # noqa: E402
 from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
@@ -68,9 +69,17 @@ def test_an_intact_build_lists_every_file_the_identity_and_the_content(folder):
     lines = hf.verify_directory(folder)
     assert lines[0] == f"{SUMS}: all 6 files re-hashed and intact"
     assert [line.split()[-1] for line in lines[1:7]] == [
-        "FINGERPRINTS.tsv", "LICENSE", "PARAMETERS.json", "dataset_info.json", "mnist1d-test.arrow", "mnist1d-train.arrow"]
-    assert lines[7] == ("identity: canonical 1.0.0, agreed by PARAMETERS.json, FINGERPRINTS.tsv, dataset_info.json "
-                        "and its place in the cache")
+        "FINGERPRINTS.tsv",
+        "LICENSE",
+        "PARAMETERS.json",
+        "dataset_info.json",
+        "mnist1d-test.arrow",
+        "mnist1d-train.arrow",
+    ]
+    assert lines[7] == (
+        "identity: canonical 1.0.0, agreed by PARAMETERS.json, FINGERPRINTS.tsv, dataset_info.json "
+        "and its place in the cache"
+    )
     assert lines[8].startswith(f"train: 4000 examples of length 40, content fingerprint {golden.TRAIN_FINGERPRINT}")
     assert lines[8].endswith("matches FINGERPRINTS.tsv and the registry (canonical)")
     assert lines[9].startswith(f"test: 1000 examples of length 40, content fingerprint {golden.TEST_FINGERPRINT}")
@@ -82,19 +91,26 @@ def test_editing_the_split_sizes_load_dataset_uses_is_damage(folder):
     assert loaded(folder)["train"].num_rows == 3000  # what the issue found: the loader believes the file
     assert damage(folder).startswith(f"{info}: its SHA-256 differs from the one {SUMS} records")
     resum(folder)  # even with consistent checksums, the sizes are bound to the parameters
-    assert damage(folder) == (f"{info}: records 3000 examples of train in the shards ['mnist1d-train.arrow']; "
-                              "canonical has 4000, in the shards FINGERPRINTS.tsv lists")
+    assert damage(folder) == (
+        f"{info}: records 3000 examples of train in the shards ['mnist1d-train.arrow']; "
+        "canonical has 4000, in the shards FINGERPRINTS.tsv lists"
+    )
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda v: v["features"]["y"].update(names=list("abcdefghij")), "its features are not those of canonical"),
-    (lambda v: v["features"]["x"].update(length=20), "its features are not those of canonical"),
-    (lambda v: v.update(config_name="shuffled"), "records builder and config ('mnist1d', 'shuffled')"),
-    (lambda v: v["splits"]["train"].update(shard_lengths=[2000, 2000]),
-     "records 4000 examples of train in the shards ['mnist1d-train-00000-of-00002.arrow', "),
-    (lambda v: v["splits"].pop("test"), "records the splits ['train'], not ['train', 'test']"),
-    (lambda v: v.update(splits=5), "not a valid dataset_info.json"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda v: v["features"]["y"].update(names=list("abcdefghij")), "its features are not those of canonical"),
+        (lambda v: v["features"]["x"].update(length=20), "its features are not those of canonical"),
+        (lambda v: v.update(config_name="shuffled"), "records builder and config ('mnist1d', 'shuffled')"),
+        (
+            lambda v: v["splits"]["train"].update(shard_lengths=[2000, 2000]),
+            "records 4000 examples of train in the shards ['mnist1d-train-00000-of-00002.arrow', ",
+        ),
+        (lambda v: v["splits"].pop("test"), "records the splits ['train'], not ['train', 'test']"),
+        (lambda v: v.update(splits=5), "not a valid dataset_info.json"),
+    ],
+)
 def test_every_field_of_dataset_info_that_changes_what_loads_is_bound(folder, edit, message):
     info = folder / "dataset_info.json"
     edit_json(info, edit)
@@ -106,34 +122,47 @@ def test_every_field_of_dataset_info_that_changes_what_loads_is_bound(folder, ed
 def test_no_edit_switches_the_registry_check_off(folder, tmp_path):
     """Relabel canonical as a custom config, one record after another: each step is caught."""
     custom = "custom-seed_43"
-    fingerprints, parameters, info = folder / "FINGERPRINTS.tsv", folder / "PARAMETERS.json", folder / "dataset_info.json"
+    fingerprints, parameters, info = (
+        folder / "FINGERPRINTS.tsv",
+        folder / "PARAMETERS.json",
+        folder / "dataset_info.json",
+    )
     fingerprints.write_text(fingerprints.read_text().replace("canonical\t", f"{custom}\t"))
     resum(folder)
-    assert damage(folder).startswith(f"{fingerprints}: records the config '{custom}' for train, but PARAMETERS.json "
-                                     "holds the parameters of 'canonical'")
+    assert damage(folder).startswith(
+        f"{fingerprints}: records the config '{custom}' for train, but PARAMETERS.json "
+        "holds the parameters of 'canonical'"
+    )
     edit_json(parameters, lambda v: v["parameters"].update(seed=43))
     resum(folder)
-    assert damage(folder) == (f"{parameters}: records the config 'canonical', but its parameters are those of "
-                              f"'{custom}'")
+    assert damage(folder) == (
+        f"{parameters}: records the config 'canonical', but its parameters are those of '{custom}'"
+    )
     edit_json(parameters, lambda v: v.update(config=custom))
     resum(folder)
     assert damage(folder).startswith(f"{info}: records builder and config ('mnist1d', 'canonical')")
     edit_json(info, lambda v: v.update(config_name=custom))
     resum(folder)
-    assert damage(folder) == (f"{folder}: its place in the cache says canonical 1.0.0, but the build is {custom} "
-                              "1.0.0; load_dataset would serve it under the wrong config")
+    assert damage(folder) == (
+        f"{folder}: its place in the cache says canonical 1.0.0, but the build is {custom} "
+        "1.0.0; load_dataset would serve it under the wrong config"
+    )
     moved = tmp_path / "elsewhere"  # out of the cache layout, every record says custom-seed_43
     folder.rename(moved)
-    assert damage(moved) == (f"{moved / 'FINGERPRINTS.tsv'}: the content of train is the registered canonical/train, "
-                             f"but the build says {custom}/train")
+    assert damage(moved) == (
+        f"{moved / 'FINGERPRINTS.tsv'}: the content of train is the registered canonical/train, "
+        f"but the build says {custom}/train"
+    )
 
 
 def test_a_wrong_fingerprint_record_of_a_preset_is_blamed_on_the_record(folder):
     fingerprints = folder / "FINGERPRINTS.tsv"
     fingerprints.write_text(fingerprints.read_text().replace(golden.TEST_FINGERPRINT, "0" * 64))
     resum(folder)  # the shards and the record are each as SHA256SUMS says: the registry is the witness
-    assert damage(folder) == (f"{fingerprints}: records (1000, 40, '{'0' * 64}') for test, but its shards hold the "
-                              "registered content of canonical/test: FINGERPRINTS.tsv is damaged")
+    assert damage(folder) == (
+        f"{fingerprints}: records (1000, 40, '{'0' * 64}') for test, but its shards hold the "
+        "registered content of canonical/test: FINGERPRINTS.tsv is damaged"
+    )
 
 
 def test_a_preset_whose_content_changed_fails_against_the_registry_even_if_every_record_agrees(folder):
@@ -150,19 +179,24 @@ def test_a_preset_whose_content_changed_fails_against_the_registry_even_if_every
     fingerprints = folder / "FINGERPRINTS.tsv"
     fingerprints.write_text(fingerprints.read_text().replace(golden.TEST_FINGERPRINT, digest))
     resum(folder)
-    assert damage(folder) == (f"{shard}: canonical/test: content fingerprint {digest} differs from the registered "
-                              f"{golden.TEST_FINGERPRINT}; the generated data is not the published data")
+    assert damage(folder) == (
+        f"{shard}: canonical/test: content fingerprint {digest} differs from the registered "
+        f"{golden.TEST_FINGERPRINT}; the generated data is not the published data"
+    )
 
 
 def test_a_stray_shard_named_like_the_builds_is_damage(folder):
     stray = folder / "mnist1d-train-00001-00000-of-NNNNN.arrow"  # what a killed num_proc=2 run used to leave
     shutil.copy(folder / "mnist1d-train.arrow", stray)
-    assert damage(folder) == (f"{stray}: a file that {SUMS} does not list; a loader could read it as part of the "
-                              "dataset: remove it if it is not")
+    assert damage(folder) == (
+        f"{stray}: a file that {SUMS} does not list; a loader could read it as part of the "
+        "dataset: remove it if it is not"
+    )
     stray.rename(folder / "mnist1d-train-00001-of-00002.arrow")
     resum(folder)  # listed, but no split reads it
-    assert damage(folder) == (f"{folder / 'mnist1d-train-00001-of-00002.arrow'}: a shard that no split of "
-                              "FINGERPRINTS.tsv lists")
+    assert damage(folder) == (
+        f"{folder / 'mnist1d-train-00001-of-00002.arrow'}: a shard that no split of FINGERPRINTS.tsv lists"
+    )
 
 
 @pytest.mark.filterwarnings("ignore:Specifying null_placement:FutureWarning")  # datasets 5.2 sorting on pyarrow 26
@@ -180,8 +214,11 @@ def test_normal_use_never_makes_an_intact_build_fail(folder):
     lines = hf.verify_directory(folder)
     ignored = [line for line in lines if line.startswith("ignored: ")]
     assert len([line for line in ignored if line.startswith("ignored: cache-")]) >= 4
-    assert all(line.endswith("(datasets' cache of a map, filter, shuffle or sort result; load_dataset never reads it)")
-               for line in ignored if line.startswith("ignored: cache-"))
+    assert all(
+        line.endswith("(datasets' cache of a map, filter, shuffle or sort result; load_dataset never reads it)")
+        for line in ignored
+        if line.startswith("ignored: cache-")
+    )
     assert "ignored: tmpk2v8xq1a (datasets' temporary file of a map or filter in progress)" in ignored
     assert not any("/" in line.split()[1] for line in ignored)
     ds.cleanup_cache_files()
@@ -190,33 +227,47 @@ def test_normal_use_never_makes_an_intact_build_fail(folder):
 
 def wrong_digest_for(folder: Path, name: str) -> Path:
     sums = folder / SUMS
-    sums.write_text("".join(("f" * 64 + line[64:]) if line.endswith(f"  {name}\n") else line
-                            for line in sums.read_text().splitlines(keepends=True)))
+    sums.write_text(
+        "".join(
+            ("f" * 64 + line[64:]) if line.endswith(f"  {name}\n") else line
+            for line in sums.read_text().splitlines(keepends=True)
+        )
+    )
     return sums
 
 
 def test_a_wrong_digest_for_an_intact_shard_blames_sha256sums(folder):
     sums = wrong_digest_for(folder, "mnist1d-train.arrow")
-    assert damage(folder) == (f"{sums}: the SHA-256 it records for mnist1d-train.arrow is not the file's, yet train "
-                              f"still has the content FINGERPRINTS.tsv records: {SUMS} is damaged, or bytes of "
-                              "mnist1d-train.arrow outside the data are")
+    assert damage(folder) == (
+        f"{sums}: the SHA-256 it records for mnist1d-train.arrow is not the file's, yet train "
+        f"still has the content FINGERPRINTS.tsv records: {SUMS} is damaged, or bytes of "
+        "mnist1d-train.arrow outside the data are"
+    )
 
 
 def test_a_wrong_digest_for_another_file_says_plainly_that_either_may_be_damaged(folder):
     sums = wrong_digest_for(folder, "dataset_info.json")
-    assert damage(folder) == (f"{folder / 'dataset_info.json'}: its SHA-256 differs from the one {SUMS} records; "
-                              f"the file or {sums} is damaged")
+    assert damage(folder) == (
+        f"{folder / 'dataset_info.json'}: its SHA-256 differs from the one {SUMS} records; "
+        f"the file or {sums} is damaged"
+    )
 
 
-@pytest.mark.parametrize("name, bad, message", [
-    (SUMS, "not a line of sha256sum\n", "line 1 is not '<sha256>  <file>'"),
-    ("FINGERPRINTS.tsv", "canonical\ttrain\t4000\n", "line 1 is not a row of config, split"),
-    ("FINGERPRINTS.tsv", b"\xff\xfe\x00", "unreadable ('utf-8' codec can't decode byte 0xff"),
-    ("dataset_info.json", '{"splits": ', "not valid JSON (Expecting value: line 1 column 12 (char 11))"),
-    ("dataset_info.json", "[1, 2]", "not a JSON object"),
-    ("PARAMETERS.json", '{"config": "canonical", "parameters": {"seed": -1}}',
-     "no valid MNIST-1D parameters (seed must be in 0..4294967295, got -1)"),
-])
+@pytest.mark.parametrize(
+    "name, bad, message",
+    [
+        (SUMS, "not a line of sha256sum\n", "line 1 is not '<sha256>  <file>'"),
+        ("FINGERPRINTS.tsv", "canonical\ttrain\t4000\n", "line 1 is not a row of config, split"),
+        ("FINGERPRINTS.tsv", b"\xff\xfe\x00", "unreadable ('utf-8' codec can't decode byte 0xff"),
+        ("dataset_info.json", '{"splits": ', "not valid JSON (Expecting value: line 1 column 12 (char 11))"),
+        ("dataset_info.json", "[1, 2]", "not a JSON object"),
+        (
+            "PARAMETERS.json",
+            '{"config": "canonical", "parameters": {"seed": -1}}',
+            "no valid MNIST-1D parameters (seed must be in 0..4294967295, got -1)",
+        ),
+    ],
+)
 def test_a_malformed_record_is_damage_exit_1_in_one_line_naming_it(folder, capsys, name, bad, message):
     path = folder / name
     (path.write_bytes if isinstance(bad, bytes) else path.write_text)(bad)
@@ -255,11 +306,15 @@ def test_one_flipped_byte_anywhere_is_named_or_loads_exactly_as_recorded(built, 
             except IntegrityError as error:
                 named = str(error).split(": ")[0]
                 assert named in (str(folder / name), str(folder / SUMS)) or (
-                    name == SUMS and f"the file or {folder / SUMS} is damaged" in str(error)), (name, position, error)
+                    name == SUMS and f"the file or {folder / SUMS} is damaged" in str(error)
+                ), (name, position, error)
                 outcomes["named"] += 1
             else:
                 ds = loaded(folder)
-                for split, digest, size_ in (("train", golden.TRAIN_FINGERPRINT, 4000), ("test", golden.TEST_FINGERPRINT, 1000)):
+                for split, digest, size_ in (
+                    ("train", golden.TRAIN_FINGERPRINT, 4000),
+                    ("test", golden.TEST_FINGERPRINT, 1000),
+                ):
                     part = ds[split].with_format("numpy")[:]
                     assert (fingerprint(part["x"], part["y"]), ds[split].num_rows) == (digest, size_), (name, position)
                     assert ds[split].features == hf.features(40) and part["x"].dtype == np.float32, (name, position)

@@ -11,20 +11,30 @@ datasets = pytest.importorskip("datasets")
 import huggingface_hub  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
-from mnist1d_core import DATA_VERSION  # noqa: E402
-from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders.hf import features as hf_features  # noqa: E402
 from mnist1d_builders.hub import exporter, parquet  # noqa: E402
 from mnist1d_builders.hub.summary import arrow_bytes, arrow_tables  # noqa: E402
-from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import (  # noqa: E402
+    DATA_VERSION,  # noqa: E402
+    PRESETS,
+    FingerprintMismatch,
+    MNIST1DConfig,
+    fingerprint,
+    generate,
+)
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_FILES = {
-    "README.md", "SHA256SUMS", "assets/mnist1d_examples.png",
-    "canonical/train-00000-of-00001.parquet", "canonical/test-00000-of-00001.parquet",
-    "shuffled/train-00000-of-00001.parquet", "shuffled/test-00000-of-00001.parquet",
+    "README.md",
+    "SHA256SUMS",
+    "assets/mnist1d_examples.png",
+    "canonical/train-00000-of-00001.parquet",
+    "canonical/test-00000-of-00001.parquet",
+    "shuffled/train-00000-of-00001.parquet",
+    "shuffled/test-00000-of-00001.parquet",
 }
 
 
@@ -61,8 +71,10 @@ def test_presets_export_has_the_hub_layout_and_checks_out(presets):
     assert result.returncode == 0, result.stdout + result.stderr
     assert checked[0] == "SHA256SUMS: all 6 files re-hashed and intact"
     for (name, split), entry in registry().items():
-        assert (f"{name}/{split}: {entry.num_examples} examples of length 40, content fingerprint {entry.sha256} re-read "
-                f"from {name}/{split}-00000-of-00001.parquet: matches README.md and the registry ({name})") in checked
+        assert (
+            f"{name}/{split}: {entry.num_examples} examples of length 40, content fingerprint {entry.sha256} re-read "
+            f"from {name}/{split}-00000-of-00001.parquet: matches README.md and the registry ({name})"
+        ) in checked
 
 
 def test_presets_export_readme_is_the_committed_card_and_figure(presets):
@@ -109,10 +121,17 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
     name = "custom-num_samples_300-final_seq_length_20-seed_7"
     assert config.name == name
     assert {f for f in files(out) if f.endswith(".parquet")} == {
-        f"{name}/train-00000-of-00001.parquet", f"{name}/test-00000-of-00001.parquet"}
+        f"{name}/train-00000-of-00001.parquet",
+        f"{name}/test-00000-of-00001.parquet",
+    }
     card = hub.read_card_metadata(out / "README.md")
-    assert card["configs"] == [{"config_name": name, "default": True, "data_files": [
-        {"split": "train", "path": f"{name}/train-*"}, {"split": "test", "path": f"{name}/test-*"}]}]
+    assert card["configs"] == [
+        {
+            "config_name": name,
+            "default": True,
+            "data_files": [{"split": "train", "path": f"{name}/train-*"}, {"split": "test", "path": f"{name}/test-*"}],
+        }
+    ]
     readme = (out / "README.md").read_text()
     assert f'load_dataset("someone/mnist1d-short", "{name}", revision="v{DATA_VERSION}")' in readme
     assert "| no (custom) |" in readme
@@ -122,9 +141,11 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
     for split in ("train", "test"):
         digest = fingerprint(data.split(split).x, data.split(split).y)
         assert split_fingerprint(loaded[split]) == digest
-        assert (f"{name}/{split}: {len(data.split(split))} examples of length 20, content fingerprint {digest} re-read "
-                f"from {name}/{split}-00000-of-00001.parquet: matches README.md ({name} has no registered fingerprint)"
-                in checked)
+        assert (
+            f"{name}/{split}: {len(data.split(split))} examples of length 20, content fingerprint {digest} re-read "
+            f"from {name}/{split}-00000-of-00001.parquet: matches README.md ({name} has no registered fingerprint)"
+            in checked
+        )
 
 
 def test_large_splits_are_sharded_as_push_to_hub_shards_them(tmp_path, monkeypatch):
@@ -159,20 +180,31 @@ def test_the_card_yaml_is_what_push_to_hub_writes_with_the_download_size(presets
         parquet_bytes = sum(p.stat().st_size for p in (out / name).glob("*.parquet"))
         assert infos[name].download_size == parquet_bytes
         assert {s: infos[name].splits[s].num_bytes for s in ("train", "test")} == {
-            s: arrow_bytes(PRESETS[name].split_size(s), 40) for s in ("train", "test")}
+            s: arrow_bytes(PRESETS[name].split_size(s), 40) for s in ("train", "test")
+        }
         assert infos[name].dataset_size == arrow_bytes(5000, 40)
     # the split sizes are Arrow's, as datasets counts them
     tables = arrow_tables(generate(PRESETS["canonical"]))
     assert [t.nbytes for t in tables.values()] == [arrow_bytes(4000, 40), arrow_bytes(1000, 40)]
 
 
-@pytest.mark.parametrize("n, category", [
-    (1, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (5000, "1K<n<10K"), (10**9 - 1, "100M<n<1B"),
-    (10**9, "1B<n<10B"), (10**11, "100B<n<1T"), (10**12, "n>1T"), (10**15, "n>1T"),
-])
+@pytest.mark.parametrize(
+    "n, category",
+    [
+        (1, "n<1K"),
+        (999, "n<1K"),
+        (1000, "1K<n<10K"),
+        (5000, "1K<n<10K"),
+        (10**9 - 1, "100M<n<1B"),
+        (10**9, "1B<n<10B"),
+        (10**11, "100B<n<1T"),
+        (10**12, "n>1T"),
+        (10**15, "n>1T"),
+    ],
+)
 def test_size_categories_are_the_hubs_for_any_size(n, category):
-    from importlib import resources
     import json
+    from importlib import resources
 
     official = json.loads(resources.files("datasets.utils.resources").joinpath("size_categories.json").read_text())
     assert hub.card.size_category(n) == category and category in official
@@ -235,16 +267,22 @@ def test_cli_exports_presets_changed_by_parameters(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["export", "--out", str(out), "--config", "canonical", "shuffled", "--num-samples", "200"]) == 0
     assert {f.split("/")[0] for f in files(out) if f.endswith(".parquet")} == {
-        "custom-num_samples_200", "custom-num_samples_200-shuffle_seq_true"}
+        "custom-num_samples_200",
+        "custom-num_samples_200-shuffle_seq_true",
+    }
     assert capsys.readouterr().out.startswith(
-        f"wrote {out.resolve()}: custom-num_samples_200, custom-num_samples_200-shuffle_seq_true\n")
+        f"wrote {out.resolve()}: custom-num_samples_200, custom-num_samples_200-shuffle_seq_true\n"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--config", "mnist"], "argument --config: invalid choice: 'mnist'"),
-    (["--seed", "-1"], "seed must be in 0..4294967295, got -1"),
-    (["--repo", "no-owner"], "repo must be OWNER/NAME"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config", "mnist"], "argument --config: invalid choice: 'mnist'"),
+        (["--seed", "-1"], "seed must be in 0..4294967295, got -1"),
+        (["--repo", "no-owner"], "repo must be OWNER/NAME"),
+    ],
+)
 def test_cli_refuses_bad_input_before_writing(tmp_path, capsys, args, message):
     out = tmp_path / "out"
     assert main(["export", "--out", str(out), *args]) == 2
@@ -253,10 +291,11 @@ def test_cli_refuses_bad_input_before_writing(tmp_path, capsys, args, message):
 
 
 def test_the_core_cli_imports_no_publishing_library():
-    code = ("import sys, mnist1d_cli as cli; cli.build_parser();"
-            "heavy = ('datasets', 'pyarrow', 'huggingface_hub', 'matplotlib', 'mnist1d_builders.hub');"
-            "print([m for m in heavy if m in sys.modules])")
+    code = (
+        "import sys, mnist1d_cli as cli; cli.build_parser();"
+        "heavy = ('datasets', 'pyarrow', 'huggingface_hub', 'matplotlib', 'mnist1d_builders.hub');"
+        "print([m for m in heavy if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-

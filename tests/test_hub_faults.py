@@ -73,8 +73,13 @@ sys.exit(main(args))
 def held(phase: str, folder: Path, *args, env=None) -> tuple[subprocess.Popen, Path, Path]:
     """Start ``mnist1d ARGS`` to be held at ``phase``; returns it, its ready and its go file."""
     ready, go = folder / f"ready-{phase}", folder / f"go-{phase}"
-    process = subprocess.Popen([sys.executable, "-c", HELD, phase, str(ready), str(go), *map(str, args)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HELD, phase, str(ready), str(go), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     return process, ready, go
 
 
@@ -109,7 +114,9 @@ def test_an_export_killed_at_any_phase_leaves_what_the_next_export_removes(tmp_p
         process.wait()
         left = names(tmp_path / phase)
         assert "E" not in left and any(name.startswith(".E.partial-") and name.endswith(".owner") for name in left), (
-            phase, left)
+            phase,
+            left,
+        )
         partial = next(tmp_path / phase / name for name in left if not name.endswith(".owner"))
         if phase in ("checksums", "rename"):  # all shards there: still nothing a later run takes in
             assert (partial / SMALL_CONFIG.name / "train-00000-of-00001.parquet").is_file()
@@ -142,23 +149,48 @@ def test_two_exports_to_one_target_at_once_both_succeed_or_one_refuses_in_one_li
     # Into E: the same config twice (both succeed); into F: two configs (one refuses).
     go = tmp_path / "go"
     runs = {}
-    for name, out, args in [("e1", "E", SMALL), ("e2", "E", SMALL),
-                            ("f1", "F", SMALL), ("f2", "F", ["--config", "shuffled", "--num-samples", "200"])]:
+    for name, out, args in [
+        ("e1", "E", SMALL),
+        ("e2", "E", SMALL),
+        ("f1", "F", SMALL),
+        ("f2", "F", ["--config", "shuffled", "--num-samples", "200"]),
+    ]:
         ready = tmp_path / f"ready-{name}"
-        runs[name] = (subprocess.Popen([sys.executable, "-c", HELD, "rename", str(ready), str(go), "export", "--out",
-                                        str(tmp_path / out), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True), ready)
+        runs[name] = (
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    HELD,
+                    "rename",
+                    str(ready),
+                    str(go),
+                    "export",
+                    "--out",
+                    str(tmp_path / out),
+                    *args,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+            ready,
+        )
     wait_for(*(ready for _, ready in runs.values()))
     go.touch()
     outputs = {name: (process.communicate(timeout=120), process.returncode) for name, (process, _) in runs.items()}
     assert [outputs[name][1] for name in ("e1", "e2")] == [0, 0], outputs
     first_checks = sorted(outputs[name][0][0].splitlines()[1] for name in ("e1", "e2"))
-    assert first_checks == [f"  {tmp_path / 'E'}: written meanwhile by another run, with exactly these files",
-                            "  SHA256SUMS: all 4 files re-hashed and intact"]
+    assert first_checks == [
+        f"  {tmp_path / 'E'}: written meanwhile by another run, with exactly these files",
+        "  SHA256SUMS: all 4 files re-hashed and intact",
+    ]
     assert sorted(outputs[name][1] for name in ("f1", "f2")) == [0, 1], outputs
     refused = next(stderr for (_, stderr), status in (outputs["f1"], outputs["f2"]) if status == 1)
-    assert one_line(refused) == (f"mnist1d: error: {tmp_path / 'F'}: appeared while this run was writing it "
-                                 "(another run finished first); this run's output was discarded")
+    assert one_line(refused) == (
+        f"mnist1d: error: {tmp_path / 'F'}: appeared while this run was writing it "
+        "(another run finished first); this run's output was discarded"
+    )
     for out in ("E", "F"):
         assert main(["verify", str(tmp_path / out)]) == 0
     assert [name for name in names(tmp_path) if not name.startswith(("ready-", "go"))] == ["E", "F"]
@@ -177,11 +209,27 @@ def test_an_export_larger_than_the_free_disk_is_refused_before_generating(tmp_pa
     num_samples = free // 160 + 10  # float32 signals of 40 and int64 labels: 168 bytes each in Arrow
     needed = exporter.export_bytes([PRESETS["canonical"].replace(num_samples=num_samples)])
     assert needed > free
-    assert main(["export", "--out", str(tmp_path / "E"), "--config", "canonical", "--num-samples", str(num_samples),
-                 "--algorithm", "sharded"]) == 2
+    assert (
+        main(
+            [
+                "export",
+                "--out",
+                str(tmp_path / "E"),
+                "--config",
+                "canonical",
+                "--num-samples",
+                str(num_samples),
+                "--algorithm",
+                "sharded",
+            ]
+        )
+        == 2
+    )
     message = one_line(capsys.readouterr().err)
-    assert message.startswith(f"mnist1d: error: num_samples={num_samples}: the export needs about "
-                              f"{resources.size(needed)} of disk, but {tmp_path} has ")
+    assert message.startswith(
+        f"mnist1d: error: num_samples={num_samples}: the export needs about "
+        f"{resources.size(needed)} of disk, but {tmp_path} has "
+    )
     assert message.endswith(" free")
     assert names(tmp_path) == []
 
@@ -198,7 +246,8 @@ def test_an_export_larger_than_the_memory_is_refused_before_generating(tmp_path,
     monkeypatch.setattr(resources, "available_memory", lambda: 10**9)
     assert main(["export", "--out", str(tmp_path / "E"), "--num-samples", "10000000"]) == 2
     assert one_line(capsys.readouterr().err).startswith(
-        "mnist1d: error: num_samples=10000000: generating the whole set in memory needs about")
+        "mnist1d: error: num_samples=10000000: generating the whole set in memory needs about"
+    )
     assert names(tmp_path) == []
 
 
@@ -209,7 +258,8 @@ def test_plot_refuses_more_per_class_than_a_class_has_before_generating(tmp_path
     assert main(["plot", "--out", str(tmp_path / "x.png"), "--per-class", "100000"]) == 2
     assert one_line(capsys.readouterr().err) == (
         "mnist1d: error: per_class=100000, but no class of canonical can have more than 500 train examples "
-        "(500 of each class, 4000 train examples in all)")
+        "(500 of each class, 4000 train examples in all)"
+    )
     assert main(["plot", "--out", str(tmp_path / "x.png"), "--num-samples", "20", "--per-class", "3"]) == 2
     assert "no class of custom-num_samples_20 can have more than 2 train examples" in capsys.readouterr().err
     assert names(tmp_path) == []
@@ -218,12 +268,15 @@ def test_plot_refuses_more_per_class_than_a_class_has_before_generating(tmp_path
 # --- file-system faults -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("out, message", [
-    ("{tmp}/a_file", "output folder '{tmp}/a_file' is a file; choose a new folder"),
-    ("{tmp}/a_file/E", "output folder '{tmp}/a_file/E': its parent '{tmp}/a_file' is a file, not a folder"),
-    ("{tmp}/missing/E", "output folder '{tmp}/missing/E': its parent '{tmp}/missing' does not exist"),
-    ("{tmp}/full", "output folder '{tmp}/full' exists and is not empty; choose a new folder"),
-])
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("{tmp}/a_file", "output folder '{tmp}/a_file' is a file; choose a new folder"),
+        ("{tmp}/a_file/E", "output folder '{tmp}/a_file/E': its parent '{tmp}/a_file' is a file, not a folder"),
+        ("{tmp}/missing/E", "output folder '{tmp}/missing/E': its parent '{tmp}/missing' does not exist"),
+        ("{tmp}/full", "output folder '{tmp}/full' exists and is not empty; choose a new folder"),
+    ],
+)
 def test_a_destination_that_cannot_be_made_is_refused_before_any_work(tmp_path, capsys, monkeypatch, out, message):
     monkeypatch.setattr(exporter, "generate", no_generation)
     (tmp_path / "a_file").write_text("mine")
@@ -241,7 +294,8 @@ def test_a_read_only_destination_is_refused_before_any_work(tmp_path, capsys, mo
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
     assert main(["export", "--out", str(tmp_path / "E"), *SMALL]) == 2
     assert one_line(capsys.readouterr().err) == (
-        f"mnist1d: error: output folder '{tmp_path / 'E'}': its parent '{tmp_path}' is not writable")
+        f"mnist1d: error: output folder '{tmp_path / 'E'}': its parent '{tmp_path}' is not writable"
+    )
 
 
 def test_a_file_size_limit_met_while_writing_names_the_shard_and_leaves_nothing(tmp_path, capsys):
@@ -255,36 +309,49 @@ def test_a_file_size_limit_met_while_writing_names_the_shard_and_leaves_nothing(
     assert status == 1
     shard = tmp_path / "E" / "custom-num_samples_1000" / "train-00000-of-00001.parquet"
     assert one_line(capsys.readouterr().err) == (
-        f"mnist1d: error: {shard}: file too large; a file-size limit (ulimit -f) or the file system's is in the way")
+        f"mnist1d: error: {shard}: file too large; a file-size limit (ulimit -f) or the file system's is in the way"
+    )
     assert names(tmp_path) == []
 
 
-@pytest.mark.parametrize("code, where", [
-    (errno.ENOSPC, "shard"), (errno.EACCES, "shard"), (errno.EROFS, "shard"),
-    (errno.ENOSPC, "card"), (errno.EACCES, "folder"),
-])
+@pytest.mark.parametrize(
+    "code, where",
+    [
+        (errno.ENOSPC, "shard"),
+        (errno.EACCES, "shard"),
+        (errno.EROFS, "shard"),
+        (errno.ENOSPC, "card"),
+        (errno.EACCES, "folder"),
+    ],
+)
 def test_file_system_faults_while_writing_name_the_path_in_the_export(tmp_path, capsys, monkeypatch, code, where):
     from mnist1d_builders.hub import parquet
 
     if where == "shard":  # pyarrow's own error, which names no file
+
         def failing(path, mode):
             raise OSError(code, f"Failed to open local file '{path}'. Detail: [errno {code}] {os.strerror(code)}")
+
         monkeypatch.setattr(parquet.pa, "OSFile", failing)
         named = tmp_path / "E" / "canonical" / "train-00000-of-00001.parquet"
     elif where == "card":
         real_write_text = Path.write_text
+
         def failing(self, *args, **kwargs):
             if self.name == "README.md":
                 raise OSError(code, os.strerror(code), str(self))
             return real_write_text(self, *args, **kwargs)
+
         monkeypatch.setattr(Path, "write_text", failing)
         named = tmp_path / "E" / "README.md"
     else:
         real_mkdir = Path.mkdir
+
         def failing(self, *args, **kwargs):
             if self.name == "canonical":
                 raise OSError(code, os.strerror(code), str(self))
             return real_mkdir(self, *args, **kwargs)
+
         monkeypatch.setattr(Path, "mkdir", failing)
         named = tmp_path / "E" / "canonical"
     assert main(["export", "--out", str(tmp_path / "E"), "--config", "canonical"]) == 1
@@ -302,8 +369,9 @@ def test_publish_checks_the_token_before_exporting(capsys, monkeypatch):
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
     monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported before the token check"))
     assert main(["publish", "--repo", REPO, "--version", DATA_VERSION]) == 2
-    assert one_line(capsys.readouterr().err) == ("mnist1d: error: publishing needs a Hugging Face token with write "
-                                                 "access: set HF_TOKEN or run `hf auth login`")
+    assert one_line(capsys.readouterr().err) == (
+        "mnist1d: error: publishing needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login`"
+    )
 
 
 def test_publish_checks_the_disk_before_the_token_and_exporting(capsys, monkeypatch):
@@ -312,7 +380,8 @@ def test_publish_checks_the_disk_before_the_token_and_exporting(capsys, monkeypa
     monkeypatch.setattr(resources.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 1000}))
     assert main(["publish", "--repo", REPO, "--version", DATA_VERSION]) == 2
     assert one_line(capsys.readouterr().err).startswith(
-        "mnist1d: error: num_samples=5000: the export of 2 configs needs about 3.8 MB of disk, but ")
+        "mnist1d: error: num_samples=5000: the export of 2 configs needs about 3.8 MB of disk, but "
+    )
 
 
 def publish_folders(folder: Path) -> list[str]:
@@ -323,8 +392,9 @@ def test_a_killed_publishs_temporary_folder_is_removed_by_the_next_not_a_live_on
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "TMPDIR": str(temporary)}
-    process, ready, _ = held("parquet", tmp_path, "publish", "--repo", REPO, "--version", DATA_VERSION, "--dry-run",
-                             *SMALL, env=env)
+    process, ready, _ = held(
+        "parquet", tmp_path, "publish", "--repo", REPO, "--version", DATA_VERSION, "--dry-run", *SMALL, env=env
+    )
     wait_for(ready)
     live = publish_folders(temporary)
     assert len(live) == 2 and live[1] == live[0] + ".owner"

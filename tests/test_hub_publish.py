@@ -12,11 +12,15 @@ pytest.importorskip("datasets")
 import huggingface_hub  # noqa: E402
 from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError  # noqa: E402
 
-from mnist1d_core import DATA_VERSION  # noqa: E402
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, release  # noqa: E402
-from mnist1d_core import PRESETS, FingerprintMismatch, generate  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import (  # noqa: E402
+    DATA_VERSION,  # noqa: E402
+    PRESETS,
+    FingerprintMismatch,
+    generate,
+)
 
 REPO = "someone/mnist1d"
 TAG = f"v{DATA_VERSION}"
@@ -61,7 +65,9 @@ class RecordingHub:
         self._record("upload_folder", **kwargs)
         folder = Path(kwargs["folder_path"])  # a temporary folder: keep what it held
         self.uploaded = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-        return SimpleNamespace(oid="c0ffee", commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/c0ffee")
+        return SimpleNamespace(
+            oid="c0ffee", commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/c0ffee"
+        )
 
     def create_tag(self, repo_id, **kwargs):
         self._record("create_tag", repo_id, **kwargs)
@@ -83,7 +89,10 @@ def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monk
     monkeypatch.setattr(release, "_hub_client", no_client)
     assert main(["publish", "--repo", REPO, "--version", DATA_VERSION, "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == f"would upload to https://huggingface.co/datasets/{REPO} (branch main, created if missing), then tag that commit {TAG}:"
+    assert (
+        out[0]
+        == f"would upload to https://huggingface.co/datasets/{REPO} (branch main, created if missing), then tag that commit {TAG}:"
+    )
     for line in expected["SHA256SUMS"].decode().splitlines():
         digest, name = line.split("  ")
         assert f"  {name}  {len(expected[name]):,} bytes  sha256 {digest}" in out
@@ -119,11 +128,17 @@ def test_a_tag_with_the_same_files_is_left_alone(tmp_path, expected):
     assert said[-1] == f"{REPO} {TAG} already holds exactly these files: nothing to do"
 
 
-@pytest.mark.parametrize("sums, reason", [
-    ("0" * 64 + "  canonical/train-00000-of-00001.parquet\n", "differing: README.md, assets/mnist1d_examples.png, "
-     "canonical/test-00000-of-00001.parquet, canonical/train-00000-of-00001.parquet"),
-    (None, "it has no SHA256SUMS"),
-])
+@pytest.mark.parametrize(
+    "sums, reason",
+    [
+        (
+            "0" * 64 + "  canonical/train-00000-of-00001.parquet\n",
+            "differing: README.md, assets/mnist1d_examples.png, "
+            "canonical/test-00000-of-00001.parquet, canonical/train-00000-of-00001.parquet",
+        ),
+        (None, "it has no SHA256SUMS"),
+    ],
+)
 def test_a_tag_with_other_content_is_refused(tmp_path, sums, reason):
     client = RecordingHub(tmp_path, tags={TAG: sums})
     with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files") as error:
@@ -145,13 +160,16 @@ def test_data_that_disagrees_with_the_registry_is_never_uploaded(tmp_path, monke
     assert [method for method, _ in client.calls] == ["list_repo_refs"]  # asked about the tag; nothing uploaded
 
 
-@pytest.mark.parametrize("version, message", [
-    ("1.0", "version must be MAJOR.MINOR.PATCH in digits"),
-    (f"v{DATA_VERSION}", "version must be MAJOR.MINOR.PATCH in digits"),
-    ("01.0.0", "version must be MAJOR.MINOR.PATCH in digits"),
-    ("1.0.0-rc1", "version must be MAJOR.MINOR.PATCH in digits"),
-    ("99.0.0", f"version 99.0.0 is not the release this code makes ({DATA_VERSION}"),
-])
+@pytest.mark.parametrize(
+    "version, message",
+    [
+        ("1.0", "version must be MAJOR.MINOR.PATCH in digits"),
+        (f"v{DATA_VERSION}", "version must be MAJOR.MINOR.PATCH in digits"),
+        ("01.0.0", "version must be MAJOR.MINOR.PATCH in digits"),
+        ("1.0.0-rc1", "version must be MAJOR.MINOR.PATCH in digits"),
+        ("99.0.0", f"version 99.0.0 is not the release this code makes ({DATA_VERSION}"),
+    ],
+)
 def test_cli_refuses_a_malformed_or_unreleased_version(monkeypatch, capsys, version, message):
     monkeypatch.setattr(release, "_hub_client", no_client)
     monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported"))
@@ -159,8 +177,19 @@ def test_cli_refuses_a_malformed_or_unreleased_version(monkeypatch, capsys, vers
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("repo", ["mnist1d", "a/b/c", "someone/mnist..1d", "some one/mnist1d", "someone/name.git",
-                                  "someone/" + "n" * 101, "someone/-name", "someone/name."])
+@pytest.mark.parametrize(
+    "repo",
+    [
+        "mnist1d",
+        "a/b/c",
+        "someone/mnist..1d",
+        "some one/mnist1d",
+        "someone/name.git",
+        "someone/" + "n" * 101,
+        "someone/-name",
+        "someone/name.",
+    ],
+)
 def test_cli_refuses_a_repository_id_the_hub_refuses(monkeypatch, capsys, repo):
     monkeypatch.setattr(release, "export", lambda *args, **kwargs: pytest.fail("exported"))
     assert main(["publish", "--repo", repo, "--version", DATA_VERSION, "--dry-run"]) == 2
@@ -196,8 +225,11 @@ def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_afte
 
     real_export = release.export
     monkeypatch.setattr(release, "export", export)
-    with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files "
-                                               r"\(its SHA256SUMS lists no file\)"):
+    with pytest.raises(
+        hub.PublishError,
+        match=f"tag {TAG} of {REPO} already exists with other files "
+        r"\(its SHA256SUMS lists no file\)",
+    ):
         hub.publish(REPO, DATA_VERSION, [PRESETS["canonical"]], client=client, echo=lambda line: None)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download", "export"]
     assert folders[0].name.startswith(release.WORK_PREFIX) and not folders[0].exists()

@@ -93,26 +93,38 @@ def test_an_intact_export_verifies(canonical, capsys):
     status, out = verify(canonical, capsys)
     assert status == 0
     for split in ("train", "test"):
-        assert (f"canonical/{split}: {registry()['canonical', split].num_examples} examples of length 40, content "
-                f"fingerprint {registry()['canonical', split].sha256} re-read from canonical/{split}-00000-of-00001.parquet: "
-                "matches README.md and the registry (canonical)") in out
+        assert (
+            f"canonical/{split}: {registry()['canonical', split].num_examples} examples of length 40, content "
+            f"fingerprint {registry()['canonical', split].sha256} re-read from canonical/{split}-00000-of-00001.parquet: "
+            "matches README.md and the registry (canonical)"
+        ) in out
 
 
 def test_a_changed_byte_of_a_shard_names_the_shard(canonical, capsys):
     data = bytearray(shard(canonical).read_bytes())
     data[len(data) // 2] ^= 1
     shard(canonical).write_bytes(bytes(data))
-    assert damaged(canonical, capsys) == (f"{shard(canonical)}: its SHA-256 differs from the one SHA256SUMS records; "
-                                          f"the file or {canonical / 'SHA256SUMS'} is damaged")
+    assert damaged(canonical, capsys) == (
+        f"{shard(canonical)}: its SHA-256 differs from the one SHA256SUMS records; "
+        f"the file or {canonical / 'SHA256SUMS'} is damaged"
+    )
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda text: text.replace("  README.md", " README.md"), "{sums}: line 1 is not '<sha256>  <file>' for a new file"),
-    (lambda text: text + "garbage\n", "{sums}: line 5 is not '<sha256>  <file>' for a new file"),
-    (lambda text: "", "{sums}: lists no file; SHA256SUMS is damaged"),
-    (lambda text: "0" * 64 + text[64:], "{card}: its SHA-256 differs from the one SHA256SUMS records; the file or "
-                                          "{sums} is damaged"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda text: text.replace("  README.md", " README.md"),
+            "{sums}: line 1 is not '<sha256>  <file>' for a new file",
+        ),
+        (lambda text: text + "garbage\n", "{sums}: line 5 is not '<sha256>  <file>' for a new file"),
+        (lambda text: "", "{sums}: lists no file; SHA256SUMS is damaged"),
+        (
+            lambda text: "0" * 64 + text[64:],
+            "{card}: its SHA-256 differs from the one SHA256SUMS records; the file or {sums} is damaged",
+        ),
+    ],
+)
 def test_a_damaged_sha256sums_is_named(custom, capsys, change, message):
     sums = custom / "SHA256SUMS"
     sums.write_text(change(sums.read_text()))
@@ -126,7 +138,9 @@ def test_an_unreadable_sha256sums_is_named(custom, capsys):
     assert damaged(custom, capsys) == f"{custom / 'SHA256SUMS'}: missing, so the files cannot be checked"
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe not utf-8", b"---\nconfigs: [unclosed\n---\n", b"---\n- a list\n---\n"])
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe not utf-8", b"---\nconfigs: [unclosed\n---\n", b"---\n- a list\n---\n"]
+)
 def test_an_unreadable_or_malformed_card_is_named(custom, capsys, content):
     (custom / "README.md").write_bytes(content)
     rerecord(custom)
@@ -136,38 +150,47 @@ def test_an_unreadable_or_malformed_card_is_named(custom, capsys, content):
 def test_a_card_without_yaml_is_named(custom, capsys):
     (custom / "README.md").write_text("# MNIST-1D\n")
     rerecord(custom)
-    assert damaged(custom, capsys) == (f"{custom / 'README.md'}: has no YAML metadata block, so load_dataset would "
-                                       "find no configs in it")
+    assert damaged(custom, capsys) == (
+        f"{custom / 'README.md'}: has no YAML metadata block, so load_dataset would find no configs in it"
+    )
     (custom / "README.md").write_text("---\nlicense: mit\n---\n# MNIST-1D\n")
     rerecord(custom)
-    assert damaged(custom, capsys) == f"{custom / 'README.md'}: its fingerprints table has no row for {CUSTOM.name}/train"
+    assert (
+        damaged(custom, capsys) == f"{custom / 'README.md'}: its fingerprints table has no row for {CUSTOM.name}/train"
+    )
 
 
 def test_an_unreadable_shard_is_named(custom, capsys):
     path = shard(custom, CUSTOM.name)
     path.write_bytes(path.read_bytes()[:-100])
     rerecord(custom)
-    assert damaged(custom, capsys).startswith(f"{path}: not a readable MNIST-1D Parquet shard with its 'mnist1d' record (")
+    assert damaged(custom, capsys).startswith(
+        f"{path}: not a readable MNIST-1D Parquet shard with its 'mnist1d' record ("
+    )
 
 
 # --- coverage: what the loader reads ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("old, new, key", [
-    ("    num_examples: 4000", "    num_examples: 3000", "dataset_info"),
-    ("    length: 40", "    length: 41", "dataset_info"),
-    ("    list: float32", "    list: float64", "dataset_info"),
-    ("  download_size: ", "  download_size: 1", "dataset_info"),
-    ("    path: canonical/train-*", "    path: canonical/*-*", "configs"),
-    ("  default: true", "  default: true\n  filters:\n  - [y, '==', 3]", "configs"),
-    ("  default: true", "  default: true\n  features: {x: {dtype: float64, _type: Value}}", "configs"),
-    ("configs:\n- config_name: canonical", "configs:\n- config_name: shuffled", "configs"),
-])
+@pytest.mark.parametrize(
+    "old, new, key",
+    [
+        ("    num_examples: 4000", "    num_examples: 3000", "dataset_info"),
+        ("    length: 40", "    length: 41", "dataset_info"),
+        ("    list: float32", "    list: float64", "dataset_info"),
+        ("  download_size: ", "  download_size: 1", "dataset_info"),
+        ("    path: canonical/train-*", "    path: canonical/*-*", "configs"),
+        ("  default: true", "  default: true\n  filters:\n  - [y, '==', 3]", "configs"),
+        ("  default: true", "  default: true\n  features: {x: {dtype: float64, _type: Value}}", "configs"),
+        ("configs:\n- config_name: canonical", "configs:\n- config_name: shuffled", "configs"),
+    ],
+)
 def test_an_edit_of_the_yaml_the_loader_reads_is_damage_of_the_card(canonical, capsys, old, new, key):
     edit(canonical / "README.md", old, new)
     rerecord(canonical)
     assert damaged(canonical, capsys).startswith(
-        f"{canonical / 'README.md'}: its YAML `{key}` is not what an export writes for the Parquet files here")
+        f"{canonical / 'README.md'}: its YAML `{key}` is not what an export writes for the Parquet files here"
+    )
 
 
 def test_such_an_edit_changes_what_load_dataset_returns(canonical, tmp_path):
@@ -183,11 +206,15 @@ def test_such_an_edit_changes_what_load_dataset_returns(canonical, tmp_path):
 @pytest.mark.parametrize("name", [".huggingface.yaml", "dataset_infos.json", "canonical/train-extra.parquet"])
 def test_another_file_the_loader_would_read_is_damage_listed_or_not(canonical, capsys, name):
     (canonical / name).write_text("configs:\n- config_name: canonical\n  data_files: canonical/test-*\n")
-    assert damaged(canonical, capsys) == (f"{canonical / name}: a file that SHA256SUMS does not list; a loader "
-                                          "could read it as part of the dataset: remove it if it is not")
+    assert damaged(canonical, capsys) == (
+        f"{canonical / name}: a file that SHA256SUMS does not list; a loader "
+        "could read it as part of the dataset: remove it if it is not"
+    )
     rerecord(canonical)
-    assert damaged(canonical, capsys) == (f"{canonical / name}: listed in SHA256SUMS, but an export has no such file "
-                                          "(a loader could read it as part of the dataset): remove it if it is not")
+    assert damaged(canonical, capsys) == (
+        f"{canonical / name}: listed in SHA256SUMS, but an export has no such file "
+        "(a loader could read it as part of the dataset): remove it if it is not"
+    )
 
 
 # --- exactly the recorded files -----------------------------------------------------------------
@@ -198,8 +225,9 @@ def test_a_stray_shard_named_like_the_exports_is_damage(canonical, capsys):
     shutil.copyfile(shard(canonical), stray)
     assert damaged(canonical, capsys).startswith(f"{stray}: a file that SHA256SUMS does not list")
     rerecord(canonical)
-    assert damaged(canonical, capsys) == (f"{stray}: a stray shard beside train-00000-of-00001.parquet, which says "
-                                          "canonical/train has 1 shard(s)")
+    assert damaged(canonical, capsys) == (
+        f"{stray}: a stray shard beside train-00000-of-00001.parquet, which says canonical/train has 1 shard(s)"
+    )
 
 
 def test_a_missing_shard_is_named(canonical, capsys, monkeypatch):
@@ -208,8 +236,10 @@ def test_a_missing_shard_is_named(canonical, capsys, monkeypatch):
     hub.export(two, [PRESETS["canonical"]])
     (two / "canonical" / "train-00001-of-00002.parquet").unlink()
     rerecord(two)
-    assert damaged(two, capsys) == (f"{two / 'canonical' / 'train-00001-of-00002.parquet'}: missing (not listed in "
-                                    "SHA256SUMS); canonical/train has 2 shards")
+    assert damaged(two, capsys) == (
+        f"{two / 'canonical' / 'train-00001-of-00002.parquet'}: missing (not listed in "
+        "SHA256SUMS); canonical/train has 2 shards"
+    )
 
 
 def test_normal_use_never_makes_an_intact_export_fail(canonical, capsys, tmp_path):
@@ -238,8 +268,10 @@ def test_a_config_renamed_in_the_card_and_its_folder_is_damage_of_the_shards(can
     text = (canonical / "README.md").read_text().replace("canonical", "custom-seed_43")
     (canonical / "README.md").write_text(text)
     rerecord(canonical)
-    assert damaged(canonical, capsys) == (f"{canonical / 'custom-seed_43' / 'test-00000-of-00001.parquet'}: records "
-                                          "config canonical, but lies in folder custom-seed_43")
+    assert damaged(canonical, capsys) == (
+        f"{canonical / 'custom-seed_43' / 'test-00000-of-00001.parquet'}: records "
+        "config canonical, but lies in folder custom-seed_43"
+    )
 
 
 def test_a_shard_named_for_the_other_split_is_named(canonical, capsys):
@@ -255,8 +287,9 @@ def forged(folder: Path, monkeypatch, claimed: MNIST1DConfig, content: MNIST1DCo
     """An export whose every record (shards, card, checksums) claims ``claimed`` but holds
     ``content``'s data: what consistent edits of every file would make."""
     real = exporter.generate
-    monkeypatch.setattr(exporter, "generate",
-                        lambda config, progress=None: dataclasses.replace(real(content), config=config))
+    monkeypatch.setattr(
+        exporter, "generate", lambda config, progress=None: dataclasses.replace(real(content), config=config)
+    )
     monkeypatch.setattr(summary, "check_fingerprint", lambda name, split, digest: False)
     monkeypatch.setattr(exporter, "verify_export", lambda folder: [])
     hub.export(folder, [claimed])
@@ -268,8 +301,10 @@ def test_a_presets_content_under_another_name_is_damage(tmp_path, capsys, monkey
     # switched off by renaming, because registered content is recognised by its fingerprint.
     forged(tmp_path / "E", monkeypatch, claimed=PRESETS["canonical"].replace(seed=43), content=PRESETS["canonical"])
     path = tmp_path / "E" / "custom-seed_43" / "train-00000-of-00001.parquet"
-    assert damaged(tmp_path / "E", capsys) == (f"{path}: hold the registered content of canonical/train, but record "
-                                               "custom-seed_43/train; a preset's data must carry its name")
+    assert damaged(tmp_path / "E", capsys) == (
+        f"{path}: hold the registered content of canonical/train, but record "
+        "custom-seed_43/train; a preset's data must carry its name"
+    )
 
 
 def test_a_preset_name_over_other_content_is_damage_of_the_shards(tmp_path, capsys, monkeypatch):
@@ -294,8 +329,10 @@ def test_a_presets_fingerprint_edited_on_the_card_blames_the_card(canonical, cap
     digest = registry()["canonical", "train"].sha256
     edit(canonical / "README.md", f"`{digest}`", f"`{'0' * 64}`")
     rerecord(canonical)
-    assert damaged(canonical, capsys) == (f"{canonical / 'README.md'}: its fingerprint of canonical/train is {'0' * 64}, "
-                                          f"the Parquet files hold {digest}, the registered content: the card is damaged")
+    assert damaged(canonical, capsys) == (
+        f"{canonical / 'README.md'}: its fingerprint of canonical/train is {'0' * 64}, "
+        f"the Parquet files hold {digest}, the registered content: the card is damaged"
+    )
 
 
 def test_a_custom_fingerprint_that_disagrees_names_both(custom, capsys):
@@ -303,16 +340,19 @@ def test_a_custom_fingerprint_that_disagrees_names_both(custom, capsys):
     digest = digest.split("`")[3]
     edit(custom / "README.md", f"`{digest}`", f"`{'0' * 64}`")
     rerecord(custom)
-    assert damaged(custom, capsys) == (f"{shard(custom, CUSTOM.name)}: hold content fingerprint {digest}, but "
-                                       f"{custom / 'README.md'} records {'0' * 64} for {CUSTOM.name}/train: the shards "
-                                       "or the card are damaged")
+    assert damaged(custom, capsys) == (
+        f"{shard(custom, CUSTOM.name)}: hold content fingerprint {digest}, but "
+        f"{custom / 'README.md'} records {'0' * 64} for {CUSTOM.name}/train: the shards "
+        "or the card are damaged"
+    )
 
 
 def test_a_parameter_edited_on_the_card_is_damage_of_the_card(custom, capsys):
     edit(custom / "README.md", "| `seed` | **`3`** |", "| `seed` | **`4`** |")
     rerecord(custom)
-    assert damaged(custom, capsys) == (f"{custom / 'README.md'}: its tables lack the row '| `seed` | **`3`** |', "
-                                       "which the Parquet files hold")
+    assert damaged(custom, capsys) == (
+        f"{custom / 'README.md'}: its tables lack the row '| `seed` | **`3`** |', which the Parquet files hold"
+    )
 
 
 def test_a_shard_whose_content_was_replaced_names_the_shard(canonical, capsys):
@@ -320,8 +360,9 @@ def test_a_shard_whose_content_was_replaced_names_the_shard(canonical, capsys):
     table = pq.read_table(path)
     parquet.write_shard(table.slice(0, 999), str(path), config=PRESETS["canonical"], split="test")
     rerecord(canonical)
-    assert damaged(canonical, capsys) == (f"{path}: hold 999 examples of length 40, but canonical/test has 1000 of "
-                                          "length 40")
+    assert damaged(canonical, capsys) == (
+        f"{path}: hold 999 examples of length 40, but canonical/test has 1000 of length 40"
+    )
 
 
 # --- the general test -----------------------------------------------------------------------------
@@ -349,7 +390,8 @@ def test_any_changed_byte_is_named_or_loads_as_recorded(exports, tmp_path, capsy
             if status == 1:
                 named = message.split(": ")[0]
                 assert named in (str(folder / relative), str(folder / "SHA256SUMS"), str(folder / "README.md")) or (
-                    ": listed in SHA256SUMS but missing" in message), (relative, position, message)
+                    ": listed in SHA256SUMS but missing" in message
+                ), (relative, position, message)
                 outcomes["named"] += 1
             else:
                 assert status == 0, message
@@ -380,4 +422,6 @@ def test_mnist1d_verify_names_a_stray_in_an_export_not_another_formats_files(can
     # The export's own files tell its format: a stray of another format is named as the stray.
     (canonical / stray).write_bytes(b"x")
     assert main(["verify", str(canonical)]) == 1
-    assert capsys.readouterr().err.startswith(f"mnist1d: error: {canonical / stray}: a file that SHA256SUMS does not list")
+    assert capsys.readouterr().err.startswith(
+        f"mnist1d: error: {canonical / stray}: a file that SHA256SUMS does not list"
+    )

@@ -9,8 +9,8 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from mnist1d_builders.plot import MISSING_MATPLOTLIB, examples_figure  # noqa: E402
-from mnist1d_core import PRESETS, generate  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import PRESETS, generate  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -66,12 +66,15 @@ def test_cli_writes_the_same_png_twice(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--out", "{tmp}/figure.jpg"], "--out must end in .png, got"),
-    (["--out", "{tmp}/existing.png"], "exists; pass --force to overwrite it"),
-    (["--out", "{tmp}/nowhere/figure.png"], "does not exist"),
-    (["--out", "{tmp}/figure.png", "--per-class", "0"], "per_class must be an integer >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "{tmp}/figure.jpg"], "--out must end in .png, got"),
+        (["--out", "{tmp}/existing.png"], "exists; pass --force to overwrite it"),
+        (["--out", "{tmp}/nowhere/figure.png"], "does not exist"),
+        (["--out", "{tmp}/figure.png", "--per-class", "0"], "per_class must be an integer >= 1, got 0"),
+    ],
+)
 def test_cli_refuses_bad_input_before_drawing(tmp_path, capsys, args, message):
     (tmp_path / "existing.png").write_bytes(b"mine")
     assert main(["plot", *(a.format(tmp=tmp_path) for a in args)]) == 2
@@ -96,30 +99,38 @@ def results_layout(steps=200, **runs):
     from mnist1d_baselines.results import Results
 
     runs = runs or {"linear": (31.5, 32.5), "cnn": (94.0, 95.0)}
-    return Results(runs=runs, steps=steps, config=PRESETS["canonical"].to_dict(), threads=1,
-                   versions={"mnist1d-datasets": "0", "torch": "0", "numpy": "0"}).to_dict()
+    return Results(
+        runs=runs,
+        steps=steps,
+        config=PRESETS["canonical"].to_dict(),
+        threads=1,
+        versions={"mnist1d-datasets": "0", "torch": "0", "numpy": "0"},
+    ).to_dict()
 
 
 def entry(*runs):
     return {"mean": 50.0, "std": 0.0, "runs": list(runs)}
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"results": {}}, "results must be a non-empty object of models, got {}"),
-    ({"results": {"cnn": entry(float("nan"))}, "seeds": 1}, "in [0, 100], got nan"),  # json writes NaN
-    ({"results": {"cnn": entry("NaN")}, "seeds": 1}, "results.cnn.runs must hold numbers, got 'NaN'"),
-    ({"results": {"cnn": entry(True)}, "seeds": 1}, "results.cnn.runs must hold numbers, got True"),
-    ({"results": {"cnn": entry(1e308, 1e308)}}, "in [0, 100], got 1e+308"),
-    ({"results": {"cnn": entry()}}, "results.cnn.runs must be a non-empty list of accuracies, got []"),
-    ({"results": {"foo": entry(50, 50)}}, "unknown model 'foo' (known: linear, mlp, cnn, gru)"),
-    ({"results": {"cnn": {"runs": "55"}}}, "results.cnn.runs must be a non-empty list of accuracies, got '55'"),
-    ({"results": {"cnn": entry(500, 50)}}, "results.cnn.runs must be accuracies in percent, in [0, 100], got 500"),
-    ({"results": {"cnn": entry(-20, 50)}}, "in [0, 100], got -20"),
-    ({"results": {"cnn": entry(50, 50), "mlp": entry(50)}}, "same number of runs, got cnn 2, mlp 1"),
-    ({"seeds": 3}, "seeds is 3, but each model has 2 runs"),
-    ({"steps": -7}, "steps must be an integer >= 1, got -7"),
-    ({"steps": "200"}, "steps must be an integer >= 1, got '200'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"results": {}}, "results must be a non-empty object of models, got {}"),
+        ({"results": {"cnn": entry(float("nan"))}, "seeds": 1}, "in [0, 100], got nan"),  # json writes NaN
+        ({"results": {"cnn": entry("NaN")}, "seeds": 1}, "results.cnn.runs must hold numbers, got 'NaN'"),
+        ({"results": {"cnn": entry(True)}, "seeds": 1}, "results.cnn.runs must hold numbers, got True"),
+        ({"results": {"cnn": entry(1e308, 1e308)}}, "in [0, 100], got 1e+308"),
+        ({"results": {"cnn": entry()}}, "results.cnn.runs must be a non-empty list of accuracies, got []"),
+        ({"results": {"foo": entry(50, 50)}}, "unknown model 'foo' (known: linear, mlp, cnn, gru)"),
+        ({"results": {"cnn": {"runs": "55"}}}, "results.cnn.runs must be a non-empty list of accuracies, got '55'"),
+        ({"results": {"cnn": entry(500, 50)}}, "results.cnn.runs must be accuracies in percent, in [0, 100], got 500"),
+        ({"results": {"cnn": entry(-20, 50)}}, "in [0, 100], got -20"),
+        ({"results": {"cnn": entry(50, 50), "mlp": entry(50)}}, "same number of runs, got cnn 2, mlp 1"),
+        ({"seeds": 3}, "seeds is 3, but each model has 2 runs"),
+        ({"steps": -7}, "steps must be an integer >= 1, got -7"),
+        ({"steps": "200"}, "steps must be an integer >= 1, got '200'"),
+    ],
+)
 def test_cli_refuses_bad_results_naming_the_file_before_drawing(tmp_path, capsys, change, message):
     good, bad = tmp_path / "good.json", tmp_path / "bad.json"
     good.write_text(json.dumps(results_layout()))
@@ -136,19 +147,27 @@ def test_cli_refuses_a_folder_as_results(tmp_path, capsys):
     folder = tmp_path / "adir"
     folder.mkdir()
     assert main(["plot", "--results", str(folder), "--out", str(tmp_path / "bars.png")]) == 2
-    assert capsys.readouterr().err == f"mnist1d: error: --results {str(folder)!r} is a folder; give the name of a file\n"
+    assert (
+        capsys.readouterr().err == f"mnist1d: error: --results {str(folder)!r} is a folder; give the name of a file\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]
 
 
-@pytest.mark.parametrize("options, named", [(["--config", "shuffled"], "--config"),
-                                            (["--config", "canonical"], "--config"),
-                                            (["--seed", "3", "--templates"], "--seed --templates")])
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        (["--config", "shuffled"], "--config"),
+        (["--config", "canonical"], "--config"),
+        (["--seed", "3", "--templates"], "--seed --templates"),
+    ],
+)
 def test_cli_refuses_dataset_options_with_results(tmp_path, capsys, options, named):
     results = tmp_path / "r.json"
     results.write_text(json.dumps(results_layout()))
     assert main(["plot", "--results", str(results), "--out", str(tmp_path / "bars.png"), *options]) == 2
-    assert capsys.readouterr().err == ("mnist1d: error: --results draws measured results: the dataset options do "
-                                       f"not apply, got {named}\n")
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: --results draws measured results: the dataset options do not apply, got {named}\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]
 
 
@@ -161,7 +180,9 @@ def test_results_of_other_steps_or_seeds_are_told_apart_in_the_title(tmp_path, c
     longer = Results.from_dict(results_layout(steps=300))
     one_seed = Results.from_dict(results_layout(linear=(31.0,)))
     mixed = results_figure({"a": alike["a"], "longer": longer, "one seed": one_seed})
-    assert mixed.axes[0].get_title() == "a: 2 seeds, 200 steps\nlonger: 2 seeds, 300 steps\none seed: 1 seed, 200 steps"
+    assert (
+        mixed.axes[0].get_title() == "a: 2 seeds, 200 steps\nlonger: 2 seeds, 300 steps\none seed: 1 seed, 200 steps"
+    )
     # and the command draws them
     paths = [tmp_path / "a.json", tmp_path / "b.json"]
     for path, steps in zip(paths, (200, 300)):

@@ -18,8 +18,11 @@ def test_ci_runs_the_readmes_test_command():
 
 def test_fingerprint_table_is_the_registry():
     rows = re.findall(r"^\| (\w+) \| (train|test) \| (\d+) \| `([0-9a-f]{64})` \|$", README, re.M)
-    expected = [(name, split, str(registry()[name, split].num_examples), registry()[name, split].sha256)
-                for name in PRESETS for split in SPLITS]
+    expected = [
+        (name, split, str(registry()[name, split].num_examples), registry()[name, split].sha256)
+        for name in PRESETS
+        for split in SPLITS
+    ]
     assert rows == expected
 
 

@@ -12,6 +12,7 @@ import pytest
 tfds = pytest.importorskip("tensorflow_datasets")
 
 import golden  # noqa: E402
+
 from mnist1d_builders.tfds import MNIST1DBuilderConfig, prepare  # noqa: E402
 from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches  # noqa: E402
 from mnist1d_core import PRESETS, SPLITS, MNIST1DConfig, fingerprint, generate  # noqa: E402
@@ -113,7 +114,8 @@ def test_metadata_records_the_array_record_shards_and_the_content(name, data_dir
     assert metadata["shard_sha256"] == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in shards}
     core = generate(CONFIGS[name])
     assert metadata["content_fingerprints"] == {
-        split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS}
+        split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS
+    }
     if name in PRESETS:
         assert metadata["content_fingerprints"] == {split: registry()[(name, split)].sha256 for split in SPLITS}
 
@@ -122,11 +124,16 @@ def test_a_folder_holding_the_other_format_is_refused_and_kept(tmp_path):
     config = MNIST1DConfig(num_samples=100, seed=2)
     folder = prepare(config, tmp_path)
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    with pytest.raises(ValueError, match=f"file_format='array_record': {folder} already holds {config.name} as "
-                                         "tfrecord; TFDS keeps one file format per folder"):
+    with pytest.raises(
+        ValueError,
+        match=f"file_format='array_record': {folder} already holds {config.name} as "
+        "tfrecord; TFDS keeps one file format per folder",
+    ):
         prepare(config, tmp_path, file_format="array_record")
     with pytest.raises(ValueError, match="File format is already set to FileFormat.TFRECORD"):  # TFDS's own check
-        tfds.data_source("mnist1d", data_dir=tmp_path, builder_kwargs={"config": MNIST1DBuilderConfig(config), **ARRAY_RECORD})
+        tfds.data_source(
+            "mnist1d", data_dir=tmp_path, builder_kwargs={"config": MNIST1DBuilderConfig(config), **ARRAY_RECORD}
+        )
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert prepare(config, tmp_path, file_format="tfrecord") == folder  # reused
 

@@ -47,7 +47,9 @@ def test_load_by_name_is_canonical_in_the_cores_order(data_dir):
 
 
 def test_load_shuffled_by_name(tmp_path):
-    x, y = tfds.as_numpy(tfds.load("mnist1d/shuffled", split="test", data_dir=tmp_path, batch_size=-1, as_supervised=True))
+    x, y = tfds.as_numpy(
+        tfds.load("mnist1d/shuffled", split="test", data_dir=tmp_path, batch_size=-1, as_supervised=True)
+    )
     assert fingerprint(x, y) == fingerprint_module.registry()[("shuffled", "test")].sha256
 
 
@@ -125,17 +127,23 @@ def test_a_preset_that_differs_from_the_registry_fails_and_leaves_no_dataset(tmp
 PARQUET_REFUSED = "file_format='parquet' is refused: TFDS 4.9.10 silently drops rows when it writes Parquet"
 
 
-@pytest.mark.parametrize("file_format, message", [
-    ("parquet", re.escape(PARQUET_REFUSED)),
-    ("riegeli", "file_format must be 'tfrecord' or 'array_record', got 'riegeli'"),
-])
+@pytest.mark.parametrize(
+    "file_format, message",
+    [
+        ("parquet", re.escape(PARQUET_REFUSED)),
+        ("riegeli", "file_format must be 'tfrecord' or 'array_record', got 'riegeli'"),
+    ],
+)
 def test_other_file_formats_are_refused_before_anything_is_written(tmp_path, file_format, message):
     builder = tfds.builder("mnist1d", config=MNIST1DBuilderConfig(SMALL), data_dir=tmp_path)
     with pytest.raises(ValueError, match=message):
         builder.download_and_prepare(file_format=file_format)
     with pytest.raises(ValueError, match=message):  # TFDS's builder keyword (also `tfds build --file_format`)
-        tfds.load("mnist1d", data_dir=tmp_path, builder_kwargs={"config": MNIST1DBuilderConfig(SMALL),
-                                                                "file_format": file_format})
+        tfds.load(
+            "mnist1d",
+            data_dir=tmp_path,
+            builder_kwargs={"config": MNIST1DBuilderConfig(SMALL), "file_format": file_format},
+        )
     with pytest.raises(ValueError, match=message):
         prepare(SMALL, tmp_path, file_format=file_format)
     assert list(tmp_path.iterdir()) == []
@@ -166,17 +174,32 @@ def test_mock_data_serves_examples_of_the_right_shape():
 def test_tfds_build_command(tmp_path):
     # The command documented in the README; tfds's CLI needs apache-beam and mlcroissant.
     tfds_cli = Path(sys.executable).parent / "tfds"
-    subprocess.run([tfds_cli, "build", "--imports", "mnist1d_builders.tfds", "mnist1d", "--config", "canonical",
-                    "--data_dir", tmp_path], check=True, capture_output=True)
+    subprocess.run(
+        [
+            tfds_cli,
+            "build",
+            "--imports",
+            "mnist1d_builders.tfds",
+            "mnist1d",
+            "--config",
+            "canonical",
+            "--data_dir",
+            tmp_path,
+        ],
+        check=True,
+        capture_output=True,
+    )
     lines = verify_directory(tmp_path / "mnist1d" / "canonical" / "1.0.0")
     assert sum(line.endswith("matches metadata.json and the registry (canonical)") for line in lines) == 2
 
 
 def test_core_and_datasets_builder_import_without_tensorflow():
-    code = ("import sys, importlib.util, mnist1d_core, mnist1d_builders, mnist1d_builders.integrity\n"
-            "if importlib.util.find_spec('mnist1d_builders.hf'): import mnist1d_builders.hf\n"
-            "leaked = sorted(m for m in ('tensorflow', 'tensorflow_datasets') if m in sys.modules)\n"
-            "assert not leaked, leaked")
+    code = (
+        "import sys, importlib.util, mnist1d_core, mnist1d_builders, mnist1d_builders.integrity\n"
+        "if importlib.util.find_spec('mnist1d_builders.hf'): import mnist1d_builders.hf\n"
+        "leaked = sorted(m for m in ('tensorflow', 'tensorflow_datasets') if m in sys.modules)\n"
+        "assert not leaked, leaked"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

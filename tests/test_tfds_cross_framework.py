@@ -33,7 +33,9 @@ def tfds_fingerprints(config, data_dir, file_format):
         if file_format == "tfrecord":
             data = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
         else:
-            data = next(read_batches(builder.as_data_source(split), batch_size=builder.info.splits[split].num_examples))
+            data = next(
+                read_batches(builder.as_data_source(split), batch_size=builder.info.splits[split].num_examples)
+            )
         fingerprints[split] = fingerprint(data["x"], data["y"])
     assert fingerprints == builder.info.metadata["content_fingerprints"]
     return fingerprints

@@ -30,13 +30,34 @@ SMALL = MNIST1DConfig(num_samples=100, seed=9)
 
 
 def build_args(data_dir, file_format, *more):
-    return ["build", "--framework", "tfds", "--file-format", file_format, "--num-samples", "100", "--seed", "9",
-            "--data-dir", str(data_dir), *more]
+    return [
+        "build",
+        "--framework",
+        "tfds",
+        "--file-format",
+        file_format,
+        "--num-samples",
+        "100",
+        "--seed",
+        "9",
+        "--data-dir",
+        str(data_dir),
+        *more,
+    ]
 
 
 def build_files(file_format):
-    return sorted(["LICENSE", "SHA256SUMS", "dataset_info.json", "features.json", "metadata.json",
-                   f"mnist1d-test.{file_format}-00000-of-00001", f"mnist1d-train.{file_format}-00000-of-00001"])
+    return sorted(
+        [
+            "LICENSE",
+            "SHA256SUMS",
+            "dataset_info.json",
+            "features.json",
+            "metadata.json",
+            f"mnist1d-test.{file_format}-00000-of-00001",
+            f"mnist1d-train.{file_format}-00000-of-00001",
+        ]
+    )
 
 
 def config_folder(data_dir):
@@ -65,7 +86,9 @@ class Run:
         path = self.out if stream == "out" else self.err
         deadline = time.monotonic() + timeout
         while text not in path.read_text():
-            assert self.process.poll() is None, f"ended ({self.process.returncode}) before {text!r}: {self.err.read_text()}"
+            assert self.process.poll() is None, (
+                f"ended ({self.process.returncode}) before {text!r}: {self.err.read_text()}"
+            )
             assert time.monotonic() < deadline, f"no {text!r} in {timeout} s"
             time.sleep(0.05)
 
@@ -81,8 +104,9 @@ class Run:
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_build_killed_at_any_phase_is_completed_by_the_next_which_removes_what_it_left(tmp_path, capsys,
-                                                                                      file_format):
+def test_a_build_killed_at_any_phase_is_completed_by_the_next_which_removes_what_it_left(
+    tmp_path, capsys, file_format
+):
     runs = {phase: Run(tmp_path, phase, build_args(tmp_path / phase, file_format), phase) for phase in PHASES}
     for phase, run in runs.items():  # all at once: each pays TensorFlow's import in parallel
         run.wait_for(f"paused at {phase}")
@@ -97,8 +121,11 @@ def test_a_build_killed_at_any_phase_is_completed_by_the_next_which_removes_what
             (incomplete,) = left[1:]
             assert incomplete.startswith("incomplete.") and incomplete.endswith("_1.0.0")
             written = sorted(os.listdir(config_folder(tmp_path / phase) / incomplete))
-            assert {"generation": [], "shards": [f"mnist1d-train.{file_format}-00000-of-00001"],
-                    "checksums": build_files(file_format)}[phase] == written
+            assert {
+                "generation": [],
+                "shards": [f"mnist1d-train.{file_format}-00000-of-00001"],
+                "checksums": build_files(file_format),
+            }[phase] == written
         assert main(build_args(tmp_path / phase, file_format)) == 0
         assert capsys.readouterr().out.count("SHA256SUMS: all 6 files re-hashed and intact") == 1
         only_the_build_is_left(tmp_path / phase, file_format)
@@ -156,28 +183,54 @@ def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, 
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_build_too_large_for_the_disk_is_refused_at_once_at_every_entry_point(tmp_path, capsys, monkeypatch,
-                                                                                file_format):
+def test_a_build_too_large_for_the_disk_is_refused_at_once_at_every_entry_point(
+    tmp_path, capsys, monkeypatch, file_format
+):
     monkeypatch.setattr(resources.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 67 * 10**9}))
     huge = MNIST1DConfig(num_samples=10**11, algorithm="sharded")
     estimate = resources.size(build_bytes(huge, tfds.core.FileFormat(file_format)))
-    assert main(["build", "--framework", "tfds", "--file-format", file_format, "--num-samples", str(10**11),
-                 "--algorithm", "sharded", "--data-dir", str(tmp_path / "data")]) == 2
-    assert capsys.readouterr().err == (f"mnist1d: error: num_samples=100000000000: a TFDS {file_format} build needs "
-                                       f"about {estimate} of disk, but {tmp_path} has 67.0 GB free\n")
+    assert (
+        main(
+            [
+                "build",
+                "--framework",
+                "tfds",
+                "--file-format",
+                file_format,
+                "--num-samples",
+                str(10**11),
+                "--algorithm",
+                "sharded",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: num_samples=100000000000: a TFDS {file_format} build needs "
+        f"about {estimate} of disk, but {tmp_path} has 67.0 GB free\n"
+    )
     assert estimate.endswith(" TB")
     with pytest.raises(resources.InsufficientResources, match=f"num_samples=100000000000: a TFDS {file_format} build"):
-        tfds.load("mnist1d", data_dir=tmp_path / "data", builder_kwargs={
-            "config": MNIST1DBuilderConfig(huge), "file_format": file_format})
+        tfds.load(
+            "mnist1d",
+            data_dir=tmp_path / "data",
+            builder_kwargs={"config": MNIST1DBuilderConfig(huge), "file_format": file_format},
+        )
     assert os.listdir(tmp_path) == []
 
 
 def test_a_build_too_large_for_memory_is_refused_at_once(tmp_path, monkeypatch):
     # TFDS's writer sorts a whole split in memory; the paper's algorithm holds the whole set too.
     monkeypatch.setattr(resources, "available_memory", lambda: 100 * 10**6)
-    with pytest.raises(resources.InsufficientResources, match=(
+    with pytest.raises(
+        resources.InsufficientResources,
+        match=(
             r"num_samples=1000000: a TFDS build needs about [\d.]+ [MG]B of memory \(TFDS's writer holds a whole "
-            r"split to sort it\), but 100.0 MB is available; use fewer samples")):
+            r"split to sort it\), but 100.0 MB is available; use fewer samples"
+        ),
+    ):
         prepare(MNIST1DConfig(num_samples=10**6), tmp_path)
     assert os.listdir(tmp_path) == []
 
@@ -200,9 +253,11 @@ def test_build_on_a_damaged_build_says_so_and_names_force_which_rebuilds_it(tmp_
     shard.write_bytes(shard.read_bytes()[:-1] + b"?")
     capsys.readouterr()
     assert main(build_args(tmp_path, file_format)) == 1
-    assert capsys.readouterr().err == (f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and "
-                                       "metadata.json record; the file is damaged; the existing build is damaged: "
-                                       "rebuild it with --force\n")
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and "
+        "metadata.json record; the file is damaged; the existing build is damaged: "
+        "rebuild it with --force\n"
+    )
     # Damaged so that TFDS cannot even open it: named the same way.
     (folder / "dataset_info.json").write_text("{")
     assert main(build_args(tmp_path, file_format)) == 1
@@ -214,21 +269,28 @@ def test_build_on_a_damaged_build_says_so_and_names_force_which_rebuilds_it(tmp_
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
-def test_a_data_dir_that_is_a_file_or_read_only_is_one_line_before_any_work(tmp_path, capsys, monkeypatch,
-                                                                            file_format):
+def test_a_data_dir_that_is_a_file_or_read_only_is_one_line_before_any_work(
+    tmp_path, capsys, monkeypatch, file_format
+):
     (tmp_path / "a_file").write_text("")
     assert main(build_args(tmp_path / "a_file" / "data", file_format)) == 2
-    assert capsys.readouterr().err == (f"mnist1d: error: --data-dir '{tmp_path / 'a_file' / 'data'}': "
-                                       f"'{tmp_path / 'a_file'}' is a file, not a folder\n")
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: --data-dir '{tmp_path / 'a_file' / 'data'}': "
+        f"'{tmp_path / 'a_file'}' is a file, not a folder\n"
+    )
     with pytest.raises(NotADirectoryError) as error:  # TFDS's entry points, before any work
-        tfds.load("mnist1d", data_dir=tmp_path / "a_file" / "data", builder_kwargs={
-            "config": MNIST1DBuilderConfig(SMALL), "file_format": file_format})
+        tfds.load(
+            "mnist1d",
+            data_dir=tmp_path / "a_file" / "data",
+            builder_kwargs={"config": MNIST1DBuilderConfig(SMALL), "file_format": file_format},
+        )
     assert error.value.filename.startswith(f"{tmp_path / 'a_file' / 'data'}{os.sep}")  # the folder it would make
     # Tests may run as root, for whom chmod does not bite: the check asks os.access.
     monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: Path(path) != tmp_path)
     assert main(build_args(tmp_path / "data", file_format)) == 2
-    assert capsys.readouterr().err == (f"mnist1d: error: --data-dir '{tmp_path / 'data'}': folder '{tmp_path}' "
-                                       "is not writable\n")
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: --data-dir '{tmp_path / 'data'}': folder '{tmp_path}' is not writable\n"
+    )
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
     # A read-only folder that holds the build still serves it to TFDS: nothing is written to read it.
     monkeypatch.undo()
@@ -236,8 +298,17 @@ def test_a_data_dir_that_is_a_file_or_read_only_is_one_line_before_any_work(tmp_
     monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False)
     monkeypatch.setattr(Path, "mkdir", lambda *args, **kwargs: pytest.fail("a reader made a folder"))
     assert prepare(SMALL, tmp_path / "data", file_format=file_format) == folder
-    assert len(tfds.load("mnist1d", split="test", data_dir=tmp_path / "data",
-                         builder_kwargs={"config": MNIST1DBuilderConfig(SMALL)})) == 20
+    assert (
+        len(
+            tfds.load(
+                "mnist1d",
+                split="test",
+                data_dir=tmp_path / "data",
+                builder_kwargs={"config": MNIST1DBuilderConfig(SMALL)},
+            )
+        )
+        == 20
+    )
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -249,7 +320,9 @@ def test_a_build_finished_while_a_builder_waited_is_read_from_its_folder(tmp_pat
     prepare(SMALL, tmp_path, file_format=file_format)  # "the other process"
     builder.download_and_prepare()
     assert builder.info.file_format.value == file_format and builder.info.splits["train"].num_examples == 80
-    assert builder.info.metadata["content_fingerprints"] == json.loads(
-        (Path(builder.data_dir) / "metadata.json").read_text())["content_fingerprints"]
+    assert (
+        builder.info.metadata["content_fingerprints"]
+        == json.loads((Path(builder.data_dir) / "metadata.json").read_text())["content_fingerprints"]
+    )
     x, y = tfds.as_numpy(builder.as_dataset(split="test", batch_size=-1, as_supervised=True))
     assert fingerprint(x, y) == builder.info.metadata["content_fingerprints"]["test"]

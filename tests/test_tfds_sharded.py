@@ -34,7 +34,8 @@ def test_plain_build_writes_the_cores_blocks_in_order(tmp_path, file_format):
     folder = prepare(SHARDED, tmp_path, file_format=file_format)
     assert recorded(folder) == core_fingerprints(SHARDED)
     assert sorted(p.name for p in folder.glob(f"*.{file_format}*")) == [
-        f"mnist1d-{split}.{file_format}-00000-of-00001" for split in ("test", "train")]
+        f"mnist1d-{split}.{file_format}-00000-of-00001" for split in ("test", "train")
+    ]
     assert all("re-read from" in line for line in verify_directory(folder)[-2:])  # content re-read from the shards
 
 
@@ -53,11 +54,27 @@ def test_tfds_build_command_on_beam_with_a_custom_config_as_array_record(tmp_pat
     # as ArrayRecord (TFRecord on Beam: the test above).
     tfds_cli = Path(sys.executable).parent / "tfds"
     config = json.dumps({"num_samples": 3000, "seed": 5, "algorithm": "sharded"})
-    subprocess.run([tfds_cli, "build", "--imports", "mnist1d_builders.tfds", "mnist1d", "--config", config,
-                    "--data_dir", tmp_path, f"--beam_pipeline_options={BEAM_OPTIONS}", "--file_format", "array_record"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            tfds_cli,
+            "build",
+            "--imports",
+            "mnist1d_builders.tfds",
+            "mnist1d",
+            "--config",
+            config,
+            "--data_dir",
+            tmp_path,
+            f"--beam_pipeline_options={BEAM_OPTIONS}",
+            "--file_format",
+            "array_record",
+        ],
+        check=True,
+        capture_output=True,
+    )
     folder = tmp_path / "mnist1d" / SHARDED.name / "1.0.0"
     assert sorted(p.name for p in folder.glob("mnist1d-*")) == [
-        f"mnist1d-{split}.array_record-00000-of-00001" for split in ("test", "train")]
+        f"mnist1d-{split}.array_record-00000-of-00001" for split in ("test", "train")
+    ]
     assert recorded(folder) == core_fingerprints(SHARDED)
     verify_directory(folder)

@@ -68,8 +68,16 @@ def test_a_sound_build_passes_with_every_file_covered(prepared):
     lines = verify_directory(prepared)
     assert lines == verify.verify_directory(prepared)  # `mnist1d verify` dispatches here for both formats
     names = sorted(p.name for p in prepared.iterdir() if p.name != "SHA256SUMS")
-    assert names == sorted(["LICENSE", "dataset_info.json", "features.json", "metadata.json",
-                            shard(prepared).name, shard(prepared, "test").name])
+    assert names == sorted(
+        [
+            "LICENSE",
+            "dataset_info.json",
+            "features.json",
+            "metadata.json",
+            shard(prepared).name,
+            shard(prepared, "test").name,
+        ]
+    )
     assert lines[0] == "SHA256SUMS: all 6 files re-hashed and intact"
     assert sorted(line.split()[1] for line in lines[1:7]) == names
     for line, split, n in zip(lines[7:], SPLITS, (240, 60)):
@@ -80,30 +88,42 @@ def test_a_sound_build_passes_with_every_file_covered(prepared):
     subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=prepared, check=True)
 
 
-@pytest.mark.parametrize("name, edit", [
-    ("dataset_info.json", lambda info: info["splits"][0].update(shardLengths=["200"])),
-    ("features.json", lambda features: features["featuresDict"]["features"]["x"]["tensor"]["shape"].update(
-        dimensions=["20"])),
-    ("metadata.json", lambda metadata: metadata["mnist1d_config"].update(seed=6)),
-])
+@pytest.mark.parametrize(
+    "name, edit",
+    [
+        ("dataset_info.json", lambda info: info["splits"][0].update(shardLengths=["200"])),
+        (
+            "features.json",
+            lambda features: features["featuresDict"]["features"]["x"]["tensor"]["shape"].update(dimensions=["20"]),
+        ),
+        ("metadata.json", lambda metadata: metadata["mnist1d_config"].update(seed=6)),
+    ],
+)
 def test_an_edit_to_a_file_the_loaders_read_is_damage(prepared, tmp_path, capsys, name, edit):
     folder = copy_of(prepared, tmp_path)
     edit_json(folder / name, edit)
     message = damage_is_named(folder, capsys, folder / name)
-    assert message == (f"mnist1d: error: {folder / name}: its SHA-256 differs from the one SHA256SUMS records; "
-                       f"the file or {folder / 'SHA256SUMS'} is damaged\n")
+    assert message == (
+        f"mnist1d: error: {folder / name}: its SHA-256 differs from the one SHA256SUMS records; "
+        f"the file or {folder / 'SHA256SUMS'} is damaged\n"
+    )
 
 
 def test_seed_42_to_43_in_a_presets_metadata_is_damage_even_with_the_checksums_redone(canonical, tmp_path, capsys):
-    assert sum(line.endswith("matches metadata.json and the registry (canonical)")
-               for line in verify_directory(canonical)) == 2
+    assert (
+        sum(
+            line.endswith("matches metadata.json and the registry (canonical)") for line in verify_directory(canonical)
+        )
+        == 2
+    )
     folder = copy_of(canonical, tmp_path)
     edit_json(folder / "metadata.json", lambda metadata: metadata["mnist1d_config"].update(seed=43))
     damage_is_named(folder, capsys, folder / "metadata.json")
     rerecord(folder)  # the registry check cannot be switched off by a name the parameters give
     assert damage_is_named(folder, capsys, folder / "metadata.json") == (
         f"mnist1d: error: {folder / 'metadata.json'}: its parameters are those of 'custom-seed_43', unlike the other "
-        "two of metadata.json, dataset_info.json and the folder's place\n")
+        "two of metadata.json, dataset_info.json and the folder's place\n"
+    )
 
 
 def test_the_config_name_dataset_info_json_records_is_bound(canonical, tmp_path, capsys):
@@ -128,15 +148,20 @@ def test_a_presets_content_under_another_name_is_damage(canonical, tmp_path, cap
     rerecord(folder)
     assert damage_is_named(folder, capsys, folder / "metadata.json") == (
         f"mnist1d: error: {folder / 'metadata.json'}: the content of train is the registered canonical/train, "
-        "but the build says custom-seed_43/train\n")
+        "but the build says custom-seed_43/train\n"
+    )
 
 
 def test_a_fingerprint_that_disagrees_with_intact_shards_blames_the_record(canonical, tmp_path, capsys):
     folder = copy_of(canonical, tmp_path)
     edit_json(folder / "metadata.json", lambda metadata: metadata["content_fingerprints"].update(test="0" * 64))
     rerecord(folder)
-    damage_is_named(folder, capsys, f"{folder / 'metadata.json'}: records the content fingerprint {'0' * 64} for "
-                    "test, but its shards hold the registered content of canonical/test: metadata.json is damaged")
+    damage_is_named(
+        folder,
+        capsys,
+        f"{folder / 'metadata.json'}: records the content fingerprint {'0' * 64} for "
+        "test, but its shards hold the registered content of canonical/test: metadata.json is damaged",
+    )
 
 
 def test_a_stray_shard_is_damage(prepared, tmp_path, capsys):
@@ -151,10 +176,13 @@ def test_a_flipped_digest_in_sha256sums_blames_sha256sums_not_the_intact_shard(p
     name = shard(folder).name
     sums = (folder / "SHA256SUMS").read_text()
     digest = re.search(rf"^([0-9a-f]{{64}})  {name}$", sums, re.M).group(1)
-    (folder / "SHA256SUMS").write_text(sums.replace(digest, digest[:10] + ("1" if digest[10] == "0" else "0") + digest[11:]))
+    (folder / "SHA256SUMS").write_text(
+        sums.replace(digest, digest[:10] + ("1" if digest[10] == "0" else "0") + digest[11:])
+    )
     assert damage_is_named(folder, capsys, folder / "SHA256SUMS") == (
         f"mnist1d: error: {folder / 'SHA256SUMS'}: the SHA-256 it records for {name} is neither that file's nor the "
-        "one metadata.json records; SHA256SUMS is damaged\n")
+        "one metadata.json records; SHA256SUMS is damaged\n"
+    )
 
 
 def test_a_flipped_byte_in_a_shard_blames_the_shard(prepared, tmp_path, capsys):
@@ -164,16 +192,20 @@ def test_a_flipped_byte_in_a_shard_blames_the_shard(prepared, tmp_path, capsys):
     shard(folder).write_bytes(bytes(data))
     assert damage_is_named(folder, capsys, shard(folder)) == (
         f"mnist1d: error: {shard(folder)}: its SHA-256 differs from the one SHA256SUMS and metadata.json record; "
-        "the file is damaged\n")
+        "the file is damaged\n"
+    )
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("dataset_info.json", "{not json", "not a dataset_info.json TFDS can read"),
-    ("dataset_info.json", '{"name": "mnist1d"}', "TFDS cannot open the build it describes"),
-    ("features.json", "[]", "not a features.json TFDS can read"),
-    ("metadata.json", "{not json", "not the metadata of an MNIST-1D build"),
-    ("metadata.json", '{"mnist1d_config": {"seed": "x"}}', "not the metadata of an MNIST-1D build"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("dataset_info.json", "{not json", "not a dataset_info.json TFDS can read"),
+        ("dataset_info.json", '{"name": "mnist1d"}', "TFDS cannot open the build it describes"),
+        ("features.json", "[]", "not a features.json TFDS can read"),
+        ("metadata.json", "{not json", "not the metadata of an MNIST-1D build"),
+        ("metadata.json", '{"mnist1d_config": {"seed": "x"}}', "not the metadata of an MNIST-1D build"),
+    ],
+)
 def test_invalid_metadata_files_are_one_line_naming_them(prepared, tmp_path, capsys, name, text, message):
     folder = copy_of(prepared, tmp_path)
     (folder / name).write_text(text)
@@ -188,7 +220,8 @@ def test_edited_shard_lengths_name_dataset_info_json(prepared, tmp_path, capsys)
     rerecord(folder)
     assert damage_is_named(folder, capsys, folder / "dataset_info.json") == (
         f"mnist1d: error: {folder / 'dataset_info.json'}: split train does not have the 240 examples of "
-        "'custom-num_samples_300-seed_5'\n")
+        "'custom-num_samples_300-seed_5'\n"
+    )
 
 
 def test_a_malformed_sha256sums_is_named(prepared, tmp_path, capsys):
@@ -225,7 +258,11 @@ def test_no_flipped_byte_anywhere_is_called_intact_unless_it_loads_the_same(prep
             try:
                 verify_directory(folder)
             except IntegrityError as error:
-                assert str(folder / path.name) in str(error) or "SHA256SUMS" in str(error), (path.name, position, error)
+                assert str(folder / path.name) in str(error) or "SHA256SUMS" in str(error), (
+                    path.name,
+                    position,
+                    error,
+                )
             else:
                 assert loaded_fingerprints(folder, file_format) == recorded, (path.name, position)
 
@@ -239,8 +276,11 @@ def test_normal_use_never_makes_an_intact_build_fail(prepared, tmp_path):
         loaded = tfds.load("mnist1d", split=split, data_dir=tmp_path, builder_kwargs=kwargs)
         frame = tfds.as_dataframe(loaded.take(5))
         assert len(frame) == 5 and list(frame.columns) == ["x", "y"]
-        x, y = tfds.as_numpy(tfds.load("mnist1d", split=split, data_dir=tmp_path, builder_kwargs=kwargs,
-                                       batch_size=-1, as_supervised=True))
+        x, y = tfds.as_numpy(
+            tfds.load(
+                "mnist1d", split=split, data_dir=tmp_path, builder_kwargs=kwargs, batch_size=-1, as_supervised=True
+            )
+        )
         assert fingerprint(x, y) == json.loads((folder / "metadata.json").read_text())["content_fingerprints"][split]
     builder = tfds.builder_from_directory(folder)
     if file_format == "array_record":

@@ -2,6 +2,7 @@
 "oldest" session pins, CI runs the sessions, and the README names what they test."""
 
 import ast
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10 (the oldest session)
@@ -14,8 +15,11 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 CONSTRAINTS = (ROOT / "tests" / "constraints-oldest.txt").read_text().split("# Not floors of ours")[0]
-PINNED = {Requirement(line).name.lower().replace("_", "-"): Version(str(next(iter(Requirement(line).specifier))).lstrip("="))
-          for line in CONSTRAINTS.splitlines() if line.strip() and not line.startswith("#")}
+PINNED = {
+    Requirement(line).name.lower().replace("_", "-"): Version(str(next(iter(Requirement(line).specifier))).lstrip("="))
+    for line in CONSTRAINTS.splitlines()
+    if line.strip() and not line.startswith("#")
+}
 
 
 def noxfile_constant(name: str) -> str:
@@ -31,8 +35,10 @@ def noxfile_constant(name: str) -> str:
 def declared_floors() -> dict[str, Version]:
     """Every ``>=`` floor of the dependencies and of the extras the sessions install."""
     project = PYPROJECT["project"]
-    requirements = [*project["dependencies"], *(r for extra in ("hf", "tfds", "plot")
-                                                for r in project["optional-dependencies"][extra])]
+    requirements = [
+        *project["dependencies"],
+        *(r for extra in ("hf", "tfds", "plot") for r in project["optional-dependencies"][extra]),
+    ]
     floors = {}
     for line in requirements:
         requirement = Requirement(line)
@@ -65,12 +71,18 @@ def test_ci_runs_the_readme_test_command_then_the_sessions():
 
 def test_the_readme_names_the_tested_versions():
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Supported versions"):]
-    section = section[:section.index("\n## ", 1)]
+    section = readme[readme.index("## Supported versions") :]
+    section = section[: section.index("\n## ", 1)]
     assert f"Python {noxfile_constant('OLDEST')}" in section and f"Python {noxfile_constant('NEWEST')}" in section
-    rows = {cells[0].lower().replace("_", "-"): cells[1].split()[0]
-            for cells in ([c.strip() for c in line.strip().strip("|").split("|")]
-                          for line in section.splitlines() if line.startswith("| "))}
-    assert {name: str(version) for name, version in PINNED.items()} == \
-        {name: version for name, version in rows.items() if name in PINNED}
+    rows = {
+        cells[0].lower().replace("_", "-"): cells[1].split()[0]
+        for cells in (
+            [c.strip() for c in line.strip().strip("|").split("|")]
+            for line in section.splitlines()
+            if line.startswith("| ")
+        )
+    }
+    assert {name: str(version) for name, version in PINNED.items()} == {
+        name: version for name, version in rows.items() if name in PINNED
+    }
     assert set(PINNED) <= set(rows), f"the README's table lacks {set(PINNED) - set(rows)}"

@@ -21,5 +21,14 @@ content fingerprints, SHA256SUMS) and ``verify.py`` re-checks a build against th
 from .mnist1d import CODE_HASH, TESTED_DATASETS, VERSION, Mnist1d, Mnist1dBuilderConfig, features, prepare, register
 from .verify import verify_directory
 
-__all__ = ["CODE_HASH", "TESTED_DATASETS", "VERSION", "Mnist1d", "Mnist1dBuilderConfig", "features", "prepare",
-           "register", "verify_directory"]
+__all__ = [
+    "CODE_HASH",
+    "TESTED_DATASETS",
+    "VERSION",
+    "Mnist1d",
+    "Mnist1dBuilderConfig",
+    "features",
+    "prepare",
+    "register",
+    "verify_directory",
+]

@@ -44,10 +44,12 @@ _SHARD = re.compile(rf"{DATASET_NAME}-(train|test)(-\d{{5}}-of-\d{{5}})?\.arrow"
 
 def features(seq_length: int) -> datasets.Features:
     """The columns: ``x``, a signal of ``seq_length`` float32 values; ``y``, its digit."""
-    return datasets.Features({
-        "x": datasets.List(datasets.Value("float32"), length=seq_length),
-        "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
-    })
+    return datasets.Features(
+        {
+            "x": datasets.List(datasets.Value("float32"), length=seq_length),
+            "y": datasets.ClassLabel(names=[str(digit) for digit in range(NUM_CLASSES)]),
+        }
+    )
 
 
 # --- PARAMETERS.json ------------------------------------------------------------------
@@ -67,8 +69,9 @@ def read_parameters(directory: Path) -> MNIST1DConfig:
     except (KeyError, TypeError, ValueError) as error:
         raise IntegrityError(f"{path}: no valid MNIST-1D parameters ({_reason(error)})") from None
     if recorded.get("config") != params.name:
-        raise IntegrityError(f"{path}: records the config {recorded.get('config')!r}, but its parameters "
-                             f"are those of {params.name!r}")
+        raise IntegrityError(
+            f"{path}: records the config {recorded.get('config')!r}, but its parameters are those of {params.name!r}"
+        )
     return params
 
 
@@ -90,19 +93,26 @@ class FingerprintRow:
         return f"{self.config}\t{self.split}\t{self.num_examples}\t{self.seq_length}\t{self.sha256}\t{','.join(self.shards)}\n"
 
     @classmethod
-    def parse(cls, line: str) -> "FingerprintRow":
+    def parse(cls, line: str) -> FingerprintRow:
         """Raises ``ValueError`` for anything but a well-formed row of a split."""
         config, split, num_examples, seq_length, sha256, shards = line.split("\t")
         row = cls(config, split, int(num_examples), int(seq_length), sha256, shards.split(","))
         names = [_SHARD.fullmatch(shard) for shard in row.shards]
-        if (split not in SPLITS or row.num_examples < 1 or row.seq_length < 1 or not _SHA256.fullmatch(sha256)
-                or not all(name and name.group(1) == split for name in names)):
+        if (
+            split not in SPLITS
+            or row.num_examples < 1
+            or row.seq_length < 1
+            or not _SHA256.fullmatch(sha256)
+            or not all(name and name.group(1) == split for name in names)
+        ):
             raise ValueError("a field is out of range")
         return row
 
 
 def write_fingerprints(directory: Path, rows: list[FingerprintRow]) -> None:
-    (directory / FINGERPRINTS_FILE).write_text(FINGERPRINTS_HEADER + "".join(row.line() for row in rows), encoding="utf-8")
+    (directory / FINGERPRINTS_FILE).write_text(
+        FINGERPRINTS_HEADER + "".join(row.line() for row in rows), encoding="utf-8"
+    )
 
 
 def read_fingerprints(directory: Path) -> list[FingerprintRow]:
@@ -115,11 +125,15 @@ def read_fingerprints(directory: Path) -> list[FingerprintRow]:
         try:
             rows.append(FingerprintRow.parse(line))
         except ValueError:
-            raise IntegrityError(f"{path}: line {number} is not a row of config, split, num_examples, seq_length, "
-                                 f"sha256 and shards ({line[:80]!r}); {FINGERPRINTS_FILE} is damaged") from None
+            raise IntegrityError(
+                f"{path}: line {number} is not a row of config, split, num_examples, seq_length, "
+                f"sha256 and shards ({line[:80]!r}); {FINGERPRINTS_FILE} is damaged"
+            ) from None
     if [row.split for row in rows] != list(SPLITS):
-        raise IntegrityError(f"{path}: records the splits {[row.split for row in rows]}, not {list(SPLITS)}; "
-                             f"{FINGERPRINTS_FILE} is damaged")
+        raise IntegrityError(
+            f"{path}: records the splits {[row.split for row in rows]}, not {list(SPLITS)}; "
+            f"{FINGERPRINTS_FILE} is damaged"
+        )
     return rows
 
 
@@ -136,8 +150,14 @@ def read_info(directory: Path) -> datasets.DatasetInfo:
     except Exception as error:  # datasets' parser, given any JSON: its errors are of many kinds
         raise IntegrityError(f"{path}: not a valid {path.name} ({_reason(error)})") from None
     splits = info.splits.values() if isinstance(info.splits, dict) else None
-    if splits is None or not all(_whole(split.num_examples) and (split.shard_lengths is None or (
-            isinstance(split.shard_lengths, list) and all(map(_whole, split.shard_lengths)))) for split in splits):
+    if splits is None or not all(
+        _whole(split.num_examples)
+        and (
+            split.shard_lengths is None
+            or (isinstance(split.shard_lengths, list) and all(map(_whole, split.shard_lengths)))
+        )
+        for split in splits
+    ):
         raise IntegrityError(f"{path}: its splits are not split names with numbers of examples and shard lengths")
     return info
 
@@ -167,11 +187,15 @@ def read_split(shards: list[Path], seq_length: int) -> SplitContent:
             with pa.memory_map(str(shard)) as source:
                 reader = pa.ipc.open_stream(source)
                 if not reader.schema.equals(expected, check_metadata=True):
-                    raise IntegrityError(f"{shard}: its columns are not MNIST-1D's ({reader.schema.to_string(show_schema_metadata=False)!r})")
+                    raise IntegrityError(
+                        f"{shard}: its columns are not MNIST-1D's ({reader.schema.to_string(show_schema_metadata=False)!r})"
+                    )
                 rows = 0
                 for batch in reader:
                     x = batch.column("x")
-                    content.fingerprint.update(x.flatten().to_numpy().reshape(len(x), seq_length), batch.column("y").to_numpy())
+                    content.fingerprint.update(
+                        x.flatten().to_numpy().reshape(len(x), seq_length), batch.column("y").to_numpy()
+                    )
                     rows += len(x)
         except (OSError, pa.ArrowException, ValueError) as error:
             raise IntegrityError(f"{shard}: not a readable MNIST-1D Arrow shard ({_reason(error)})") from None

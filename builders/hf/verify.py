@@ -32,10 +32,26 @@ from datasets.naming import filenames_for_dataset_split
 from mnist1d_core import SPLITS, MNIST1DConfig
 from mnist1d_core.fingerprint import registry
 
-from ..integrity import (SUMS_FILE, DigestMismatch, IntegrityError, check_files, checked_against_registry,
-                         read_sha256sums, sha256_file)
-from .record import (DATASET_NAME, FINGERPRINTS_FILE, PARAMETERS_FILE, FingerprintRow, features, read_fingerprints,
-                     read_info, read_parameters, read_split)
+from ..integrity import (
+    SUMS_FILE,
+    DigestMismatch,
+    IntegrityError,
+    check_files,
+    checked_against_registry,
+    read_sha256sums,
+    sha256_file,
+)
+from .record import (
+    DATASET_NAME,
+    FINGERPRINTS_FILE,
+    PARAMETERS_FILE,
+    FingerprintRow,
+    features,
+    read_fingerprints,
+    read_info,
+    read_parameters,
+    read_split,
+)
 
 INFO_FILE = datasets.config.DATASET_INFO_FILENAME
 
@@ -71,47 +87,63 @@ def verify_directory(directory: Path) -> list[str]:
     return lines + [_check_content(directory, params, row, info) for row in rows]
 
 
-def _check_identity(directory: Path, params: MNIST1DConfig, rows: list[FingerprintRow],
-                    info: datasets.DatasetInfo) -> str:
+def _check_identity(
+    directory: Path, params: MNIST1DConfig, rows: list[FingerprintRow], info: datasets.DatasetInfo
+) -> str:
     """Check that every record of the build names the config its parameters give."""
     name = params.name
     for row in rows:
         if row.config != name:
-            raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: records the config {row.config!r} for {row.split}, "
-                                 f"but {PARAMETERS_FILE} holds the parameters of {name!r}")
+            raise IntegrityError(
+                f"{directory / FINGERPRINTS_FILE}: records the config {row.config!r} for {row.split}, "
+                f"but {PARAMETERS_FILE} holds the parameters of {name!r}"
+            )
     info_file = directory / INFO_FILE
     found = (info.builder_name, info.config_name)
     if found != (DATASET_NAME, name):
-        raise IntegrityError(f"{info_file}: records builder and config {found}, but {PARAMETERS_FILE} "
-                             f"holds the parameters of {(DATASET_NAME, name)}")
+        raise IntegrityError(
+            f"{info_file}: records builder and config {found}, but {PARAMETERS_FILE} "
+            f"holds the parameters of {(DATASET_NAME, name)}"
+        )
     if info.features != features(params.final_seq_length):
-        raise IntegrityError(f"{info_file}: its features are not those of {name} "
-                             f"(x of length {params.final_seq_length}, y a ClassLabel of the digits)")
+        raise IntegrityError(
+            f"{info_file}: its features are not those of {name} "
+            f"(x of length {params.final_seq_length}, y a ClassLabel of the digits)"
+        )
     if list(info.splits) != list(SPLITS):
         raise IntegrityError(f"{info_file}: records the splits {list(info.splits)}, not {list(SPLITS)}")
     for row in rows:
         split = info.splits[row.split]
         # load_dataset reads the shards named after these lengths, and that many rows of each.
         lengths = split.shard_lengths or [split.num_examples]
-        names = [Path(f).name for f in filenames_for_dataset_split(directory, DATASET_NAME, row.split, "arrow",
-                                                                   split.shard_lengths)]
+        names = [
+            Path(f).name
+            for f in filenames_for_dataset_split(directory, DATASET_NAME, row.split, "arrow", split.shard_lengths)
+        ]
         expected = (params.split_size(row.split), params.split_size(row.split), row.shards)
         if (split.num_examples, sum(lengths), names) != expected:
-            raise IntegrityError(f"{info_file}: records {split.num_examples} examples of {row.split} in the shards "
-                                 f"{names}; {name} has {expected[0]}, in the shards {FINGERPRINTS_FILE} lists")
+            raise IntegrityError(
+                f"{info_file}: records {split.num_examples} examples of {row.split} in the shards "
+                f"{names}; {name} has {expected[0]}, in the shards {FINGERPRINTS_FILE} lists"
+            )
         if (row.num_examples, row.seq_length) != (expected[0], params.final_seq_length):
-            raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: records {row.num_examples} examples of length "
-                                 f"{row.seq_length} for {row.split}; {name} has {expected[0]} of length "
-                                 f"{params.final_seq_length}")
+            raise IntegrityError(
+                f"{directory / FINGERPRINTS_FILE}: records {row.num_examples} examples of length "
+                f"{row.seq_length} for {row.split}; {name} has {expected[0]} of length "
+                f"{params.final_seq_length}"
+            )
     where, place = "", directory.absolute().parents
-    if len(place) > 2 and place[2].name == DATASET_NAME:  # in the cache layout: <root>/mnist1d/<config>/<version>/<hash>
+    if (
+        len(place) > 2 and place[2].name == DATASET_NAME
+    ):  # in the cache layout: <root>/mnist1d/<config>/<version>/<hash>
         placed = (place[1].name, place[0].name)
         if placed != (name, str(info.version)):
-            raise IntegrityError(f"{directory}: its place in the cache says {placed[0]} {placed[1]}, but the build is "
-                                 f"{name} {info.version}; load_dataset would serve it under the wrong config")
+            raise IntegrityError(
+                f"{directory}: its place in the cache says {placed[0]} {placed[1]}, but the build is "
+                f"{name} {info.version}; load_dataset would serve it under the wrong config"
+            )
         where = " and its place in the cache"
-    return (f"identity: {name} {info.version}, agreed by {PARAMETERS_FILE}, {FINGERPRINTS_FILE}, {INFO_FILE}"
-            f"{where}")
+    return f"identity: {name} {info.version}, agreed by {PARAMETERS_FILE}, {FINGERPRINTS_FILE}, {INFO_FILE}{where}"
 
 
 def _check_content(directory: Path, params: MNIST1DConfig, row: FingerprintRow, info: datasets.DatasetInfo) -> str:
@@ -126,23 +158,39 @@ def _check_content(directory: Path, params: MNIST1DConfig, row: FingerprintRow, 
         registered = registry().get((row.config, row.split))
         registered = registered and (registered.num_examples, registered.seq_length, registered.sha256)
         if found == registered:
-            raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: records {recorded} for {row.split}, but its shards "
-                                 f"hold the registered content of {row.config}/{row.split}: {FINGERPRINTS_FILE} is damaged")
+            raise IntegrityError(
+                f"{directory / FINGERPRINTS_FILE}: records {recorded} for {row.split}, but its shards "
+                f"hold the registered content of {row.config}/{row.split}: {FINGERPRINTS_FILE} is damaged"
+            )
         if recorded == registered:
-            raise IntegrityError(f"{shards}: content of split {row.split!r} is {found}, not the {recorded} that "
-                                 f"{FINGERPRINTS_FILE} and the registry record: damaged")
-        raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: records {recorded} for {row.split}, but its shards "
-                             f"({shards}) hold {found}: {FINGERPRINTS_FILE} or the shards are damaged")
+            raise IntegrityError(
+                f"{shards}: content of split {row.split!r} is {found}, not the {recorded} that "
+                f"{FINGERPRINTS_FILE} and the registry record: damaged"
+            )
+        raise IntegrityError(
+            f"{directory / FINGERPRINTS_FILE}: records {recorded} for {row.split}, but its shards "
+            f"({shards}) hold {found}: {FINGERPRINTS_FILE} or the shards are damaged"
+        )
     split = info.splits[row.split]
     if content.shard_lengths != (split.shard_lengths or [split.num_examples]):
-        raise IntegrityError(f"{directory / INFO_FILE}: records the shard lengths {split.shard_lengths} for "
-                             f"{row.split}; the shards hold {content.shard_lengths} rows")
+        raise IntegrityError(
+            f"{directory / INFO_FILE}: records the shard lengths {split.shard_lengths} for "
+            f"{row.split}; the shards hold {content.shard_lengths} rows"
+        )
     registered_as = {entry.sha256: key for key, entry in registry().items()}.get(row.sha256, (row.config, row.split))
     if registered_as != (row.config, row.split):
-        raise IntegrityError(f"{directory / FINGERPRINTS_FILE}: the content of {row.split} is the registered "
-                             f"{'/'.join(registered_as)}, but the build says {row.config}/{row.split}")
-    return checked_against_registry(row.config, row.split, fingerprint, row.shards, FINGERPRINTS_FILE,
-                                    damaged=", ".join(str(directory / shard) for shard in row.shards))
+        raise IntegrityError(
+            f"{directory / FINGERPRINTS_FILE}: the content of {row.split} is the registered "
+            f"{'/'.join(registered_as)}, but the build says {row.config}/{row.split}"
+        )
+    return checked_against_registry(
+        row.config,
+        row.split,
+        fingerprint,
+        row.shards,
+        FINGERPRINTS_FILE,
+        damaged=", ".join(str(directory / shard) for shard in row.shards),
+    )
 
 
 def _blame(directory: Path, digests: dict[str, str], mismatch: DigestMismatch) -> IntegrityError:
@@ -162,8 +210,12 @@ def _blame(directory: Path, digests: dict[str, str], mismatch: DigestMismatch) -
     except (IntegrityError, StopIteration):
         return mismatch
     if (content.num_examples, content.hexdigest()) != (row.num_examples, row.sha256):
-        return IntegrityError(f"{mismatch.path}: damaged: its SHA-256 differs from the one {SUMS_FILE} records, "
-                              f"and the content of {row.split} from the one {FINGERPRINTS_FILE} records")
-    return IntegrityError(f"{directory / SUMS_FILE}: the SHA-256 it records for {mismatch.path.name} is not the "
-                          f"file's, yet {row.split} still has the content {FINGERPRINTS_FILE} records: "
-                          f"{SUMS_FILE} is damaged, or bytes of {mismatch.path.name} outside the data are")
+        return IntegrityError(
+            f"{mismatch.path}: damaged: its SHA-256 differs from the one {SUMS_FILE} records, "
+            f"and the content of {row.split} from the one {FINGERPRINTS_FILE} records"
+        )
+    return IntegrityError(
+        f"{directory / SUMS_FILE}: the SHA-256 it records for {mismatch.path.name} is not the "
+        f"file's, yet {row.split} still has the content {FINGERPRINTS_FILE} records: "
+        f"{SUMS_FILE} is damaged, or bytes of {mismatch.path.name} outside the data are"
+    )

@@ -15,6 +15,22 @@ from .release import PublishError, publish, release_tag
 from .summary import ConfigSummary, SplitSummary, summarize
 from .verify import read_card_metadata, verify_export
 
-__all__ = ["CARD_FILE", "FIGURE", "FIGURE_COMMAND", "ConfigSummary", "PublishError", "SplitSummary", "check_export",
-           "check_repo_id", "export", "preset_card", "publish", "read_card_metadata", "release_tag", "render_card", "summarize",
-           "verify_export", "write_preset_card"]
+__all__ = [
+    "CARD_FILE",
+    "FIGURE",
+    "FIGURE_COMMAND",
+    "ConfigSummary",
+    "PublishError",
+    "SplitSummary",
+    "check_export",
+    "check_repo_id",
+    "export",
+    "preset_card",
+    "publish",
+    "read_card_metadata",
+    "release_tag",
+    "render_card",
+    "summarize",
+    "verify_export",
+    "write_preset_card",
+]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -25,9 +25,9 @@ from huggingface_hub import DatasetCardData
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 import mnist1d_core
+from mnist1d_baselines.results import PAPER_ACCURACY, Results  # the results' format: no torch
 from mnist1d_core import CITATION, DATA_VERSION, PARAMETER_NAMES, PRESETS, RELEASES, SPLITS
 from mnist1d_core.config import DEFAULT
-from mnist1d_baselines.results import PAPER_ACCURACY, Results  # the results' format: no torch
 from mnist1d_core.files import written_atomically
 
 from ..hf import features
@@ -99,28 +99,48 @@ def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
         pretty_name="MNIST-1D",
         task_categories=["tabular-classification"],
         size_categories=[size_category(max(s.config.num_examples for s in summaries))],
-        tags=["mnist1d", "time-series", "time-series-classification", "synthetic", "procedurally-generated",
-              "benchmark"],
+        tags=[
+            "mnist1d",
+            "time-series",
+            "time-series-classification",
+            "synthetic",
+            "procedurally-generated",
+            "benchmark",
+        ],
     )
     infos = {}
     for s in summaries:
         splits = SplitDict()
         for split in s.splits:
             splits.add(SplitInfo(name=split.name, num_bytes=split.num_bytes, num_examples=split.num_examples))
-        infos[s.name] = DatasetInfo(config_name=s.name, features=features(s.config.final_seq_length), splits=splits,
-                                    download_size=s.download_size, dataset_size=sum(split.num_bytes for split in s.splits))
+        infos[s.name] = DatasetInfo(
+            config_name=s.name,
+            features=features(s.config.final_seq_length),
+            splits=splits,
+            download_size=s.download_size,
+            dataset_size=sum(split.num_bytes for split in s.splits),
+        )
     DatasetInfosDict(infos).to_dataset_card_data(data)
     default = default_config([s.name for s in summaries])
-    MetadataConfigs({
-        s.name: {"data_files": [{"split": split.name, "path": f"{s.name}/{split.name}-*"} for split in s.splits],
-                 **({"default": True} if s.name == default else {})}
-        for s in summaries
-    }).to_dataset_card_data(data)
+    MetadataConfigs(
+        {
+            s.name: {
+                "data_files": [{"split": split.name, "path": f"{s.name}/{split.name}-*"} for split in s.splits],
+                **({"default": True} if s.name == default else {}),
+            }
+            for s in summaries
+        }
+    ).to_dataset_card_data(data)
     return data
 
 
-def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, figure: bool = True,
-                results: Mapping[str, Results] | None = None) -> str:
+def render_card(
+    summaries: list[ConfigSummary],
+    *,
+    repo_id: str | None = None,
+    figure: bool = True,
+    results: Mapping[str, Results] | None = None,
+) -> str:
     """The dataset card for ``summaries``: YAML front matter (:func:`card_data`) matching the
     export's files, then the text, with the tables generated from the data, and the
     baselines measured on each config named in ``results`` (``mnist1d export --benchmark``)."""
@@ -142,8 +162,11 @@ def render_card(summaries: list[ConfigSummary], *, repo_id: str | None = None, f
         package_version=mnist1d_core.__version__,
         citation=CITATION,
         # numpy does not promise its Generator streams bit-stable across versions
-        numpy_note=(f" The sharded variants here were made with numpy {np.__version__}."
-                    if any(s.config.algorithm == "sharded" for s in summaries) else ""),
+        numpy_note=(
+            f" The sharded variants here were made with numpy {np.__version__}."
+            if any(s.config.algorithm == "sharded" for s in summaries)
+            else ""
+        ),
     )
 
 
@@ -190,8 +213,10 @@ def _parameters_table(summaries: list[ConfigSummary]) -> str:
     missing = sorted(set(PARAMETER_NAMES) - set(_MEANINGS))
     if missing:  # a new core parameter must be explained on the card
         raise KeyError(f"the card does not explain the parameter(s) {', '.join(missing)}")
-    rows = ["| parameter | " + " | ".join(f"`{s.name}`" for s in summaries) + " | meaning |",
-            "|---|" + "---|" * len(summaries) + "---|"]
+    rows = [
+        "| parameter | " + " | ".join(f"`{s.name}`" for s in summaries) + " | meaning |",
+        "|---|" + "---|" * len(summaries) + "---|",
+    ]
     for name in PARAMETER_NAMES:
         values = " | ".join(_cell(getattr(s.config, name), getattr(DEFAULT, name)) for s in summaries)
         rows.append(f"| `{name}` | {values} | {_MEANINGS[name]} |")
@@ -216,8 +241,10 @@ def _fingerprints_table(summaries: list[ConfigSummary]) -> str:
     rows = ["| config | split | examples | content fingerprint (SHA-256) | registered |", "|---|---|---:|---|---|"]
     for s in summaries:
         for split in s.splits:
-            rows.append(f"| `{s.name}` | {split.name} | {split.num_examples:,} | `{split.fingerprint}` | "
-                        f"{'yes' if split.registered else 'no (custom)'} |")
+            rows.append(
+                f"| `{s.name}` | {split.name} | {split.num_examples:,} | `{split.fingerprint}` | "
+                f"{'yes' if split.registered else 'no (custom)'} |"
+            )
     return "\n".join(rows)
 
 
@@ -232,10 +259,14 @@ Made with `{FIGURE_COMMAND}`.*
 
 def _measured(summaries: list[ConfigSummary], results: Mapping[str, Results]) -> str:
     if not results:
-        return ("Not measured for this card's configs; `mnist1d benchmark` measures them on any variant, and "
-                "`mnist1d export --benchmark` puts them here.")
-    parts = ["Final test accuracy of the paper's baselines, trained here with the authors' models and recipe "
-             "(`mnist1d benchmark`: Adam, learning rate 1e-2, batches of 100 in order), beside the paper's:"]
+        return (
+            "Not measured for this card's configs; `mnist1d benchmark` measures them on any variant, and "
+            "`mnist1d export --benchmark` puts them here."
+        )
+    parts = [
+        "Final test accuracy of the paper's baselines, trained here with the authors' models and recipe "
+        "(`mnist1d benchmark`: Adam, learning rate 1e-2, batches of 100 in order), beside the paper's:"
+    ]
     for s in summaries:
         if s.name in results:
             parts.append(f"**`{s.name}`**\n\n{results[s.name].markdown(PAPER_ACCURACY.get(s.name))}".rstrip())

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from mnist1d_baselines.results import Results
 from mnist1d_core import PRESETS, MNIST1DConfig, generate
@@ -45,9 +45,14 @@ _PARQUET_OVER_ARROW = 1.1
 _FIXED_BYTES = 2 * 10**6
 
 
-def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id: str | None = None,
-           progress: Callable[[str], Callable[[int, int], None]] | None = None,
-           results: Mapping[str, Results] | None = None) -> list[str]:
+def export(
+    out: Path,
+    configs: Iterable[MNIST1DConfig] | None = None,
+    *,
+    repo_id: str | None = None,
+    progress: Callable[[str], Callable[[int, int], None]] | None = None,
+    results: Mapping[str, Results] | None = None,
+) -> list[str]:
     """Write ``configs`` (default: the named presets) to the new folder ``out``, Hub layout.
 
     ``repo_id`` names the Hub repository in the card's loading example. ``progress(label)``
@@ -66,8 +71,10 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     configs = check_export(out, configs, repo_id=repo_id)
     check_results(results, [config.name for config in configs])  # before any work, as render_card would after
     committed = preset_results()
-    results = {**{c.name: committed[c.name] for c in configs if c.name in committed and c == PRESETS[c.name]},
-               **(results or {})}
+    results = {
+        **{c.name: committed[c.name] for c in configs if c.name in committed and c == PRESETS[c.name]},
+        **(results or {}),
+    }
     sums = None
     try:
         with written_atomically(out) as work:  # appears only when complete and verified
@@ -89,7 +96,9 @@ def export(out: Path, configs: Iterable[MNIST1DConfig] | None = None, *, repo_id
     return checked
 
 
-def check_export(out: Path, configs: Iterable[MNIST1DConfig] | None, *, repo_id: str | None = None) -> list[MNIST1DConfig]:
+def check_export(
+    out: Path, configs: Iterable[MNIST1DConfig] | None, *, repo_id: str | None = None
+) -> list[MNIST1DConfig]:
     """Every check an export of ``configs`` to ``out`` makes before any work; returns the
     configs, one per name. Raises ``ValueError`` (or ``TypeError``) naming the problem:
     ``mnist1d_core.InsufficientResources`` for the disk and memory."""

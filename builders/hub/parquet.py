@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import datasets
 import pyarrow as pa
@@ -34,8 +34,9 @@ from ..integrity import IntegrityError
 
 #: The key of a shard's key-value metadata that records its config and split.
 RECORD_KEY = "mnist1d"
-_OPTIONS = dict(compression="snappy", write_page_index=True,
-                use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS)
+_OPTIONS = dict(
+    compression="snappy", write_page_index=True, use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS
+)
 
 
 def shard_name(split: str, index: int, count: int) -> str:
@@ -58,10 +59,12 @@ def write_shard(table: pa.Table, sink, *, config: MNIST1DConfig, split: str) -> 
     record = json.dumps({"config": config.to_dict(), "split": split})
     with pq.ParquetWriter(sink, table.schema, use_dictionary=["y"], **_OPTIONS) as writer:
         writer.write_table(table, row_group_size=rows_per_group)
-        writer.add_key_value_metadata({
-            "content_defined_chunking": json.dumps(_OPTIONS["use_content_defined_chunking"]),
-            RECORD_KEY: record,
-        })
+        writer.add_key_value_metadata(
+            {
+                "content_defined_chunking": json.dumps(_OPTIONS["use_content_defined_chunking"]),
+                RECORD_KEY: record,
+            }
+        )
 
 
 def write_splits(tables: dict[str, pa.Table], config: MNIST1DConfig, folder: Path | None = None) -> int:
@@ -101,8 +104,10 @@ def read_identity(path: Path) -> tuple[MNIST1DConfig, str, datasets.Features]:
         split = record["split"]
         features = datasets.Features.from_arrow_schema(parquet.schema_arrow)
     except _UNREADABLE as error:
-        raise IntegrityError(f"{path}: not a readable MNIST-1D Parquet shard with its '{RECORD_KEY}' record "
-                             f"({type(error).__name__}: {error})") from None
+        raise IntegrityError(
+            f"{path}: not a readable MNIST-1D Parquet shard with its '{RECORD_KEY}' record "
+            f"({type(error).__name__}: {error})"
+        ) from None
     if not isinstance(split, str):
         raise IntegrityError(f"{path}: its '{RECORD_KEY}' record names no split ({split!r})")
     return config, split, features
@@ -120,5 +125,7 @@ def read_content(paths: list[Path]) -> Fingerprinter:
                 x = batch.column("x")
                 content.update(x.flatten().to_numpy().reshape(len(x), x.type.list_size), batch.column("y").to_numpy())
         except _UNREADABLE as error:
-            raise IntegrityError(f"{path}: not a readable MNIST-1D Parquet shard ({type(error).__name__}: {error})") from None
+            raise IntegrityError(
+                f"{path}: not a readable MNIST-1D Parquet shard ({type(error).__name__}: {error})"
+            ) from None
     return content

@@ -13,8 +13,8 @@ import contextlib
 import re
 import secrets
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import mnist1d_core
 from mnist1d_core import DATA_VERSION, RELEASES, MNIST1DConfig
@@ -41,12 +41,21 @@ def release_tag(version: str) -> str:
     if version != DATA_VERSION:
         raise PublishError(
             f"version {version} is not the release this code makes ({DATA_VERSION}, the last of "
-            "mnist1d_core.releases.RELEASES); a new version starts with a new entry there, saying what changed")
+            "mnist1d_core.releases.RELEASES); a new version starts with a new entry there, saying what changed"
+        )
     return f"v{version}"
 
 
-def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None = None, *, dry_run: bool = False,
-            client=None, echo: Callable[[str], None] = print, progress=None) -> None:
+def publish(
+    repo_id: str,
+    version: str,
+    configs: Iterable[MNIST1DConfig] | None = None,
+    *,
+    dry_run: bool = False,
+    client=None,
+    echo: Callable[[str], None] = print,
+    progress=None,
+) -> None:
     """Export ``configs`` (default: the named presets), upload the folder to the Hub dataset
     repository ``repo_id`` and tag that commit ``v<version>``.
 
@@ -71,10 +80,14 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
             echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
             return
         if published is not None:
-            raise PublishError(f"version {version}: tag {tag} of {repo_id} already exists with other files "
-                               f"({_difference(published, sums)}); a published version is never changed")
-        echo(f"{'would upload' if dry_run else 'uploading'} to https://huggingface.co/datasets/{repo_id} "
-             f"(branch main, created if missing), then tag that commit {tag}:")
+            raise PublishError(
+                f"version {version}: tag {tag} of {repo_id} already exists with other files "
+                f"({_difference(published, sums)}); a published version is never changed"
+            )
+        echo(
+            f"{'would upload' if dry_run else 'uploading'} to https://huggingface.co/datasets/{repo_id} "
+            f"(branch main, created if missing), then tag that commit {tag}:"
+        )
         for line in sums.splitlines():
             digest, name = line.split("  ", 1)
             echo(f"  {name}  {(folder / name).stat().st_size:,} bytes  sha256 {digest}")
@@ -84,10 +97,20 @@ def publish(repo_id: str, version: str, configs: Iterable[MNIST1DConfig] | None 
             echo("dry run: nothing uploaded, nothing tagged")
             return
         client.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-        commit = client.upload_folder(repo_id=repo_id, repo_type="dataset", folder_path=str(folder),
-                                      commit_message=f"MNIST-1D {tag}", delete_patterns=["*.parquet"])
-        client.create_tag(repo_id, repo_type="dataset", tag=tag, revision=commit.oid,
-                          tag_message=f"MNIST-1D {tag}: {RELEASES[-1].changes}")
+        commit = client.upload_folder(
+            repo_id=repo_id,
+            repo_type="dataset",
+            folder_path=str(folder),
+            commit_message=f"MNIST-1D {tag}",
+            delete_patterns=["*.parquet"],
+        )
+        client.create_tag(
+            repo_id,
+            repo_type="dataset",
+            tag=tag,
+            revision=commit.oid,
+            tag_message=f"MNIST-1D {tag}: {RELEASES[-1].changes}",
+        )
         echo(f"published {commit.commit_url}, tagged {tag}")
 
 
@@ -110,8 +133,9 @@ def _hub_client():
     import huggingface_hub
 
     if huggingface_hub.get_token() is None:
-        raise PublishError("publishing needs a Hugging Face token with write access: "
-                           "set HF_TOKEN or run `hf auth login`")
+        raise PublishError(
+            "publishing needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login`"
+        )
     return huggingface_hub.HfApi(library_name="mnist1d-datasets", library_version=mnist1d_core.__version__)
 
 

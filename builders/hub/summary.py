@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pyarrow as pa
 
-from mnist1d_core import SPLITS, MNIST1D, MNIST1DConfig, fingerprint, generate
+from mnist1d_core import MNIST1D, SPLITS, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.fingerprint import check_fingerprint
 
 from ..hf import features  # the builder's columns, so an export loads like a build

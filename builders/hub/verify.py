@@ -75,8 +75,15 @@ def verify_export(folder: Path) -> list[str]:
             paths = splits[split]
             content = read_content(paths)
             lines.append(_check_content(config, split, content, paths, recorded.get((name, split)), folder))
-            parts.append(SplitSummary(split, content.num_examples, arrow_bytes(content.num_examples, config.final_seq_length),
-                                      content.hexdigest(), (name, split) in registry()))
+            parts.append(
+                SplitSummary(
+                    split,
+                    content.num_examples,
+                    arrow_bytes(content.num_examples, config.final_seq_length),
+                    content.hexdigest(),
+                    (name, split) in registry(),
+                )
+            )
         size = sum(path.stat().st_size for paths in splits.values() for path in paths)
         summaries.append(ConfigSummary(config, tuple(parts), size))
     _check_card(card_path, card, summaries)
@@ -110,8 +117,10 @@ def _shards(folder: Path, listed: dict[str, str]) -> dict[str, dict[str, list[Pa
             continue
         match = _SHARD.fullmatch(name)
         if match is None:
-            raise IntegrityError(f"{folder / name}: listed in {SUMS_FILE}, but an export has no such file "
-                                 "(a loader could read it as part of the dataset): remove it if it is not")
+            raise IntegrityError(
+                f"{folder / name}: listed in {SUMS_FILE}, but an export has no such file "
+                "(a loader could read it as part of the dataset): remove it if it is not"
+            )
         config, split, index, count = match.groups()
         found[config, split][int(index)] = (int(count), folder / name)
     if not found:
@@ -123,12 +132,15 @@ def _shards(folder: Path, listed: dict[str, str]) -> dict[str, dict[str, list[Pa
             if index >= other:
                 raise IntegrityError(f"{path}: numbered {index} of {other}, a shard no export writes")
             if other != count:
-                raise IntegrityError(f"{path}: a stray shard beside {first.name}, which says {config}/{split} "
-                                     f"has {count} shard(s)")
+                raise IntegrityError(
+                    f"{path}: a stray shard beside {first.name}, which says {config}/{split} has {count} shard(s)"
+                )
         for index in range(count):
             if index not in by_index:
-                raise IntegrityError(f"{folder / config / shard_name(split, index, count)}: missing (not listed "
-                                     f"in {SUMS_FILE}); {config}/{split} has {count} shards")
+                raise IntegrityError(
+                    f"{folder / config / shard_name(split, index, count)}: missing (not listed "
+                    f"in {SUMS_FILE}); {config}/{split} has {count} shards"
+                )
         shards[config][split] = [by_index[index][1] for index in range(count)]
     for config, splits in shards.items():
         for split in SPLITS:
@@ -153,30 +165,40 @@ def _identity(directory: Path, splits: dict[str, list[Path]]) -> MNIST1DConfig:
     return config
 
 
-def _check_content(config: MNIST1DConfig, split: str, content: Fingerprinter, paths: list[Path],
-                   recorded: str | None, folder: Path) -> str:
+def _check_content(
+    config: MNIST1DConfig, split: str, content: Fingerprinter, paths: list[Path], recorded: str | None, folder: Path
+) -> str:
     """Check a split's re-read content against its config, the registry and the fingerprint
     ``recorded`` on the card; return the line that says what was checked."""
     card_path, shards = folder / CARD_FILE, ", ".join(map(str, paths))
     expected = (config.split_size(split), config.final_seq_length)
     if (content.num_examples, content.seq_length) != expected:
-        raise IntegrityError(f"{shards}: hold {content.num_examples} examples of length {content.seq_length}, but "
-                             f"{config.name}/{split} has {expected[0]} of length {expected[1]}")
+        raise IntegrityError(
+            f"{shards}: hold {content.num_examples} examples of length {content.seq_length}, but "
+            f"{config.name}/{split} has {expected[0]} of length {expected[1]}"
+        )
     digest = content.hexdigest()
-    line = checked_against_registry(config.name, split, content, [path.relative_to(folder).as_posix() for path in paths],
-                                    CARD_FILE, damaged=shards)  # a preset's content must be the registered one
+    line = checked_against_registry(
+        config.name, split, content, [path.relative_to(folder).as_posix() for path in paths], CARD_FILE, damaged=shards
+    )  # a preset's content must be the registered one
     preset = next((key for key, entry in registry().items() if entry.sha256 == digest), None)
     if preset is not None and preset != (config.name, split) and not _makes(config, split, digest):
-        raise IntegrityError(f"{shards}: hold the registered content of {'/'.join(preset)}, but record "
-                             f"{config.name}/{split}; a preset's data must carry its name")
+        raise IntegrityError(
+            f"{shards}: hold the registered content of {'/'.join(preset)}, but record "
+            f"{config.name}/{split}; a preset's data must carry its name"
+        )
     if recorded is None:
         raise IntegrityError(f"{card_path}: its fingerprints table has no row for {config.name}/{split}")
     if recorded != digest and (config.name, split) in registry():  # the content is intact: the card is not
-        raise IntegrityError(f"{card_path}: its fingerprint of {config.name}/{split} is {recorded}, the Parquet files "
-                             f"hold {digest}, the registered content: the card is damaged")
+        raise IntegrityError(
+            f"{card_path}: its fingerprint of {config.name}/{split} is {recorded}, the Parquet files "
+            f"hold {digest}, the registered content: the card is damaged"
+        )
     if recorded != digest:
-        raise IntegrityError(f"{shards}: hold content fingerprint {digest}, but {card_path} records {recorded} for "
-                             f"{config.name}/{split}: the shards or the card are damaged")
+        raise IntegrityError(
+            f"{shards}: hold content fingerprint {digest}, but {card_path} records {recorded} for "
+            f"{config.name}/{split}: the shards or the card are damaged"
+        )
     return f"{config.name}/{line}"
 
 
@@ -193,8 +215,10 @@ def _check_card(path: Path, card: DatasetCard, summaries: list[ConfigSummary]) -
     found, expected = card.data.to_dict(), card_data(summaries).to_dict()
     for key in ("configs", "dataset_info"):
         if found.get(key) != expected[key]:
-            raise IntegrityError(f"{path}: its YAML `{key}` is not what an export writes for the Parquet files here "
-                                 f"({_first_difference(found.get(key), expected[key])}); load_dataset would read it")
+            raise IntegrityError(
+                f"{path}: its YAML `{key}` is not what an export writes for the Parquet files here "
+                f"({_first_difference(found.get(key), expected[key])}); load_dataset would read it"
+            )
     lines = card.content.splitlines()
     for row in stated_rows(summaries):
         if not any(line.startswith(row) for line in lines):
@@ -203,6 +227,7 @@ def _check_card(path: Path, card: DatasetCard, summaries: list[ConfigSummary]) -
 
 def _first_difference(found, expected) -> str:
     """Where two YAML values first differ, briefly."""
+
     def by_config(value):
         entries = value if isinstance(value, list) else [value]
         return {entry.get("config_name") if isinstance(entry, dict) else repr(entry): entry for entry in entries}

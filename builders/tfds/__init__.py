@@ -23,15 +23,21 @@ from tensorflow_datasets.core.utils import file_utils
 
 from mnist1d_core import DATA_VERSION, MNIST1DConfig, files
 
-from .mnist1d.mnist1d_dataset_builder import (Builder, MNIST1DBuilderConfig, check_file_format, check_no_datasets_build,
-                                             lock_file)
+from .mnist1d.mnist1d_dataset_builder import (
+    Builder,
+    MNIST1DBuilderConfig,
+    check_file_format,
+    check_no_datasets_build,
+    lock_file,
+)
 from .verify import verify_directory
 
 __all__ = ["Builder", "MNIST1DBuilderConfig", "prepare", "verify_directory"]
 
 
-def prepare(config: MNIST1DConfig, data_dir: str | Path | None = None, *, file_format: str = "tfrecord",
-            force: bool = False) -> Path:
+def prepare(
+    config: MNIST1DConfig, data_dir: str | Path | None = None, *, file_format: str = "tfrecord", force: bool = False
+) -> Path:
     """Prepare ``config`` as TFDS ``mnist1d`` under ``data_dir`` (default: TFDS's,
     ``$TFDS_DATA_DIR`` or ``~/tensorflow_datasets``); an existing build is reused as it is
     (``mnist1d build`` verifies it afterwards); with ``force`` it is removed, then built again.

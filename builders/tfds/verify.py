@@ -22,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -34,8 +34,16 @@ from mnist1d_core import SPLITS, Fingerprinter, MNIST1DConfig
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.fingerprint import registry
 
-from ..integrity import (SUMS_FILE, DigestMismatch, IntegrityError, _reason, check_files, checked_against_registry,
-                         read_sha256sums, sha256_file)
+from ..integrity import (
+    SUMS_FILE,
+    DigestMismatch,
+    IntegrityError,
+    _reason,
+    check_files,
+    checked_against_registry,
+    read_sha256sums,
+    sha256_file,
+)
 from .mnist1d.mnist1d_dataset_builder import CONFIG_KEY, FINGERPRINTS_KEY, INFO_FILES, SHARDS_KEY, read_batches
 
 _INFO, _FEATURES, _METADATA = constants.DATASET_INFO_FILENAME, constants.FEATURES_FILENAME, constants.METADATA_FILENAME
@@ -80,11 +88,15 @@ def verify_directory(path: str | Path) -> list[str]:
     read_shards = {name for split in builder.info.splits.values() for name in split.filenames}
     recorded_shards = set(checked.digests) - set(INFO_FILES)
     if read_shards != recorded_shards:
-        raise IntegrityError(f"{directory / _INFO}: TFDS reads the splits from {sorted(read_shards)}, but "
-                             f"{SUMS_FILE} records the shards {sorted(recorded_shards)}")
+        raise IntegrityError(
+            f"{directory / _INFO}: TFDS reads the splits from {sorted(read_shards)}, but "
+            f"{SUMS_FILE} records the shards {sorted(recorded_shards)}"
+        )
     if set(metadata[SHARDS_KEY]) != read_shards or set(metadata[FINGERPRINTS_KEY]) != set(SPLITS):
-        raise IntegrityError(f"{directory / _METADATA}: records the shards {sorted(metadata[SHARDS_KEY])} and splits "
-                             f"{sorted(metadata[FINGERPRINTS_KEY])}, not the build's")
+        raise IntegrityError(
+            f"{directory / _METADATA}: records the shards {sorted(metadata[SHARDS_KEY])} and splits "
+            f"{sorted(metadata[FINGERPRINTS_KEY])}, not the build's"
+        )
 
     lines = checked.lines()
     read = _READERS[builder.info.file_format]
@@ -95,8 +107,16 @@ def verify_directory(path: str | Path) -> list[str]:
             for x, y in read(builder, split):
                 content.update(x, y)
         _check_content(directory, params, split, content, metadata[FINGERPRINTS_KEY][split])
-        lines.append(checked_against_registry(params.name, split, content, shards, _METADATA,
-                                              damaged=", ".join(str(directory / name) for name in shards)))
+        lines.append(
+            checked_against_registry(
+                params.name,
+                split,
+                content,
+                shards,
+                _METADATA,
+                damaged=", ".join(str(directory / name) for name in shards),
+            )
+        )
     return lines
 
 
@@ -109,17 +129,23 @@ def _check_content(directory: Path, params: MNIST1DConfig, split: str, content: 
     registered = registry().get((params.name, split))
     if digest != recorded:
         if registered is not None and digest == registered.sha256:
-            raise IntegrityError(f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, "
-                                 f"but its shards hold the registered content of {params.name}/{split}: "
-                                 f"{_METADATA} is damaged")
+            raise IntegrityError(
+                f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, "
+                f"but its shards hold the registered content of {params.name}/{split}: "
+                f"{_METADATA} is damaged"
+            )
         at_fault = _INFO if registered is not None and recorded == registered.sha256 else f"{_METADATA} or {_INFO}"
-        raise IntegrityError(f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, but "
-                             f"its shards, intact by their SHA-256, read back through {_INFO} as {digest} "
-                             f"({content.num_examples} examples): {at_fault} is damaged")
+        raise IntegrityError(
+            f"{directory / _METADATA}: records the content fingerprint {recorded} for {split}, but "
+            f"its shards, intact by their SHA-256, read back through {_INFO} as {digest} "
+            f"({content.num_examples} examples): {at_fault} is damaged"
+        )
     registered_as = {entry.sha256: key for key, entry in registry().items()}.get(digest, (params.name, split))
     if registered_as != (params.name, split):
-        raise IntegrityError(f"{directory / _METADATA}: the content of {split} is the registered "
-                             f"{'/'.join(registered_as)}, but the build says {params.name}/{split}")
+        raise IntegrityError(
+            f"{directory / _METADATA}: the content of {split} is the registered "
+            f"{'/'.join(registered_as)}, but the build says {params.name}/{split}"
+        )
 
 
 def _blame(mismatch: DigestMismatch) -> IntegrityError:
@@ -130,10 +156,13 @@ def _blame(mismatch: DigestMismatch) -> IntegrityError:
         recorded = json.loads((path.parent / _METADATA).read_text(encoding="utf-8"))[SHARDS_KEY]
         if path.name in recorded:
             if recorded[path.name] == sha256_file(path):
-                return IntegrityError(f"{path.parent / SUMS_FILE}: the SHA-256 it records for {path.name} is neither "
-                                      f"that file's nor the one {_METADATA} records; {SUMS_FILE} is damaged")
-            return IntegrityError(f"{path}: its SHA-256 differs from the one {SUMS_FILE} and {_METADATA} record; "
-                                  "the file is damaged")
+                return IntegrityError(
+                    f"{path.parent / SUMS_FILE}: the SHA-256 it records for {path.name} is neither "
+                    f"that file's nor the one {_METADATA} records; {SUMS_FILE} is damaged"
+                )
+            return IntegrityError(
+                f"{path}: its SHA-256 differs from the one {SUMS_FILE} and {_METADATA} record; the file is damaged"
+            )
     return mismatch
 
 
@@ -163,30 +192,45 @@ def _open(directory: Path) -> tfds.core.DatasetBuilder:
 def _check_identity(directory: Path, builder: tfds.core.DatasetBuilder, params: MNIST1DConfig) -> None:
     info = builder.info
     # Three records of the config's name: the one that disagrees with the other two is at fault.
-    claims = {directory / _METADATA: ("its parameters are those of", params.name),
-              directory / _INFO: ("names the config", info.config_name),
-              directory: ("is the folder of config", directory.parent.name)}
+    claims = {
+        directory / _METADATA: ("its parameters are those of", params.name),
+        directory / _INFO: ("names the config", info.config_name),
+        directory: ("is the folder of config", directory.parent.name),
+    }
     names = [name for _, name in claims.values()]
     if len(set(names)) > 1:
         odd = [path for path, (_, name) in claims.items() if names.count(name) == 1]
-        raise IntegrityError("; ".join(f"{path}: {says} {name!r}" for path, (says, name) in claims.items()
-                                       if path in odd) + (
-            ", unlike the other two of metadata.json, dataset_info.json and the folder's place" if len(odd) == 1
-            else ": they must agree"))
+        raise IntegrityError(
+            "; ".join(f"{path}: {says} {name!r}" for path, (says, name) in claims.items() if path in odd)
+            + (
+                ", unlike the other two of metadata.json, dataset_info.json and the folder's place"
+                if len(odd) == 1
+                else ": they must agree"
+            )
+        )
     place = f"{directory.parent.parent.name}/{directory.parent.name}/{directory.name}"
     if place != f"mnist1d/{info.config_name}/{info.version}" or info.name != "mnist1d":
-        raise IntegrityError(f"{directory / _INFO}: records {info.name}/{info.config_name}/{info.version}, but TFDS "
-                             f"finds this folder as {place} (<data_dir>/<dataset>/<config>/<version>)")
+        raise IntegrityError(
+            f"{directory / _INFO}: records {info.name}/{info.config_name}/{info.version}, but TFDS "
+            f"finds this folder as {place} (<data_dir>/<dataset>/<config>/<version>)"
+        )
     if info.file_format not in _READERS:
-        raise IntegrityError(f"{directory / _INFO}: records the file format {info.file_format.value!r}, "
-                             "which mnist1d is not written in")
+        raise IntegrityError(
+            f"{directory / _INFO}: records the file format {info.file_format.value!r}, which mnist1d is not written in"
+        )
     x, y = info.features["x"], info.features["y"]
-    if x.shape != (params.final_seq_length,) or x.np_dtype != np.float32 or getattr(y, "num_classes", None) != NUM_CLASSES:
+    if (
+        x.shape != (params.final_seq_length,)
+        or x.np_dtype != np.float32
+        or getattr(y, "num_classes", None) != NUM_CLASSES
+    ):
         raise IntegrityError(f"{directory / _FEATURES}: its features are not those of {params.name!r}")
     for split in SPLITS:
         if split not in info.splits or info.splits[split].num_examples != params.split_size(split):
-            raise IntegrityError(f"{directory / _INFO}: split {split} does not have the {params.split_size(split)} "
-                                 f"examples of {params.name!r}")
+            raise IntegrityError(
+                f"{directory / _INFO}: split {split} does not have the {params.split_size(split)} "
+                f"examples of {params.name!r}"
+            )
 
 
 @contextlib.contextmanager

@@ -8,8 +8,9 @@ arguments are refused before any work.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..config import DEFAULT
 from ..generate import generate
@@ -106,11 +107,14 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
     """
     unknown = sorted(set(kwargs) - {"template"})
     if unknown:
-        raise TypeError(f"get_dataset got unexpected keyword argument(s) {', '.join(unknown)}; "
-                        "make_dataset takes template=")
+        raise TypeError(
+            f"get_dataset got unexpected keyword argument(s) {', '.join(unknown)}; make_dataset takes template="
+        )
     if download and regenerate:
-        raise ValueError("download=True and regenerate=True: choose one, the paper's frozen data (download) "
-                         "or data made from args (regenerate=True, download=False)")
+        raise ValueError(
+            "download=True and regenerate=True: choose one, the paper's frozen data (download) "
+            "or data made from args (regenerate=True, download=False)"
+        )
     config_from_args(args)  # bad args fail here, before any work
     if kwargs.get("template") is not None:
         _templates(kwargs["template"])
@@ -126,17 +130,22 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
         try:
             dataset = from_pickle(path)
         except pickle.UnpicklingError as error:
-            raise pickle.UnpicklingError(f"{error}; remove the file, or pass download=False, regenerate=True "
-                                         "to overwrite it") from None
+            raise pickle.UnpicklingError(
+                f"{error}; remove the file, or pass download=False, regenerate=True to overwrite it"
+            ) from None
         say(f"Successfully loaded data from {path}")
         return dataset
     if download:
         url = params_of(args).get("url", FROZEN_URL)
         if url != FROZEN_URL:
-            raise ValueError(f"args.url={url!r}: get_dataset never downloads; download=True gives the paper's "
-                             f"frozen data ({FROZEN_URL}). Read a file you downloaded with from_pickle(path).")
-        say("Generating the paper's frozen MNIST-1D data (nothing is downloaded; content checked "
-            "against the fingerprint registry)...")
+            raise ValueError(
+                f"args.url={url!r}: get_dataset never downloads; download=True gives the paper's "
+                f"frozen data ({FROZEN_URL}). Read a file you downloaded with from_pickle(path)."
+            )
+        say(
+            "Generating the paper's frozen MNIST-1D data (nothing is downloaded; content checked "
+            "against the fingerprint registry)..."
+        )
         dataset = frozen_dataset()
     else:
         say("Generating MNIST-1D from args...")
@@ -148,9 +157,11 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
 
 def _templates(template: Any) -> Templates:
     if not isinstance(template, Mapping) or not {"x", "t", "y"} <= set(template):
-        raise TypeError("template must be a dict with the keys 'x', 't' and 'y', like get_templates(), "
-                        f"got {type(template).__name__}"
-                        + (f" with keys {sorted(map(str, template))}" if isinstance(template, Mapping) else ""))
+        raise TypeError(
+            "template must be a dict with the keys 'x', 't' and 'y', like get_templates(), "
+            f"got {type(template).__name__}"
+            + (f" with keys {sorted(map(str, template))}" if isinstance(template, Mapping) else "")
+        )
     return Templates.custom(x=template["x"], t=template["t"], y=template["y"])
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,14 @@ def as_authors_dict(data: MNIST1D, templates: Any = None) -> dict[str, Any]:
     """
     if templates is None:
         templates = {"x": data.templates.x, "t": data.templates.t, "y": data.templates.y}
-    return {"x": data.train.x, "x_test": data.test.x, "y": data.train.y, "y_test": data.test.y,
-            "t": data.t, "templates": templates}
+    return {
+        "x": data.train.x,
+        "x_test": data.test.x,
+        "y": data.train.y,
+        "y_test": data.test.y,
+        "t": data.t,
+        "templates": templates,
+    }
 
 
 def frozen_dataset() -> dict[str, Any]:
@@ -95,18 +102,24 @@ def verify_frozen_pickle(path: str | os.PathLike) -> list[str]:
         raise ValueError(f"path {str(path)!r}: no such file")
     size = path.stat().st_size
     if size > _MAX_COPY_BYTES:  # read whole below, so a huge file must not get that far
-        raise FrozenPickleError(f"{path}: {size:,} bytes, where the authors' mnist1d_data.pkl has "
-                                f"{_FROZEN_BYTES:,}; not a copy of it")
+        raise FrozenPickleError(
+            f"{path}: {size:,} bytes, where the authors' mnist1d_data.pkl has {_FROZEN_BYTES:,}; not a copy of it"
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         content = from_pickle(path)
     except pickle.UnpicklingError as error:
         raise FrozenPickleError(f"{error}; not a copy of the authors' mnist1d_data.pkl") from None
-    lines = [f"{path}: read as a pickle of numpy arrays and plain containers (nothing in it was run)",
-             f"{path}: SHA-256 {digest} "
-             + ("is the authors' published file's, byte for byte" if digest == FROZEN_SHA256 else
-                f"differs from the authors' published file's ({FROZEN_SHA256}): a re-saved copy is "
-                "still the same data if its content matches")]
+    lines = [
+        f"{path}: read as a pickle of numpy arrays and plain containers (nothing in it was run)",
+        f"{path}: SHA-256 {digest} "
+        + (
+            "is the authors' published file's, byte for byte"
+            if digest == FROZEN_SHA256
+            else f"differs from the authors' published file's ({FROZEN_SHA256}): a re-saved copy is "
+            "still the same data if its content matches"
+        ),
+    ]
     for split, (x_key, y_key) in _SPLIT_KEYS.items():
         x, y = _split_arrays(path, content, x_key, y_key)
         entry = registry()[FROZEN_PRESET, split]
@@ -115,20 +128,33 @@ def verify_frozen_pickle(path: str | os.PathLike) -> list[str]:
             raise FrozenPickleError(
                 f"{path}: {x_key}/{y_key} of shape {x.shape} has content fingerprint {found}, not the registered "
                 f"{entry.sha256} of the paper's frozen data ({FROZEN_PRESET}/{split}, {entry.num_examples} x "
-                f"{entry.seq_length}); the file is damaged or holds other data")
-        lines.append(f"{split} ({x_key}, {y_key}): {len(x)} examples of length {x.shape[1]}, content fingerprint "
-                     f"{found} ({x_key} as float32): matches the registry ({FROZEN_PRESET}/{split})")
+                f"{entry.seq_length}); the file is damaged or holds other data"
+            )
+        lines.append(
+            f"{split} ({x_key}, {y_key}): {len(x)} examples of length {x.shape[1]}, content fingerprint "
+            f"{found} ({x_key} as float32): matches the registry ({FROZEN_PRESET}/{split})"
+        )
     return lines
 
 
 def _split_arrays(path: Path, content: Any, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(content, Mapping) or not {x_key, y_key} <= set(content):
         keys = sorted(map(str, content)) if isinstance(content, Mapping) else type(content).__name__
-        raise FrozenPickleError(f"{path}: not the authors' layout (a dict with {x_key!r} and {y_key!r}), "
-                                f"got {keys}; not a copy of the authors' mnist1d_data.pkl")
+        raise FrozenPickleError(
+            f"{path}: not the authors' layout (a dict with {x_key!r} and {y_key!r}), "
+            f"got {keys}; not a copy of the authors' mnist1d_data.pkl"
+        )
     x, y = content[x_key], content[y_key]
-    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim == 2 and x.dtype.kind == "f"
-            and y.shape == (len(x),) and y.dtype.kind in "iu"):
-        raise FrozenPickleError(f"{path}: {x_key!r} and {y_key!r} are not (n, L) float signals and (n,) integer "
-                                f"labels; not a copy of the authors' mnist1d_data.pkl")
+    if not (
+        isinstance(x, np.ndarray)
+        and isinstance(y, np.ndarray)
+        and x.ndim == 2
+        and x.dtype.kind == "f"
+        and y.shape == (len(x),)
+        and y.dtype.kind in "iu"
+    ):
+        raise FrozenPickleError(
+            f"{path}: {x_key!r} and {y_key!r} are not (n, L) float signals and (n,) integer "
+            f"labels; not a copy of the authors' mnist1d_data.pkl"
+        )
     return x, y

@@ -41,8 +41,11 @@ def translate(x, max_translation):
     """Shift signal ``x`` (1-D) right by ``k``, wrapping around, ``k`` drawn by
     ``choice(max_translation)``; ``k >= len(x)`` leaves it unchanged, as the authors' slicing."""
     x = _signal(x)
-    if isinstance(max_translation, (bool, np.bool_)) or not isinstance(max_translation, numbers.Integral) \
-            or max_translation < 1:
+    if (
+        isinstance(max_translation, (bool, np.bool_))
+        or not isinstance(max_translation, numbers.Integral)
+        or max_translation < 1
+    ):
         raise ValueError(f"max_translation must be an integer >= 1, got {max_translation!r}")
     shift = np.random.choice(max_translation)
     return transforms.translate(x[None], np.array([shift]))[0]

@@ -98,11 +98,15 @@ def from_pickle(path: str | os.PathLike) -> Any:
         except MemoryError:
             raise
         except Exception as error:  # whatever the bytes make the decoder raise, the file is damaged
-            raise pickle.UnpicklingError(f"{path}: damaged or not a pickle ({type(error).__name__}: {error})") from None
+            raise pickle.UnpicklingError(
+                f"{path}: damaged or not a pickle ({type(error).__name__}: {error})"
+            ) from None
 
 
-_REFUSED = ("from_pickle reads numpy arrays and plain containers only, and nothing in the file was run. "
-            "If you trust this file, read it with pickle.load.")
+_REFUSED = (
+    "from_pickle reads numpy arrays and plain containers only, and nothing in the file was run. "
+    "If you trust this file, read it with pickle.load."
+)
 
 
 def _refuse(what: str) -> PickleRefused:
@@ -212,11 +216,17 @@ class _ArraysOnly(pickle._Unpickler):
         self._admitted = {
             ("numpy", "ndarray"): ndarray,
             ("numpy", "dtype"): self._dtype,
-            **{(f"{package}.multiarray", name): method for package in ("numpy.core", "numpy._core")
-               for name, method in (("_reconstruct", self._reconstruct), ("scalar", self._scalar))},
+            **{
+                (f"{package}.multiarray", name): method
+                for package in ("numpy.core", "numpy._core")
+                for name, method in (("_reconstruct", self._reconstruct), ("scalar", self._scalar))
+            },
             **{(f"{package}.numeric", "_frombuffer"): self._frombuffer for package in ("numpy.core", "numpy._core")},
-            **{(module, name): getattr(builtins, name)
-               for module in ("builtins", "__builtin__") for name in ("set", "frozenset", "complex")},
+            **{
+                (module, name): getattr(builtins, name)
+                for module in ("builtins", "__builtin__")
+                for name in ("set", "frozenset", "complex")
+            },
             **{(module, "bytes"): _bytes for module in ("builtins", "__builtin__")},
             **{(module, "bytearray"): _bytearray for module in ("builtins", "__builtin__")},
             ("_codecs", "encode"): _latin1,
@@ -267,8 +277,9 @@ class _ArraysOnly(pickle._Unpickler):
         # Only once, on a new array or dtype: a second state would free or resize the memory
         # that arrays made meanwhile still point into.
         if self._unbuilt.pop(id(target), None) is not target:
-            raise _refuse(f"to set the state of {type(target).__name__} "
-                          "(only a new numpy array or dtype has one, once)")
+            raise _refuse(
+                f"to set the state of {type(target).__name__} (only a new numpy array or dtype has one, once)"
+            )
         if not isinstance(state, tuple):
             raise _refuse(f"a numpy state of {type(state).__name__}")
         if isinstance(target, np.ndarray):
@@ -319,7 +330,7 @@ class _ArraysOnly(pickle._Unpickler):
     dispatch[pickle.TUPLE3[0]] = lambda self: self._load_tuple_n(3)
 
 
-def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> "Figure":
+def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> Figure:
     """Draw the first ten signals side by side, as the authors' notebooks do: each signal
     upright, its value left to right and time ``t`` top to bottom.
 

@@ -9,7 +9,8 @@ import dataclasses
 import json
 import reprlib
 import statistics
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 #: The models, in the paper's table order.
 MODELS = ("linear", "mlp", "cnn", "gru")
@@ -75,8 +76,10 @@ class Results:
         "steps", "seeds", "metric", "threads", "versions"}``."""
         return {
             "config": None if self.config is None else dict(self.config),
-            "results": {model: {"mean": self.mean(model), "std": self.std(model), "runs": list(runs)}
-                        for model, runs in self.runs.items()},
+            "results": {
+                model: {"mean": self.mean(model), "std": self.std(model), "runs": list(runs)}
+                for model, runs in self.runs.items()
+            },
             "steps": self.steps,
             "seeds": self.seeds,
             "metric": METRIC,
@@ -88,16 +91,20 @@ class Results:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Results":
+    def from_dict(cls, data: Mapping[str, Any]) -> Results:
         """Read back :meth:`to_dict`'s layout (means and deviations are recomputed from the runs).
 
         Checked first, since a reader draws or tabulates what it gets: ``ValueError`` or
         ``TypeError`` naming the field and its bad value.
         """
         try:
-            return cls(runs=_checked_runs(data), steps=_positive_int("steps", data["steps"]),
-                       config=_checked_config(data["config"]), versions=_checked_versions(data["versions"]),
-                       threads=_positive_int("threads", data["threads"]))
+            return cls(
+                runs=_checked_runs(data),
+                steps=_positive_int("steps", data["steps"]),
+                config=_checked_config(data["config"]),
+                versions=_checked_versions(data["versions"]),
+                threads=_positive_int("threads", data["threads"]),
+            )
         except KeyError as error:
             raise ValueError(f"{_NOT_RESULTS}: no {error} field") from None
         except TypeError as error:
@@ -123,8 +130,10 @@ class Results:
     def caption(self) -> str:
         """Seeds, steps and versions in one sentence."""
         versions = ", ".join(f"{name} {version}" for name, version in self.versions.items())
-        return (f"Mean ± standard deviation over {self.seeds} seed{'s' * (self.seeds > 1)}, "
-                f"{self.steps} steps each; {versions}.")
+        return (
+            f"Mean ± standard deviation over {self.seeds} seed{'s' * (self.seeds > 1)}, "
+            f"{self.steps} steps each; {versions}."
+        )
 
     def markdown(self, paper: Mapping[str, float] | None = None) -> str:
         """A markdown table of the results, beside ``paper`` (e.g. ``PAPER_ACCURACY["canonical"]``)
@@ -171,8 +180,9 @@ def _checked_accuracies(model: str, entry: Any) -> tuple[float, ...]:
         if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)):
             raise TypeError(f"results.{model}.runs must hold numbers, got {reprlib.repr(accuracy)}")
         if not 0 <= accuracy <= 100:
-            raise ValueError(f"results.{model}.runs must be accuracies in percent, in [0, 100], "
-                             f"got {reprlib.repr(accuracy)}")
+            raise ValueError(
+                f"results.{model}.runs must be accuracies in percent, in [0, 100], got {reprlib.repr(accuracy)}"
+            )
     return tuple(float(accuracy) for accuracy in runs)
 
 

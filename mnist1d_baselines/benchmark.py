@@ -7,7 +7,8 @@ checked before torch is imported or anything is trained.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,9 +23,20 @@ TORCH_MINIMUM = "2.4"  # fused Adam on the CPU
 INSTALL_HINT = "pip install 'mnist1d-datasets[benchmark]'"
 
 
-def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: Sequence[str] = MODELS,
-              seeds: int = 3, steps: int = 8000, threads: int = 1, workers: int = 1,
-              config: MNIST1DConfig | Mapping[str, Any] | None = None, progress: Progress | None = None) -> Results:
+def benchmark(
+    x_train: Any,
+    y_train: Any,
+    x_test: Any,
+    y_test: Any,
+    *,
+    models: Sequence[str] = MODELS,
+    seeds: int = 3,
+    steps: int = 8000,
+    threads: int = 1,
+    workers: int = 1,
+    config: MNIST1DConfig | Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> Results:
     """Train the paper's baselines on the train split; measure their test accuracy.
 
     The authors' models and recipe (``mnist1d_baselines.models``, ``.train``): Adam with
@@ -96,8 +108,10 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     if x_test.shape[1] != length:
         raise ValueError(f"x_test has signals of length {x_test.shape[1]}, x_train of length {length}")
     if "cnn" in models and length < 3:
-        raise ValueError(f"the cnn needs signals of length >= 3 (its first kernel is 5 wide over the signal "
-                         f"padded by 1), got length {length}")
+        raise ValueError(
+            f"the cnn needs signals of length >= 3 (its first kernel is 5 wide over the signal "
+            f"padded by 1), got length {length}"
+        )
     config = _check_config(config)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable, got {progress!r}")
@@ -110,8 +124,18 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        runs = train(models, range(seeds), x_train, y_train, x_test, y_test, steps=steps, threads=threads,
-                     workers=workers, progress=progress)
+        runs = train(
+            models,
+            range(seeds),
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            steps=steps,
+            threads=threads,
+            workers=workers,
+            progress=progress,
+        )
     except RuntimeError as error:  # torch's allocator, past what check_memory foresaw (another process took it)
         if "can't allocate memory" not in str(error):
             raise
@@ -119,8 +143,13 @@ def benchmark(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, models: S
     finally:
         torch.set_num_threads(previous)
     versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}
-    return Results(runs={name: tuple(runs[name]) for name in models}, steps=steps, config=config, versions=versions,
-                   threads=threads)
+    return Results(
+        runs={name: tuple(runs[name]) for name in models},
+        steps=steps,
+        config=config,
+        versions=versions,
+        threads=threads,
+    )
 
 
 def require_torch():
@@ -128,8 +157,9 @@ def require_torch():
     try:
         import torch
     except ModuleNotFoundError as error:
-        raise ImportError(f"the baselines need torch (>= {TORCH_MINIMUM}), which is not installed: "
-                          f"{INSTALL_HINT}") from error
+        raise ImportError(
+            f"the baselines need torch (>= {TORCH_MINIMUM}), which is not installed: {INSTALL_HINT}"
+        ) from error
     except ImportError as error:  # installed, but its libraries did not load (a broken install, no memory)
         raise ImportError(f"the baselines need torch, which is installed but failed to load: {error}") from error
     except RuntimeError as error:  # std::bad_alloc while loading: the process has too little memory

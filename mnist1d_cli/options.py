@@ -7,8 +7,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 from mnist1d_core import PRESETS, MNIST1DConfig, files
 from mnist1d_core.config import ALGORITHMS, DEFAULT, get_preset
@@ -44,11 +45,21 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", default="canonical", choices=list(PRESETS), help="named preset to start from")
     for name, (kind, metavar) in _FLAGS.items():
         flag = "--" + name.replace("_", "-")
-        group.add_argument(flag, dest=name, type=kind, metavar=metavar, help=f"paper default: {getattr(DEFAULT, name)}")
-    group.add_argument("--padding", nargs=2, type=int, metavar=("LOW", "HIGH"), help=f"paper default: {DEFAULT.padding}")
-    group.add_argument("--shuffle-seq", dest="shuffle_seq", action=argparse.BooleanOptionalAction, help="shuffle the time axis")
-    group.add_argument("--algorithm", choices=ALGORITHMS, help="paper (default): the authors' algorithm; "
-                       "sharded: independent streams per block, for parallel and streamed generation")
+        group.add_argument(
+            flag, dest=name, type=kind, metavar=metavar, help=f"paper default: {getattr(DEFAULT, name)}"
+        )
+    group.add_argument(
+        "--padding", nargs=2, type=int, metavar=("LOW", "HIGH"), help=f"paper default: {DEFAULT.padding}"
+    )
+    group.add_argument(
+        "--shuffle-seq", dest="shuffle_seq", action=argparse.BooleanOptionalAction, help="shuffle the time axis"
+    )
+    group.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        help="paper (default): the authors' algorithm; "
+        "sharded: independent streams per block, for parallel and streamed generation",
+    )
 
 
 def parameter_changes(args: argparse.Namespace) -> dict:
@@ -161,9 +172,15 @@ def add_presets_arguments(parser: argparse.ArgumentParser) -> None:
     """The shared config options, with ``--config`` taking several presets (default: all);
     the parameter flags change each of them. Needs ``conflict_handler="resolve"``."""
     add_config_arguments(parser)
-    parser.add_argument("--config", nargs="+", choices=list(PRESETS), default=list(PRESETS), metavar="NAME",
-                        help=f"named presets to start from (default: all: {' '.join(PRESETS)}); "
-                             "the parameter options below change each of them")
+    parser.add_argument(
+        "--config",
+        nargs="+",
+        choices=list(PRESETS),
+        default=list(PRESETS),
+        metavar="NAME",
+        help=f"named presets to start from (default: all: {' '.join(PRESETS)}); "
+        "the parameter options below change each of them",
+    )
 
 
 def configs_from_arguments(args: argparse.Namespace) -> list[MNIST1DConfig]:
@@ -183,4 +200,6 @@ def with_builders(work: Callable[[], _T]) -> _T:
     except (IntegrityError, FingerprintMismatch) as error:
         raise CommandError(str(error)) from None
     except ModuleNotFoundError as error:
-        raise UsageError(f"{error}: install the framework's extra, mnist1d-datasets[hf] or mnist1d-datasets[tfds]") from None
+        raise UsageError(
+            f"{error}: install the framework's extra, mnist1d-datasets[hf] or mnist1d-datasets[tfds]"
+        ) from None

@@ -10,25 +10,35 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist1d_core import (MNIST1D, PRESETS, SPLITS, MNIST1DConfig, __version__, check_fingerprint, fingerprint,
-                          generate)
+from mnist1d_core import MNIST1D, PRESETS, SPLITS, MNIST1DConfig, __version__, check_fingerprint, fingerprint, generate
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
-
 from mnist1d_core.resources import check_disk
 
 from .errors import UsageError
-from .options import (ProgressBar, add_config_arguments, check_output_file,
-                      config_from_arguments, file_argument, parameter_changes, path_argument)
+from .options import (
+    ProgressBar,
+    add_config_arguments,
+    check_output_file,
+    config_from_arguments,
+    file_argument,
+    parameter_changes,
+    path_argument,
+)
 
 if TYPE_CHECKING:
     from mnist1d_baselines.results import Results
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate", help="generate a dataset and save it as .npz", description=(
-        "Generate MNIST-1D (a preset, or custom parameters) and save it as .npz with the "
-        "authors' keys: x, y, x_test, y_test, t, templates_x, templates_t, templates_y."))
+    p = sub.add_parser(
+        "generate",
+        help="generate a dataset and save it as .npz",
+        description=(
+            "Generate MNIST-1D (a preset, or custom parameters) and save it as .npz with the "
+            "authors' keys: x, y, x_test, y_test, t, templates_x, templates_t, templates_y."
+        ),
+    )
     add_config_arguments(p)
     p.add_argument("--out", type=file_argument, help="output file (default: ./mnist1d-<config name>.npz)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -60,8 +70,16 @@ def _save_npz(data: MNIST1D, out: Path) -> None:
     """The file ``np.savez`` writes (stored, not compressed), through a ZipFile that is closed
     on failure too: numpy's own is left for the garbage collector, which on Python 3.10 then
     prints "Exception ignored" into the one-line error of, say, a full disk."""
-    arrays = dict(x=data.train.x, y=data.train.y, x_test=data.test.x, y_test=data.test.y, t=data.t,
-                  templates_x=data.templates.x, templates_t=data.templates.t, templates_y=data.templates.y)
+    arrays = dict(
+        x=data.train.x,
+        y=data.train.y,
+        x_test=data.test.x,
+        y_test=data.test.y,
+        t=data.t,
+        templates_x=data.templates.x,
+        templates_t=data.templates.t,
+        templates_y=data.templates.y,
+    )
     with written_atomically(out) as partial, open(partial, "wb") as f:
         with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name, array in arrays.items():
@@ -70,8 +88,11 @@ def _save_npz(data: MNIST1D, out: Path) -> None:
 
 
 def _add_info(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("info", help="presets, parameters and fingerprints", description=(
-        "Show the named presets with their parameters, sizes and registered content fingerprints."))
+    p = sub.add_parser(
+        "info",
+        help="presets, parameters and fingerprints",
+        description=("Show the named presets with their parameters, sizes and registered content fingerprints."),
+    )
     p.add_argument("--config", choices=list(PRESETS), help="show only this preset")
     p.set_defaults(run=_run_info)
 
@@ -90,20 +111,29 @@ def _run_info(args: argparse.Namespace) -> None:
     print("\nfingerprint = sha256(x as float32 little-endian rows + y as int64 little-endian)")
 
 
-
 def _add_plot(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plot", help="draw examples of every class as a PNG", description=(
-        "Draw the first train examples of every class of MNIST-1D (a preset, or custom parameters) "
-        "the way the paper shows them: the signal's value left to right, time top to bottom. "
-        'Needs matplotlib: pip install "mnist1d-datasets[plot]".'))
+    p = sub.add_parser(
+        "plot",
+        help="draw examples of every class as a PNG",
+        description=(
+            "Draw the first train examples of every class of MNIST-1D (a preset, or custom parameters) "
+            "the way the paper shows them: the signal's value left to right, time top to bottom. "
+            'Needs matplotlib: pip install "mnist1d-datasets[plot]".'
+        ),
+    )
     add_config_arguments(p)
     p.set_defaults(config=None)  # so that --results tells a --config given from none (None reads as canonical)
     p.add_argument("--out", type=file_argument, required=True, metavar="FILE.png", help="the PNG file to write")
     p.add_argument("--per-class", type=int, default=3, metavar="N", help="examples of each class (default: 3)")
     p.add_argument("--templates", action="store_true", help="add a first row with the ten templates")
-    p.add_argument("--results", nargs="+", type=path_argument, metavar="FILE.json",
-                   help="instead: draw the baselines' test accuracy measured by `mnist1d benchmark --json`, as "
-                        "bars (one per file) beside the paper's numbers")
+    p.add_argument(
+        "--results",
+        nargs="+",
+        type=path_argument,
+        metavar="FILE.json",
+        help="instead: draw the baselines' test accuracy measured by `mnist1d benchmark --json`, as "
+        "bars (one per file) beside the paper's numbers",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_plot)
 

@@ -27,8 +27,10 @@ def describe_os_error(error: OSError) -> str:
     """One line for a file-system fault: the path, then what happened."""
     if error.filename is None or error.strerror is None:
         return str(error)
-    hint = {errno.ENOSPC: "; free some space and run the command again: it removes what this run left",
-            errno.EFBIG: "; a file-size limit (ulimit -f) or the file system's is in the way",
-            errno.EROFS: "; choose a writable location",
-            errno.EACCES: "; check the permissions, or choose another location"}.get(error.errno, "")
+    hint = {
+        errno.ENOSPC: "; free some space and run the command again: it removes what this run left",
+        errno.EFBIG: "; a file-size limit (ulimit -f) or the file system's is in the way",
+        errno.EROFS: "; choose a writable location",
+        errno.EACCES: "; check the permissions, or choose another location",
+    }.get(error.errno, "")
     return f"{error.filename}: {error.strerror.lower()}{hint}"

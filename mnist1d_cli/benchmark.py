@@ -8,26 +8,48 @@ import os
 from mnist1d_core import PRESETS
 
 from .errors import CommandError, UsageError
-from .options import (ProgressBar, add_config_arguments, check_output_file, config_from_arguments, parameter_changes,
-                      file_argument, path_argument, with_builders)
+from .options import (
+    ProgressBar,
+    add_config_arguments,
+    check_output_file,
+    config_from_arguments,
+    file_argument,
+    parameter_changes,
+    path_argument,
+    with_builders,
+)
 
 MODELS = ("linear", "mlp", "cnn", "gru")  # mnist1d_baselines.MODELS, without importing it for --help
 
 
 def _add_benchmark(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmark", conflict_handler="resolve",
-                       help="train the paper's baselines on a variant, report test accuracy", description=(
-        "Train the paper's baselines (logistic regression, MLP, CNN, GRU) with the authors' recipe (Adam, learning "
-        "rate 1e-2, batches of 100 in order) on MNIST-1D -- a preset, custom parameters, or a build or export "
-        "as stored (--from, verified first) -- and report each model's final test accuracy as mean ± std "
-        "over seeds. Needs torch: pip install 'mnist1d-datasets[benchmark]'."))
+    p = sub.add_parser(
+        "benchmark",
+        conflict_handler="resolve",
+        help="train the paper's baselines on a variant, report test accuracy",
+        description=(
+            "Train the paper's baselines (logistic regression, MLP, CNN, GRU) with the authors' recipe (Adam, learning "
+            "rate 1e-2, batches of 100 in order) on MNIST-1D -- a preset, custom parameters, or a build or export "
+            "as stored (--from, verified first) -- and report each model's final test accuracy as mean ± std "
+            "over seeds. Needs torch: pip install 'mnist1d-datasets[benchmark]'."
+        ),
+    )
     add_config_arguments(p)
     # Any name, not only a preset's: with --from it picks one config of an export, custom ones too.
-    p.add_argument("--config", metavar="NAME", help=f"named preset to start from ({', '.join(PRESETS)}); with "
-                   "--from, the config of an export to train on (default: its only one, or canonical)")
-    p.add_argument("--from", dest="source", type=path_argument, metavar="DIR",
-                   help="a folder made by `mnist1d build` or `mnist1d export`, trained on as stored (float32); "
-                        "for an export of several configs, --config names one")
+    p.add_argument(
+        "--config",
+        metavar="NAME",
+        help=f"named preset to start from ({', '.join(PRESETS)}); with "
+        "--from, the config of an export to train on (default: its only one, or canonical)",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        type=path_argument,
+        metavar="DIR",
+        help="a folder made by `mnist1d build` or `mnist1d export`, trained on as stored (float32); "
+        "for an export of several configs, --config names one",
+    )
     add_training_arguments(p)
     p.add_argument("--json", type=file_argument, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
@@ -37,13 +59,24 @@ def _add_benchmark(sub: argparse._SubParsersAction) -> None:
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of the baselines' training (``benchmark``, ``export --benchmark``)."""
     group = parser.add_argument_group("training the baselines")
-    group.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS), metavar="MODEL",
-                       help=f"models to train (default: all: {' '.join(MODELS)})")
+    group.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODELS,
+        default=list(MODELS),
+        metavar="MODEL",
+        help=f"models to train (default: all: {' '.join(MODELS)})",
+    )
     group.add_argument("--seeds", type=int, default=3, metavar="N", help="runs per model, seeds 0..N-1 (default: 3)")
     group.add_argument("--steps", type=int, default=8000, metavar="N", help="training steps per run (default: 8000)")
-    group.add_argument("--workers", type=int, default=_cores(), metavar="N",
-                       help=f"threads training models in parallel (default: the cores available, {_cores()}); "
-                            "the results do not depend on it")
+    group.add_argument(
+        "--workers",
+        type=int,
+        default=_cores(),
+        metavar="N",
+        help=f"threads training models in parallel (default: the cores available, {_cores()}); "
+        "the results do not depend on it",
+    )
 
 
 def check_training_arguments(args: argparse.Namespace, *, training: bool = True) -> None:
@@ -57,6 +90,7 @@ def check_training_arguments(args: argparse.Namespace, *, training: bool = True)
         return
     try:
         from mnist1d_baselines import require_torch
+
         require_torch()
     except ImportError as error:
         raise UsageError(str(error)) from None
@@ -67,8 +101,18 @@ def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
     from mnist1d_baselines import benchmark
 
     label = f"training {' '.join(args.models)} x {args.seeds} seed{'s' * (args.seeds > 1)} on {config.name}"
-    return benchmark(x_train, y_train, x_test, y_test, models=args.models, seeds=args.seeds, steps=args.steps,
-                     workers=args.workers, config=config, progress=ProgressBar(label))
+    return benchmark(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        models=args.models,
+        seeds=args.seeds,
+        steps=args.steps,
+        workers=args.workers,
+        config=config,
+        progress=ProgressBar(label),
+    )
 
 
 def _cores() -> int:
@@ -81,11 +125,15 @@ def _run_benchmark(args: argparse.Namespace) -> None:
     if args.json is not None:
         check_output_file("--json", args.json, force=args.force)
         if args.source is not None and args.json.resolve().is_relative_to(args.source.resolve()):
-            raise UsageError(f"--json {str(args.json)!r} is inside the --from folder, where a file it does not "
-                             f"list makes it fail verification; write it elsewhere")
+            raise UsageError(
+                f"--json {str(args.json)!r} is inside the --from folder, where a file it does not "
+                f"list makes it fail verification; write it elsewhere"
+            )
     if args.source is None and args.config not in (None, *PRESETS):
-        raise UsageError(f"--config {args.config!r}: not a preset; choose one of: {', '.join(PRESETS)} (with --from, "
-                         "any config of the export)")
+        raise UsageError(
+            f"--config {args.config!r}: not a preset; choose one of: {', '.join(PRESETS)} (with --from, "
+            "any config of the export)"
+        )
 
     if args.source is not None:
         config, splits = _stored(args)
@@ -114,8 +162,10 @@ def _stored(args: argparse.Namespace):
     verification is bad input here (exit 2): nothing is trained on it."""
     changed = parameter_changes(args)
     if changed:
-        raise UsageError(f"--from trains on the data as stored; parameter options do not apply "
-                         f"(got --{next(iter(changed)).replace('_', '-')})")
+        raise UsageError(
+            f"--from trains on the data as stored; parameter options do not apply "
+            f"(got --{next(iter(changed)).replace('_', '-')})"
+        )
     if not args.source.is_dir():
         raise UsageError(f"--from {str(args.source)!r}: not a folder")
 

@@ -29,8 +29,8 @@ time, which the tests compare it with.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -84,7 +84,8 @@ def check_memory(models: Sequence[str], seeds: int, *, length: int, test_example
     if available is not None and needed > available:
         raise InsufficientResources(
             f"seeds={seeds}: training {' '.join(models)} x {seeds} seeds needs about {size(needed)} of memory, "
-            f"but {size(available)} is available; use fewer seeds or models")
+            f"but {size(available)} is available; use fewer seeds or models"
+        )
 
 
 def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -97,9 +98,19 @@ Stack = dict[str, Tensor]
 """The parameters of S models of one architecture, stacked: name -> (S, ...) tensor."""
 
 
-def train(models: Sequence[str], seeds: Sequence[int], x_train: Tensor, y_train: Tensor, x_test: Tensor,
-          y_test: Tensor, *, steps: int, threads: int, workers: int = 1,
-          progress: Progress | None = None) -> dict[str, list[float]]:
+def train(
+    models: Sequence[str],
+    seeds: Sequence[int],
+    x_train: Tensor,
+    y_train: Tensor,
+    x_test: Tensor,
+    y_test: Tensor,
+    *,
+    steps: int,
+    threads: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, list[float]]:
     """Train every model for every seed; return each one's test accuracy in percent.
 
     With ``workers`` > 1 the models are shared out, whole, between that many threads, each
@@ -170,12 +181,12 @@ class _StepCounter:
 def initial(models: Sequence[str], seeds: Sequence[int], *, length: int) -> dict[str, Stack]:
     """Each model's initial parameters for each seed (as ``models.build`` draws them), stacked
     in ``seeds`` order: model name -> Stack of S = len(seeds) copies."""
-    return {name: stack_module_state([build(name, seed=seed, length=length) for seed in seeds])[0]
-            for name in models}
+    return {name: stack_module_state([build(name, seed=seed, length=length) for seed in seeds])[0] for name in models}
 
 
-def fit(stacks: dict[str, Stack], x_train: Tensor, y_train: Tensor, *, steps: int,
-        progress: Progress | None = None) -> None:
+def fit(
+    stacks: dict[str, Stack], x_train: Tensor, y_train: Tensor, *, steps: int, progress: Progress | None = None
+) -> None:
     """Train stacked models together, in place.
 
     Parameters
@@ -196,8 +207,10 @@ def fit(stacks: dict[str, Stack], x_train: Tensor, y_train: Tensor, *, steps: in
     for step in range(steps):
         x, y = batch(step, x_train, y_train)
         # The sum over models of each one's mean loss: each gets its own gradient.
-        loss = sum(F.cross_entropy(logits.flatten(0, 1), y.repeat(len(logits)), reduction="sum")
-                   for logits in (ARCHITECTURES[name].stacked_forward(stack, x) for name, stack in stacks.items()))
+        loss = sum(
+            F.cross_entropy(logits.flatten(0, 1), y.repeat(len(logits)), reduction="sum")
+            for logits in (ARCHITECTURES[name].stacked_forward(stack, x) for name, stack in stacks.items())
+        )
         (loss / len(y)).backward()
         optimizer.step()
         if progress is not None:
@@ -230,9 +243,22 @@ class PerCopyAdam:
     def step(self) -> None:
         """One update from the gradients of the last backward pass, which it then clears."""
         grads = self._per_copy([p.grad for p in self.stacks])
-        adam(self.copies, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps, fused=True, amsgrad=False,
-             beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], lr=LEARNING_RATE, weight_decay=0.0, eps=ADAM_EPS,
-             maximize=False)
+        adam(
+            self.copies,
+            grads,
+            self.exp_avgs,
+            self.exp_avg_sqs,
+            [],
+            self.steps,
+            fused=True,
+            amsgrad=False,
+            beta1=ADAM_BETAS[0],
+            beta2=ADAM_BETAS[1],
+            lr=LEARNING_RATE,
+            weight_decay=0.0,
+            eps=ADAM_EPS,
+            maximize=False,
+        )
         for p in self.stacks:
             p.grad = None
 
@@ -245,8 +271,10 @@ def accuracies(name: str, stack: Stack, x_test: Tensor, y_test: Tensor) -> list[
 
 def _accuracies(logits: Callable[[Tensor], Tensor], x: Tensor, y: Tensor) -> list[float]:
     """From ``logits(x)``, (S, len(x), 10) for S models, each one's accuracy (%) on (x, y)."""
-    correct = sum((logits(x[i : i + EVAL_CHUNK]).argmax(-1) == y[i : i + EVAL_CHUNK]).sum(-1)
-                  for i in range(0, len(x), EVAL_CHUNK))
+    correct = sum(
+        (logits(x[i : i + EVAL_CHUNK]).argmax(-1) == y[i : i + EVAL_CHUNK]).sum(-1)
+        for i in range(0, len(x), EVAL_CHUNK)
+    )
     return [100.0 * int(c) / len(y) for c in correct]
 
 

@@ -6,22 +6,41 @@ import argparse
 import sys
 
 from .benchmark import add_training_arguments, check_training_arguments, train
-from .options import (ProgressBar, add_presets_arguments, check_output_file, configs_from_arguments,
-                      file_argument, path_argument, with_builders)
+from .options import (
+    ProgressBar,
+    add_presets_arguments,
+    check_output_file,
+    configs_from_arguments,
+    file_argument,
+    path_argument,
+    with_builders,
+)
+
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", conflict_handler="resolve", help="write a Hub-ready folder: Parquet, card, checksums",
-                       description=(
-        "Write MNIST-1D configs (default: every named preset; custom parameters too) into a new folder "
-        "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, README.md (the "
-        "dataset card, whose YAML lists the configs and their files) and SHA256SUMS (sha256sum -c). "
-        "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
-        "folder appears only when complete."))
+    p = sub.add_parser(
+        "export",
+        conflict_handler="resolve",
+        help="write a Hub-ready folder: Parquet, card, checksums",
+        description=(
+            "Write MNIST-1D configs (default: every named preset; custom parameters too) into a new folder "
+            "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, README.md (the "
+            "dataset card, whose YAML lists the configs and their files) and SHA256SUMS (sha256sum -c). "
+            "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
+            "folder appears only when complete."
+        ),
+    )
     add_presets_arguments(p)
-    p.add_argument("--out", type=path_argument, required=True, metavar="DIR", help="the folder to write (new, or empty)")
+    p.add_argument(
+        "--out", type=path_argument, required=True, metavar="DIR", help="the folder to write (new, or empty)"
+    )
     p.add_argument("--repo", metavar="OWNER/NAME", help="the Hub repository to name in the card's loading example")
-    p.add_argument("--benchmark", action="store_true", help="also train the paper's baselines on every config "
-                   "(as `mnist1d benchmark` does) and put their test accuracy on the card; needs torch")
+    p.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="also train the paper's baselines on every config "
+        "(as `mnist1d benchmark` does) and put their test accuracy on the card; needs torch",
+    )
     add_training_arguments(p)
     p.set_defaults(run=_run_export)
 
@@ -56,12 +75,17 @@ def _trained(args: argparse.Namespace, config):
 
 
 def _add_publish(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("publish", conflict_handler="resolve", help="upload the export to the Hub and tag the release",
-                       description=(
-        "Export (as `mnist1d export`) into a temporary folder, upload it to the Hugging Face Hub dataset "
-        "repository OWNER/NAME and tag that commit vX.Y.Z. Refuses data that disagrees with the fingerprint "
-        "registry, and a tag vX.Y.Z that already holds other files. Needs a token with write access "
-        "(HF_TOKEN, or `hf auth login`), except with --dry-run, which prints the plan and uses no network."))
+    p = sub.add_parser(
+        "publish",
+        conflict_handler="resolve",
+        help="upload the export to the Hub and tag the release",
+        description=(
+            "Export (as `mnist1d export`) into a temporary folder, upload it to the Hugging Face Hub dataset "
+            "repository OWNER/NAME and tag that commit vX.Y.Z. Refuses data that disagrees with the fingerprint "
+            "registry, and a tag vX.Y.Z that already holds other files. Needs a token with write access "
+            "(HF_TOKEN, or `hf auth login`), except with --dry-run, which prints the plan and uses no network."
+        ),
+    )
     add_presets_arguments(p)
     p.add_argument("--repo", required=True, metavar="OWNER/NAME", help="the Hub dataset repository")
     p.add_argument("--version", required=True, metavar="X.Y.Z", help="the release, tagged vX.Y.Z")
@@ -74,15 +98,21 @@ def _run_publish(args: argparse.Namespace) -> None:
 
     def publish() -> None:
         from mnist1d_builders.hub import publish
+
         publish(args.repo, args.version, configs, dry_run=args.dry_run, progress=ProgressBar)
 
     with_builders(publish)
 
 
 def _add_card(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("card", help="render the dataset card of the named presets", description=(
-        "Render the Hugging Face dataset card of the named presets, with its generated parts (YAML, sizes, "
-        "fingerprints). The committed dataset_card.md is its output: mnist1d card --out dataset_card.md --force"))
+    p = sub.add_parser(
+        "card",
+        help="render the dataset card of the named presets",
+        description=(
+            "Render the Hugging Face dataset card of the named presets, with its generated parts (YAML, sizes, "
+            "fingerprints). The committed dataset_card.md is its output: mnist1d card --out dataset_card.md --force"
+        ),
+    )
     p.add_argument("--out", type=file_argument, metavar="FILE", help="write the card here (default: standard output)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_card)
@@ -94,6 +124,7 @@ def _run_card(args: argparse.Namespace) -> None:
 
     def card() -> None:
         from mnist1d_builders.hub import preset_card, write_preset_card
+
         if args.out is None:
             sys.stdout.write(preset_card())
         else:
