@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import sharded, transforms
 from .config import DEFAULT, MNIST1DConfig
@@ -36,8 +37,8 @@ Progress = Callable[[int, int], None]
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Split:
-    """``x``: (n, final_seq_length) float64 signals; ``y``: (n,) int64 labels (custom
-    templates: their ``y`` values)."""
+    """``x``: (n, final_seq_length) signals, float64 unless ``generate`` was given a dtype;
+    ``y``: (n,) int64 labels (custom templates: their ``y`` values)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -63,7 +64,11 @@ class MNIST1D:
 
 
 def generate(
-    config: MNIST1DConfig = DEFAULT, *, template: Templates | None = None, progress: Progress | None = None
+    config: MNIST1DConfig = DEFAULT,
+    *,
+    template: Templates | None = None,
+    progress: Progress | None = None,
+    dtype: DTypeLike = np.float64,
 ) -> MNIST1D:
     """Generate MNIST-1D for ``config``.
 
@@ -80,6 +85,10 @@ def generate(
         examples per class. The paper's algorithm only.
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch of examples.
+    dtype : {np.float64, np.float32} or their names
+        The dtype of ``x`` and ``t``. The data are always computed in float64, as the
+        paper's; float32 gives those values rounded (equal to ``x.astype(np.float32)``),
+        with a peak memory no higher than float64's.
 
     Raises
     ------
@@ -89,17 +98,18 @@ def generate(
     Returns
     -------
     MNIST1D
-        ``train.x`` (num_train, final_seq_length) and ``test.x`` float64, standardised;
+        ``train.x`` (num_train, final_seq_length) and ``test.x`` of ``dtype``, standardised;
         ``train.y``, ``test.y`` (int64, 0-9; with ``template``, its ``y`` values);
-        ``t`` (final_seq_length,) float64;
+        ``t`` (final_seq_length,) of ``dtype``;
         ``templates``.
     """
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
+    dtype = _checked_dtype(dtype)
     tpl = templates() if template is None else _checked_template(template, config)
     check_memory(config)  # InsufficientResources, before anything is allocated
     if config.algorithm == "sharded":
-        return _generate_sharded(config, tpl, progress)
+        return _generate_sharded(config, tpl, progress, dtype)
     num_classes = len(tpl.y)
     num_train, num_test = config.sizes(num_classes)
     n = num_train + num_test
@@ -125,13 +135,12 @@ def generate(
     # The statistics are taken over the shuffled array, as the authors take them:
     # the order of a floating-point sum decides its last bits.
     mean, std = x.mean(), x.std()
-    x -= mean
-    x /= std
+    x = _standardised(x, mean, std, dtype)
     return MNIST1D(
         config=config,
         train=Split(x[:num_train], y[:num_train]),
         test=Split(x[num_train:], y[num_train:]),
-        t=transforms.time_axis(tpl.t, config) / std,
+        t=(transforms.time_axis(tpl.t, config) / std).astype(dtype),
         templates=tpl,
     )
 
@@ -143,11 +152,36 @@ def batch_size(config: MNIST1DConfig) -> int:
     return max(1, min(BATCH_SIZE, BATCH_BYTES // per_example))
 
 
-def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None) -> MNIST1D:
+def _checked_dtype(dtype: DTypeLike) -> np.dtype:
+    # Names, not dtypes, are compared: a dtype equals anything np.dtype accepts ("bogus" too).
+    try:
+        name = None if dtype is None else np.dtype(dtype).name
+    except (TypeError, ValueError):  # not a dtype at all
+        name = None
+    if name not in ("float64", "float32"):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    return np.dtype(name)
+
+
+def _standardised(x: np.ndarray, mean: float, std: float, dtype: np.dtype) -> np.ndarray:
+    """``(x - mean) / std`` in float64, in place, or into a ``dtype`` array batch by batch
+    (the same operations on the same values, so the same result rounded, and never a
+    float64 copy of ``x``)."""
+    if dtype == x.dtype:
+        x -= mean
+        x /= std
+        return x
+    out = np.empty(x.shape, dtype=dtype)
+    for start in range(0, len(x), BATCH_SIZE):
+        out[start : start + BATCH_SIZE] = (x[start : start + BATCH_SIZE] - mean) / std
+    return out
+
+
+def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress | None, dtype: np.dtype) -> MNIST1D:
     splits, done = {}, 0
     for split in SPLITS:
         size = config.split_size(split)
-        x, y = np.empty((size, config.final_seq_length)), np.empty(size, dtype=np.int64)
+        x, y = np.empty((size, config.final_seq_length), dtype=dtype), np.empty(size, dtype=np.int64)
         start = 0
         for block_x, block_y in sharded.iter_blocks(config, split):
             x[start : start + len(block_y)], y[start : start + len(block_y)] = block_x, block_y
@@ -157,7 +191,11 @@ def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress 
                 progress(done, config.num_examples)
         splits[split] = Split(x, y)
     return MNIST1D(
-        config=config, train=splits["train"], test=splits["test"], t=sharded.time_axis(config), templates=tpl
+        config=config,
+        train=splits["train"],
+        test=splits["test"],
+        t=sharded.time_axis(config).astype(dtype),
+        templates=tpl,
     )
 
 
