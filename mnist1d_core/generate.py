@@ -135,12 +135,12 @@ def generate(
     # The statistics are taken over the shuffled array, as the authors take them:
     # the order of a floating-point sum decides its last bits.
     mean, std = x.mean(), x.std()
-    x = _standardised(x, mean, std, dtype)
+    x = _standardised(x, mean, std, dtype, batch)
     return MNIST1D(
         config=config,
         train=Split(x[:num_train], y[:num_train]),
         test=Split(x[num_train:], y[num_train:]),
-        t=(transforms.time_axis(tpl.t, config) / std).astype(dtype),
+        t=(transforms.time_axis(tpl.t, config) / std).astype(dtype, copy=False),
         templates=tpl,
     )
 
@@ -163,17 +163,17 @@ def _checked_dtype(dtype: DTypeLike) -> np.dtype:
     return np.dtype(name)
 
 
-def _standardised(x: np.ndarray, mean: float, std: float, dtype: np.dtype) -> np.ndarray:
-    """``(x - mean) / std`` in float64, in place, or into a ``dtype`` array batch by batch
-    (the same operations on the same values, so the same result rounded, and never a
-    float64 copy of ``x``)."""
+def _standardised(x: np.ndarray, mean: float, std: float, dtype: np.dtype, rows: int) -> np.ndarray:
+    """``(x - mean) / std`` in float64, in place, or into a ``dtype`` array ``rows`` rows at
+    a time (the same operations on the same values, so the same result rounded; the
+    temporaries stay smaller than the generation's batches)."""
     if dtype == x.dtype:
         x -= mean
         x /= std
         return x
     out = np.empty(x.shape, dtype=dtype)
-    for start in range(0, len(x), BATCH_SIZE):
-        out[start : start + BATCH_SIZE] = (x[start : start + BATCH_SIZE] - mean) / std
+    for start in range(0, len(x), rows):
+        out[start : start + rows] = (x[start : start + rows] - mean) / std
     return out
 
 
@@ -194,7 +194,7 @@ def _generate_sharded(config: MNIST1DConfig, tpl: Templates, progress: Progress 
         config=config,
         train=splits["train"],
         test=splits["test"],
-        t=sharded.time_axis(config).astype(dtype),
+        t=sharded.time_axis(config).astype(dtype, copy=False),
         templates=tpl,
     )
 
