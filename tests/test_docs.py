@@ -73,6 +73,29 @@ assert test["x"].shape == (1000, 40) and 0.15 < float(jnp.mean(jnp.argmax(test["
     ("README.md", "results = benchmark(data.train.x"): """
 assert set(results.runs) == {"linear", "cnn"} and all(len(r) == 2 for r in results.runs.values())
 """,
+    ("docs/guide/generator.md", "variant = generate(MNIST1DConfig(num_samples=50_000"): """
+assert variant.config.name == "custom-num_samples_50000-shuffle_seq_true-seed_7"
+""",
+    ("docs/guide/datasets.md", "big = datasets.load_dataset("): """
+assert big["train"].num_rows == 16000 and len(first["x"]) == 40
+""",
+    ("docs/guide/tfds.md", "head = tfds.data_source("): """
+assert len(source) == 4000 and len(head) == 400 and len(batch) == 3 and example["x"].shape == (40,)
+""",
+    ("docs/guide/verify.md", "damaged[-100] ^= 1"): """
+assert shard.name in message and "damaged" in message, message
+""",
+    ("docs/tutorials/five-minutes.md", "x_tf, y_tf = tfds.as_numpy("): """
+assert np.array_equal(x_tf, data.train.x.astype(np.float32)) and np.array_equal(y_tf, data.train.y)
+""",
+    ("docs/tutorials/five-minutes.md", "for epoch in range(15):"): """
+assert 75 < accuracy[-1] < 95, accuracy
+""",
+    ("docs/tutorials/variant.md", "results[name] = benchmark("): """
+for model in ("linear", "mlp", "cnn"):  # what the page says of the figure
+    assert results["noisy"].mean(model) < results["canonical"].mean(model), model
+assert results["noisy"].mean("cnn") > results["noisy"].mean("mlp") + 5
+""",
     ("docs/guide/hub.md", 'ds = load_dataset("OWNER/NAME", "canonical", revision="v1.0.0")'): """
 assert ds["train"].num_rows == 4000 and ds["test"].num_rows == 1000
 """,
