@@ -9,7 +9,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10 (the oldest session)
     import tomli as tomllib
 
-from mnist1d_core import CITATION, PRESETS, SPLITS
+from mnist1d_core import CITATION, DEFAULT, PARAMETER_NAMES, PRESETS, SPLITS
 from mnist1d_core.fingerprint import registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,15 @@ def test_fingerprint_table_is_the_registry():
         for split in SPLITS
     ]
     assert rows == expected
+
+
+def test_the_parameter_table_is_the_configs():
+    """Until the table is rendered from the core's own, it is checked against it: every
+    parameter, in order, with its default."""
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", GENERATOR_GUIDE, re.M)
+    assert [name for name, _ in rows] == list(PARAMETER_NAMES)
+    for name, default in rows:
+        assert default.strip().strip("`") == repr(getattr(DEFAULT, name)).replace("'", '"'), name
 
 
 def test_cites_the_papers_bibtex():
