@@ -70,7 +70,7 @@ assert 0.35 < accuracy < 0.75, accuracy
     ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("jax")'): """
 assert test["x"].shape == (1000, 40) and 0.15 < float(jnp.mean(jnp.argmax(test["x"] @ w, axis=1) == test["y"])) < 0.4
 """,
-    ("README.md", "results = benchmark(data.train.x"): """
+    ("README.md", "results = benchmark(x, y, x_test, y_test"): """
 assert set(results.runs) == {"linear", "cnn"} and all(len(r) == 2 for r in results.runs.values())
 """,
     ("docs/guide/generator.md", "variant = generate(MNIST1DConfig(num_samples=50_000"): """
@@ -179,15 +179,17 @@ def run_blocks(name: str, blocks: list[tuple[int, str]], work: Path, hub: Path |
     assert result.stdout.count(": ran in") == len(blocks)
 
 
-def check_checks_apply(name: str, blocks: list[tuple[int, str]]) -> None:
-    sources = "".join(source for _, source in blocks)
-    for old, _ in SUBSTITUTIONS.get(name, []):
-        assert old in sources, f"substitution {old!r} no longer applies to {name}: update SUBSTITUTIONS"
-    for file, line in CHECKS:
-        if file == name:
-            assert sum(line in source for _, source in blocks) == 1, (
-                f"check key {line!r} must match one block of {name}"
-            )
+def test_every_substitution_and_check_applies():
+    """None goes stale: each substitution still finds its text, each check its one block."""
+    for name in {*SUBSTITUTIONS, *(file for file, _ in CHECKS)}:
+        blocks = python_blocks(ROOT / name)
+        sources = "".join(source for _, source in blocks)
+        for old, _ in SUBSTITUTIONS.get(name, []):
+            assert old in sources, f"substitution {old!r} no longer applies to {name}: update SUBSTITUTIONS"
+        for file, line in CHECKS:
+            if file == name:
+                found = sum(line in source for _, source in blocks)
+                assert found == 1, f"check key {line!r} must match one block of {name}"
 
 
 def hub_folder(tmp_path_factory) -> Path:
@@ -221,7 +223,6 @@ def page_param(name: str):
 @pytest.mark.parametrize("name", [page_param(name) for name in pages() if name != "README.md"])
 def test_every_python_block_of_a_page_runs(name, tmp_path, tmp_path_factory):
     blocks = python_blocks(ROOT / name)
-    check_checks_apply(name, blocks)
     needs_hub = any("{hub}" in new for _, new in SUBSTITUTIONS.get(name, []))
     run_blocks(name, blocks, tmp_path / "work", hub_folder(tmp_path_factory) if needs_hub else None)
     compare_figures(name, tmp_path / "work")
@@ -239,7 +240,6 @@ README_BLOCKS = python_blocks(ROOT / "README.md")
     ids=[f"README.md:{line}" for line, _ in README_BLOCKS],
 )
 def test_every_readme_block_runs_alone(line, source, tmp_path):
-    check_checks_apply("README.md", README_BLOCKS)
     run_blocks("README.md", [(line, source)], tmp_path / "work", None)
 
 
