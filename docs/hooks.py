@@ -34,12 +34,14 @@ def help_text(args: list[str]) -> str:
     return out.getvalue().rstrip()
 
 
+def commands() -> list[str]:
+    """The subcommands, as ``mnist1d --help`` lists them under COMMAND: "    name  what it does"."""
+    return re.findall(r"^    ([a-z]+)(?:\s|$)", help_text([]), re.M)
+
+
 def command_line_reference() -> str:
-    main = help_text([])
-    # the subcommands, as the main help lists them under COMMAND: "    name  what it does"
-    commands = re.findall(r"^    ([a-z]+)(?:\s|$)", main, re.M)
-    sections = [f"```text\n$ mnist1d --help\n{main}\n```"]
-    for command in commands:
+    sections = [f"```text\n$ mnist1d --help\n{help_text([])}\n```"]
+    for command in commands():
         sections.append(f"### `mnist1d {command}`\n\n```text\n$ mnist1d {command} --help\n{help_text([command])}\n```")
     return "\n\n".join(sections)
 

@@ -1,6 +1,7 @@
 """The README is a front page that says what the code does: short, its commands CI's, its
 fingerprints the registry's, its citation the package's; the rest is in the docs."""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def test_readme_names_every_extra():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     listed = re.findall(r"^\| `(\w+)` \|", README, re.M)
     assert set(extras) <= set(listed), f"extras missing from the README's table: {set(extras) - set(listed)}"
+
+
+def test_the_command_table_lists_every_command():
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)  # the source of the command-line page
+    spec.loader.exec_module(hooks)
+    listed = re.findall(r"^\| `mnist1d (\w+)", README, re.M)
+    assert hooks.commands() and sorted(listed) == sorted(hooks.commands())
 
 
 def test_fingerprint_table_is_the_registry():
