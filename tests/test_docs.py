@@ -83,7 +83,7 @@ assert big["train"].num_rows == 16000 and len(first["x"]) == 40
 assert len(source) == 4000 and len(head) == 400 and len(batch) == 3 and example["x"].shape == (40,)
 """,
     ("docs/guide/verify.md", "damaged[-100] ^= 1"): """
-assert shard.name in message and "damaged" in message, message
+assert shard.name in message, message
 """,
     ("docs/tutorials/five-minutes.md", "x_tf, y_tf = tfds.as_numpy("): """
 assert np.array_equal(x_tf, data.train.x.astype(np.float32)) and np.array_equal(y_tf, data.train.y)
