@@ -1,32 +1,39 @@
-"""Docs that run: every Python block of README.md and dataset_card.md, in order.
+"""Docs that run: every Python block of the README, the dataset card and the documentation site.
 
-A file's blocks share one namespace, like a notebook's cells, and run in a Python process
-of their own: in a temporary working directory, with HOME, the datasets and Hub caches and
+A page's blocks share one namespace, like a notebook's cells, and run in a Python process of
+their own; the README's blocks each run alone, in a fresh interpreter, as a reader copies
+them. Either way: in a temporary working directory, with HOME, the datasets and Hub caches and
 the TFDS data folder in temporary folders, and offline (HF_DATASETS_OFFLINE=1,
-HF_HUB_OFFLINE=1 and the suite's socket guard), so a block can use only what the blocks
-before it made. No block is skipped; a block that fails fails the test, with its line in
-the traceback.
+HF_HUB_OFFLINE=1 and the suite's socket guard), so a block can use only what it, or the
+blocks before it, made. No block is skipped; a block that fails fails the test, with its line
+in the traceback.
 
-Substitutions (``SUBSTITUTIONS``; each must still apply, so none goes stale):
+Figures: an image a page shows by a bare file name (``![...](five-minutes-examples.png)``) is
+made by the page's own code, which saves it under that name in its working directory; the
+test compares it with the committed copy beside the page. ``python tests/test_docs.py PAGE``
+runs a page the same way and commits its figures (after a change of the page's code).
 
-- the Hub repository id, ``OWNER/NAME`` in the README and ``<owner>/<name>`` on the card,
-  becomes a local folder made by ``mnist1d_builders.hub.export``: ``datasets`` loads a folder
-  with the Hub layout offline (and ignores ``revision=`` for it), so the code runs as written
-  without the Hub;
-- the README's sharded build of ``num_samples=2_000_000`` with ``num_proc=2`` makes 20,000
-  examples: the same path (two processes sharing the blocks) without writing 320 MB of Arrow.
-  The other large examples are cheap as written: the 10**8-example stream and dataset are
-  made only as far as they are read.
+Substitutions (``SUBSTITUTIONS``; each must still apply, so none goes stale): the Hub
+repository id, ``OWNER/NAME`` in the docs and ``<owner>/<name>`` on the card, becomes a local
+folder made by ``mnist1d_builders.hub.export``: ``datasets`` loads a folder with the Hub layout
+offline (and ignores ``revision=`` for it), so the code runs as written without the Hub.
 
 After some blocks a check runs in the same namespace (``CHECKS``): the examples leave what
 their comments say.
+
+The site itself is built as CI builds it, ``mkdocs build --strict``: a broken link, a missing
+page or a docstring the API reference cannot render fails it.
 """
+
+from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,54 +41,63 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
+DOCS = ROOT / "docs"
 
 SUBSTITUTIONS = {
-    "README.md": [("OWNER/NAME", "{hub}"), ("num_samples=2_000_000", "num_samples=20_000")],
+    "docs/guide/hub.md": [("OWNER/NAME", "{hub}")],
     "dataset_card.md": [("<owner>/<name>", "{hub}")],
 }
 
 # (file, a line of the block) -> code run right after that block, in its namespace
 CHECKS = {
-    ("README.md", "import mnist1d_core.compat as mnist1d"): """
-assert data["x"].shape == (8000, 40) and data["y"].shape == (8000,) and x.shape == t.shape == (40,)
-lines = verify_frozen_pickle("mnist1d_data.pkl")
-assert len(lines) == 4 and all("matches the registry" in line for line in lines[2:]), lines
+    ("README.md", 'ds = datasets.load_dataset("mnist1d", cache_dir="out/hf")'): """
+assert ds["train"].num_rows == 4000 and train.cardinality().numpy() == 4000
 """,
-    ("README.md", 'train = ds["train"].with_format("numpy")[:]'): """
+    ("README.md", "variant = generate(MNIST1DConfig(num_samples=10_000"): """
+assert variant.config.name == "custom-num_samples_10000-shuffle_seq_true-seed_7"
+""",
+    ("README.md", 'train = variant["train"].with_format("numpy")[:]'): """
 import numpy as np
-assert train["x"].shape == (40000, 40) and train["x"].dtype == np.float32 and train["y"].dtype == np.int64
+assert train["x"].shape == (8000, 40) and train["x"].dtype == np.float32 and train["y"].dtype == np.int64
 """,
-    ("README.md", "loader = DataLoader(train, sampler=batches, batch_size=None)"): """
-assert tuple(batch["x"].shape) == (100, 40) and batch["x"].dtype == torch.float32 and batch["y"].dtype == torch.int64
-assert sum(len(b["y"]) for b in loader) == 4000
+    ("README.md", 'x, y = tfds.as_numpy(tfds.load("mnist1d", split="train"'): """
+assert x.shape == (4000, 40) and len(source) == 4000 and source[0]["x"].shape == (40,)
 """,
-    ("README.md", "class ShardedMNIST1D(IterableDataset):"): """
-# two workers: the first 40 batches are blocks 0-3, each example once
-seen = torch.cat([x for x, _ in itertools.islice(DataLoader(online, batch_size=None, num_workers=2), 40)]).numpy()
-made = np.concatenate([x for x, _ in sharded.iter_blocks(online.config, "train", range(4))]).astype(np.float32)
-assert seen.shape == made.shape == (4000, 40)
-assert sorted(map(bytes, seen)) == sorted(map(bytes, made))
-""",
-    ("README.md", 'head = tfds.data_source("mnist1d", split="train[:10%]"'): """
-assert len(source) == 4000 and len(head) == 400 and len(shuffled) == 1000 and len(batch) == 3
-assert example["x"].shape == (40,) and example["x"].dtype == "float32" and example["y"] == 2
-assert sorted(p.name for p in (DATA_DIR / "mnist1d" / "canonical" / "1.0.0").glob("mnist1d-*")) == [
-    "mnist1d-test.array_record-00000-of-00001", "mnist1d-train.array_record-00000-of-00001"]
-""",
-    ("README.md", 'multiprocessing_context="forkserver"'): """
-assert tuple(x.shape) == (32, 40) and x.dtype == torch.float32 and y.dtype == torch.int64   # the last batch
-""",
-    ("README.md", "dataset = grain.MapDataset.source(source)"): """
-assert x.shape == (32, 40) and x.dtype == "float32" and y.dtype == "int64"   # the last batch
+    ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("torch")'): """
+accuracy = float((model(test["x"]).argmax(1) == test["y"]).float().mean())
+assert 0.35 < accuracy < 0.75, accuracy
 """,
     ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("jax")'): """
-assert test["x"].shape == (1000, 40) and float(accuracy) > 0.15   # chance is 0.1
+assert test["x"].shape == (1000, 40) and 0.15 < float(jnp.mean(jnp.argmax(test["x"] @ w, axis=1) == test["y"])) < 0.4
 """,
-    ("README.md", 'ds = load_dataset("OWNER/NAME", "canonical", revision="v1.0.0")'): """
+    ("README.md", "results = benchmark(x, y, x_test, y_test"): """
+assert set(results.runs) == {"linear", "cnn"} and all(len(r) == 2 for r in results.runs.values())
+""",
+    ("docs/guide/generator.md", "variant = generate(MNIST1DConfig(num_samples=50_000"): """
+assert variant.config.name == "custom-num_samples_50000-shuffle_seq_true-seed_7"
+""",
+    ("docs/guide/datasets.md", "big = datasets.load_dataset("): """
+assert big["train"].num_rows == 16000 and len(first["x"]) == 40
+""",
+    ("docs/guide/tfds.md", "head = tfds.data_source("): """
+assert len(source) == 4000 and len(head) == 400 and len(batch) == 3 and example["x"].shape == (40,)
+""",
+    ("docs/guide/verify.md", "damaged[-100] ^= 1"): """
+assert shard.name in message, message
+""",
+    ("docs/tutorials/five-minutes.md", "x_tf, y_tf = tfds.as_numpy("): """
+assert np.array_equal(x_tf, data.train.x.astype(np.float32)) and np.array_equal(y_tf, data.train.y)
+""",
+    ("docs/tutorials/five-minutes.md", "for epoch in range(15):"): """
+assert 75 < accuracy[-1] < 95, accuracy
+""",
+    ("docs/tutorials/variant.md", "results[name] = benchmark("): """
+for model in ("linear", "mlp", "cnn"):  # what the page says of the figure
+    assert results["noisy"].mean(model) < results["canonical"].mean(model), model
+assert results["noisy"].mean("cnn") > results["noisy"].mean("mlp") + 5
+""",
+    ("docs/guide/hub.md", 'ds = load_dataset("OWNER/NAME", "canonical", revision="v1.0.0")'): """
 assert ds["train"].num_rows == 4000 and ds["test"].num_rows == 1000
-""",
-    ("README.md", "for x, y in itertools.islice(sharded.fresh_batches("): """
-assert ds["train"].num_rows == 16_000 and x.shape == (512, 40) and x.dtype == "float32"
 """,
     ("dataset_card.md", "hashlib.sha256("): """
 from mnist1d_core.fingerprint import registry
@@ -89,6 +105,13 @@ digest = hashlib.sha256(x.astype("<f4").tobytes() + y.astype("<i8").tobytes()).h
 assert x.shape == (4000, 40) and digest == registry()["canonical", "train"].sha256
 """,
 }
+
+# A page that needs torch, jax or grain runs in the main suite only (marked "ml").
+NEEDS_ML = re.compile(
+    r"^\s*(?:import|from) (?:torch|jax|grain|mnist1d_baselines)\b|with_format\(\"(?:torch|jax)\"\)", re.M
+)
+FIGURE = re.compile(r"!\[[^\]]*\]\(([\w.-]+\.png)\)")  # an image beside its page: made by its code
+FIGURE_TOLERANCE = 2.0  # RMS of the pixel difference (0-255): another CPU may round a curve a pixel off
 
 
 def python_blocks(path: Path) -> list[tuple[int, str]]:
@@ -98,6 +121,12 @@ def python_blocks(path: Path) -> list[tuple[int, str]]:
         (text.count("\n", 0, match.start(1)) + 1, match.group(1))
         for match in re.finditer(r"^```python\n(.*?)^```", text, re.M | re.S)
     ]
+
+
+def pages() -> list[str]:
+    """Every Markdown file with Python in it, relative to the repository."""
+    candidates = [ROOT / "README.md", ROOT / "dataset_card.md", *sorted(DOCS.rglob("*.md"))]
+    return [str(p.relative_to(ROOT)) for p in candidates if python_blocks(p)]
 
 
 def run(spec_file: str) -> None:
@@ -116,43 +145,25 @@ def run(spec_file: str) -> None:
         print(f"{spec['path']}:{block['line']}: ran in {time.perf_counter() - start:.1f} s", flush=True)
 
 
-@pytest.fixture(scope="module")
-def hub_folder(tmp_path_factory):
-    from mnist1d_builders.hub import export
-
-    folder = tmp_path_factory.mktemp("hub") / "mnist1d"
-    export(folder)
-    return folder
-
-
-# The README trains with PyTorch and JAX: marked "ml" (see pyproject.toml); the card needs neither.
-@pytest.mark.parametrize("name", [pytest.param("README.md", marks=pytest.mark.ml), "dataset_card.md"])
-def test_every_python_block_runs(name, hub_folder, tmp_path):
-    path = ROOT / name
-    blocks = python_blocks(path)
-    assert blocks, f"{name} has no Python block"
-    sources = "".join(source for _, source in blocks)
-    for old, _ in SUBSTITUTIONS[name]:
-        assert old in sources, f"substitution {old!r} no longer applies to {name}: update SUBSTITUTIONS"
+def run_blocks(name: str, blocks: list[tuple[int, str]], work: Path, hub: Path | None) -> None:
+    """Run ``blocks`` of the file ``name`` in one fresh process, in the folder ``work``, offline."""
     checks = {line: check for (file, line), check in CHECKS.items() if file == name}
-    for line in checks:
-        assert sum(line in source for _, source in blocks) == 1, f"check key {line!r} must match one block of {name}"
-
-    spec = {"path": str(path), "blocks": []}
+    spec = {"path": str(ROOT / name), "blocks": []}
     for first_line, source in blocks:
         check = "\n".join(code for line, code in checks.items() if line in source)
-        for old, new in SUBSTITUTIONS[name]:
-            source = source.replace(old, new.format(hub=hub_folder))
+        for old, new in SUBSTITUTIONS.get(name, []):
+            source = source.replace(old, new.format(hub=hub))
         spec["blocks"].append({"line": first_line, "source": source, "check": check})
-    spec_file = tmp_path / "blocks.json"
+    private = work.parent / f"{work.name}-env"
+    private.mkdir()
+    spec_file = private / "blocks.json"
     spec_file.write_text(json.dumps(spec))
-    work = tmp_path / "work"
-    work.mkdir()
+    work.mkdir(exist_ok=True)
     env = os.environ | {
-        "HOME": str(tmp_path / "home"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "HF_HOME": str(tmp_path / "hf"),
-        "TFDS_DATA_DIR": str(tmp_path / "tensorflow_datasets"),
+        "HOME": str(private / "home"),
+        "XDG_CACHE_HOME": str(private / "cache"),
+        "HF_HOME": str(private / "hf"),
+        "TFDS_DATA_DIR": str(private / "tensorflow_datasets"),
         "MPLBACKEND": "Agg",
         "HF_DATASETS_OFFLINE": "1",
         "HF_HUB_OFFLINE": "1",
@@ -161,8 +172,124 @@ def test_every_python_block_runs(name, hub_folder, tmp_path):
     }
     code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_docs; test_docs.run(sys.argv[1])"
     result = subprocess.run(
-        [sys.executable, "-c", code, str(spec_file)], cwd=work, env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, "-c", code, str(spec_file)], cwd=work, env=env, capture_output=True, text=True, timeout=1200
     )
     print(result.stdout)  # each block's time, shown with -s or on failure
     assert result.returncode == 0, f"{name}: a block failed\n{result.stdout[-2000:]}\n{result.stderr[-6000:]}"
     assert result.stdout.count(": ran in") == len(blocks)
+
+
+def test_every_substitution_and_check_applies():
+    """None goes stale: each substitution still finds its text, each check its one block."""
+    for name in {*SUBSTITUTIONS, *(file for file, _ in CHECKS)}:
+        blocks = python_blocks(ROOT / name)
+        sources = "".join(source for _, source in blocks)
+        for old, _ in SUBSTITUTIONS.get(name, []):
+            assert old in sources, f"substitution {old!r} no longer applies to {name}: update SUBSTITUTIONS"
+        for file, line in CHECKS:
+            if file == name:
+                found = sum(line in source for _, source in blocks)
+                assert found == 1, f"check key {line!r} must match one block of {name}"
+
+
+def hub_folder(tmp_path_factory) -> Path:
+    from mnist1d_builders.hub import export
+
+    folder = tmp_path_factory.mktemp("hub") / "mnist1d"
+    export(folder)
+    return folder
+
+
+def compare_figures(name: str, work: Path) -> None:
+    """Each figure the page shows was made by its code and is the committed one."""
+    from matplotlib.testing.compare import compare_images
+
+    page = ROOT / name
+    for figure in FIGURE.findall(page.read_text()):
+        made, committed = work / figure, page.parent / figure
+        assert made.is_file(), f"{name} shows {figure}, but its code did not save it"
+        assert committed.is_file(), f"{committed} is missing: run python tests/test_docs.py {name}"
+        difference = compare_images(str(committed), str(made), tol=FIGURE_TOLERANCE)
+        assert difference is None, (
+            f"{committed} is not what {name}'s code draws ({difference}): run python tests/test_docs.py {name}"
+        )
+
+
+def page_param(name: str):
+    needs_ml = NEEDS_ML.search("".join(source for _, source in python_blocks(ROOT / name)))
+    return pytest.param(name, marks=pytest.mark.ml) if needs_ml else name
+
+
+@pytest.mark.parametrize("name", [page_param(name) for name in pages() if name != "README.md"])
+def test_every_python_block_of_a_page_runs(name, tmp_path, tmp_path_factory):
+    blocks = python_blocks(ROOT / name)
+    needs_hub = any("{hub}" in new for _, new in SUBSTITUTIONS.get(name, []))
+    run_blocks(name, blocks, tmp_path / "work", hub_folder(tmp_path_factory) if needs_hub else None)
+    compare_figures(name, tmp_path / "work")
+
+
+README_BLOCKS = python_blocks(ROOT / "README.md")
+
+
+@pytest.mark.parametrize(
+    "line, source",
+    [
+        pytest.param(line, source, marks=[pytest.mark.ml] if NEEDS_ML.search(source) else [])
+        for line, source in README_BLOCKS
+    ],
+    ids=[f"README.md:{line}" for line, _ in README_BLOCKS],
+)
+def test_every_readme_block_runs_alone(line, source, tmp_path):
+    run_blocks("README.md", [(line, source)], tmp_path / "work", None)
+
+
+def test_the_tutorials_show_figures_their_code_makes():
+    for tutorial in ("docs/tutorials/five-minutes.md", "docs/tutorials/variant.md"):
+        assert tutorial in pages() and FIGURE.findall((ROOT / tutorial).read_text()), tutorial
+
+
+def test_every_site_image_is_made_by_code():
+    """The site shows only figures its pages' code makes (no hand-made or stale picture)."""
+    shown = {
+        (page.parent / image).resolve()
+        for page in DOCS.rglob("*.md")
+        for image in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text())
+    }
+    made = {(ROOT / name).parent / figure for name in pages() for figure in FIGURE.findall((ROOT / name).read_text())}
+    assert shown <= {p.resolve() for p in made}, f"images without code that makes them: {shown - made}"
+    assert set(DOCS.rglob("*.png")) == made, "a committed figure no page makes"
+
+
+# Needs the docs extra, which the versions sessions do not install: the main suite only.
+@pytest.mark.ml
+def test_the_site_builds_strictly(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-6000:]
+    cli = (tmp_path / "site" / "guide" / "cli" / "index.html").read_text()
+    for command in ("generate", "info", "plot", "build", "verify", "export", "publish", "card", "benchmark"):
+        assert f"usage: mnist1d {command} " in cli, f"the command-line page lacks `mnist1d {command} --help`"
+    reference = (tmp_path / "site" / "reference" / "core" / "index.html").read_text()
+    assert "MNIST1DConfig" in reference and "generate" in reference
+
+
+def update_figures(name: str) -> None:
+    """Run the page ``name`` as the test does and commit the figures it makes beside it."""
+    blocks = python_blocks(ROOT / name)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "work"
+        run_blocks(name, blocks, work, None)
+        for figure in FIGURE.findall((ROOT / name).read_text()):
+            shutil.copyfile(work / figure, (ROOT / name).parent / figure)
+            print(f"wrote {(ROOT / name).parent / figure}")
+
+
+if __name__ == "__main__":
+    for page in sys.argv[1:]:
+        update_figures(str((Path.cwd() / page).resolve().relative_to(ROOT)))

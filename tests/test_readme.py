@@ -1,13 +1,31 @@
-"""The README says what the code does: its commands, fingerprints and citation."""
+"""The README is a front page that says what the code does: short, its commands CI's, its
+fingerprints the registry's, its citation the package's; the rest is in the docs."""
 
+import importlib.util
 import re
 from pathlib import Path
 
-from mnist1d_core import CITATION, PRESETS, SPLITS
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (the oldest session)
+    import tomli as tomllib
+
+from mnist1d_core import CITATION, DEFAULT, PARAMETER_NAMES, PRESETS, SPLITS
 from mnist1d_core.fingerprint import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+GENERATOR_GUIDE = (ROOT / "docs" / "guide" / "generator.md").read_text()
+
+
+def test_readme_is_short():
+    assert README.count("\n") <= 400, f"README.md has {README.count(chr(10))} lines, at most 400"
+    assert len(README) <= 25_000, f"README.md has {len(README)} characters, at most 25,000"
+
+
+def test_readme_links_only_to_files_that_exist():
+    for target in re.findall(r"\]\(((?:docs|assets)/[^)#]+)", README):
+        assert (ROOT / target).is_file(), f"README.md links to {target}, which does not exist"
 
 
 def test_ci_runs_the_readmes_test_command():
@@ -16,14 +34,37 @@ def test_ci_runs_the_readmes_test_command():
     assert "python3 scripts/dev.py test" in (ROOT / ".ci" / "run").read_text()
 
 
+def test_readme_names_every_extra():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    listed = re.findall(r"^\| `(\w+)` \|", README, re.M)
+    assert set(extras) <= set(listed), f"extras missing from the README's table: {set(extras) - set(listed)}"
+
+
+def test_the_command_table_lists_every_command():
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)  # the source of the command-line page
+    spec.loader.exec_module(hooks)
+    listed = re.findall(r"^\| `mnist1d (\w+)", README, re.M)
+    assert hooks.commands() and sorted(listed) == sorted(hooks.commands())
+
+
 def test_fingerprint_table_is_the_registry():
-    rows = re.findall(r"^\| (\w+) \| (train|test) \| (\d+) \| `([0-9a-f]{64})` \|$", README, re.M)
+    rows = re.findall(r"^\| (\w+) \| (train|test) \| (\d+) \| `([0-9a-f]{64})` \|$", GENERATOR_GUIDE, re.M)
     expected = [
         (name, split, str(registry()[name, split].num_examples), registry()[name, split].sha256)
         for name in PRESETS
         for split in SPLITS
     ]
     assert rows == expected
+
+
+def test_the_parameter_table_is_the_configs():
+    """Until the table is rendered from the core's own, it is checked against it: every
+    parameter, in order, with its default."""
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \|", GENERATOR_GUIDE, re.M)
+    assert [name for name, _ in rows] == list(PARAMETER_NAMES)
+    for name, default in rows:
+        assert default.strip().strip("`") == repr(getattr(DEFAULT, name)).replace("'", '"'), name
 
 
 def test_cites_the_papers_bibtex():
