@@ -63,8 +63,8 @@ assert train["x"].shape == (8000, 40) and train["x"].dtype == np.float32 and tra
     ("README.md", 'x, y = tfds.as_numpy(tfds.load("mnist1d", split="train"'): """
 assert x.shape == (4000, 40) and len(source) == 4000 and source[0]["x"].shape == (40,)
 """,
-    ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("torch")'): """
-accuracy = float((model(test["x"]).argmax(1) == test["y"]).float().mean())
+    ("README.md", "train, test = MNIST1D(train=True), MNIST1D(train=False)"): """
+accuracy = float((model(test.data).argmax(1) == test.targets).float().mean())
 assert 0.35 < accuracy < 0.75, accuracy
 """,
     ("README.md", 'ds = datasets.load_dataset("mnist1d").with_format("jax")'): """
