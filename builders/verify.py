@@ -64,12 +64,12 @@ def build_kind(folder: Path) -> str | None:
         except (IntegrityError, OSError):
             return "datasets"  # damaged: the generic checks name the file
         return {"tfds": "tfds", "hub": "hub-config"}.get(layout, "datasets")
+    if os.path.lexists(folder / "README.md") and (
+        any(folder.glob(f"*/{MANIFEST_FILE}")) or any(folder.glob("*/*.parquet"))
+    ):  # before the shards of another format: a stray one in an export is named as a stray
+        return "hub"
     if any(next(folder.glob(pattern), None) for pattern in _TFDS_SHARDS):
         return "tfds"
-    if (folder / "README.md").is_file() and (
-        any(folder.glob(f"*/{MANIFEST_FILE}")) or any(folder.glob("*/*.parquet"))
-    ):
-        return "hub"
     if legacy_record(folder):
         return "legacy"
     return None

@@ -28,8 +28,17 @@ from mnist1d_core import SPLITS, Fingerprinter
 from mnist1d_core.fingerprint import registry
 
 from ..arrow import features
-from ..manifest import MANIFEST_FILE, IntegrityError, Manifest, read_manifest, reason, snippet, verify_build
-from ..records import read_bytes
+from ..manifest import (
+    MANIFEST_FILE,
+    IntegrityError,
+    LegacyBuild,
+    Manifest,
+    read_manifest,
+    reason,
+    snippet,
+    verify_build,
+)
+from ..records import open_regular, read_bytes
 from .card import CARD_FILE, FIGURE, RECORD_KEY, card_data, card_record
 from .parquet import read_content, read_features, shard_name
 from .summary import ConfigSummary, SplitSummary, arrow_bytes
@@ -88,7 +97,13 @@ def verify_export(folder: Path) -> list[str]:
         raise IntegrityError(f"{folder}: a symlink; verify the folder it points to, {folder.resolve()}")
     if any(c in str(folder.absolute()) for c in "[]*?"):
         raise ValueError(f"{folder}: load_dataset reads a folder by a glob pattern; rename it without [, ], * or ?")
-    configs, lines = _layout(folder), []
+    if os.path.lexists(folder / "SHA256SUMS") and not any(folder.glob(f"*/{MANIFEST_FILE}")):
+        raise LegacyBuild(
+            f"{folder}: exported by mnist1d-datasets 0.1.0 (it keeps SHA256SUMS and Parquet-footer records, not "
+            f"{MANIFEST_FILE} per config); this release does not read those records: export it again"
+        )
+    configs, ignored = _layout(folder)
+    lines = [f"ignored: {name} ({IGNORED[name]})" for name in ignored]
     manifests = {}
     for name in configs:
         lines += [f"{name}/{line}" for line in verify_config(folder / name)]
@@ -99,17 +114,19 @@ def verify_export(folder: Path) -> list[str]:
     return [*lines, f"{CARD_FILE}: its YAML configs, dataset_info and {RECORD_KEY} agree with the manifests"]
 
 
-def _layout(folder: Path) -> list[str]:
-    """The config folders at the top of an export; anything else but the card, the figure and
-    what a clone adds is damage."""
-    configs = []
+def _layout(folder: Path) -> tuple[list[str], list[str]]:
+    """The config folders at the top of an export, and the entries a clone adds; anything else
+    but the card and its figure is damage."""
+    configs, ignored = [], []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name in IGNORED:
+            ignored.append(entry.name)
             continue
         if entry.is_symlink():
             raise IntegrityError(f"{path}: a symlink; an export holds its own files, so it is refused")
-        if entry.name == CARD_FILE and entry.is_file():
+        if entry.name == CARD_FILE:
+            os.close(open_regular(path))  # a FIFO, a device, a folder: refused, never read
             continue
         if entry.name == Path(FIGURE).parts[0] and entry.is_dir():
             inside = [Path(e.path) for e in os.scandir(path)]
@@ -120,13 +137,15 @@ def _layout(folder: Path) -> list[str]:
         if entry.is_dir() and os.path.lexists(path / MANIFEST_FILE):
             configs.append(entry.name)
             continue
+        if entry.is_dir():
+            raise IntegrityError(f"{path / MANIFEST_FILE}: missing, so the folder {entry.name} cannot be checked")
         raise IntegrityError(
             f"{path}: a file that no {MANIFEST_FILE} lists; a loader could read it as part of the dataset: "
             "remove it if it is not"
         )
     if not (folder / CARD_FILE).is_file():
         raise IntegrityError(f"{folder / CARD_FILE}: missing, so load_dataset would find no configs")
-    return configs
+    return configs, ignored
 
 
 def _summary(folder: Path, manifest: Manifest) -> ConfigSummary:
