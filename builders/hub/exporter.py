@@ -162,6 +162,15 @@ def _write_config(folder: Path, config: MNIST1DConfig, progress) -> ConfigSummar
     return ConfigSummary(config, splits, download_size, shards)
 
 
+def listing(folder: Path) -> str:
+    """Every file of an export with its SHA-256, as ``sha256sum`` prints them (``<hex>  <name>``):
+    the manifests record the shards', this adds the card's and the figure's."""
+    from ..manifest import sha256_file
+
+    names = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+    return "".join(f"{sha256_file(Path(folder) / name)}  {name}\n" for name in names)
+
+
 def _record(folder: Path) -> dict[str, bytes] | None:
     """The card and the manifests: equal for two exports with exactly the same files."""
     try:
