@@ -15,12 +15,22 @@ Damage raises :class:`IntegrityError` naming the file; a path that holds none of
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 from mnist1d_core import Fingerprinter
 from mnist1d_core.fingerprint import registry
 
-from .manifest import MANIFEST_FILE, IntegrityError, LegacyBuild, legacy_record, open_regular, read_json, verify_build
+from .manifest import (
+    MANIFEST_FILE,
+    IntegrityError,
+    LegacyBuild,
+    legacy_record,
+    open_regular,
+    read_json,
+    reason,
+    verify_build,
+)
 
 ACCEPTS = (
     "a build folder of `mnist1d build` (it holds MANIFEST.json), an export of `mnist1d export`, a folder "
@@ -123,10 +133,10 @@ def _verify_npz(path: Path) -> list[str]:
             for split, (x, y) in splits.items():
                 contents[split] = Fingerprinter()
                 contents[split].update(x, y)
-    except (ValueError, KeyError, EOFError, OSError) as error:
+    except (ValueError, KeyError, EOFError, OSError, zipfile.BadZipFile) as error:
         if isinstance(error, PermissionError):
             raise
-        raise IntegrityError(f"{path}: not an .npz of `mnist1d generate` ({type(error).__name__})") from None
+        raise IntegrityError(f"{path}: damaged, or not an .npz of `mnist1d generate` ({reason(error)})") from None
     digests = {split: content.hexdigest() for split, content in contents.items()}
     presets = {name for name, _ in registry()}
     match = next(

@@ -14,14 +14,15 @@ The builder class works without the name too::
     builder.download_and_prepare()
     ds = builder.as_dataset()
 
-``mnist1d.py`` is the builder (the protocol only), ``prepare.py`` builds it whole with its
+``mnist1d.py`` is the builder (the protocol only), ``preparing.py`` builds it whole with its
 ``MANIFEST.json``, ``registration.py`` is the name. ``mnist1d verify`` checks a build
 (``mnist1d_builders.verify``).
 """
 
 from ..arrow import features
+from ..verify import verify_directory
 from .mnist1d import CODE_HASH, VERSION, Mnist1d, Mnist1dBuilderConfig
-from .prepare import build_bytes, build_folder, prepare
+from .preparing import build_bytes, build_folder, prepare
 from .registration import register
 
 register()
@@ -36,4 +37,5 @@ __all__ = [
     "features",
     "prepare",
     "register",
+    "verify_directory",
 ]

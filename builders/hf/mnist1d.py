@@ -4,7 +4,7 @@ The module is called ``mnist1d`` because ``datasets`` names a builder after its 
 (``dataset_info.json`` records ``builder_name: "mnist1d"``). It overrides only the protocol
 (``_info``, ``_split_generators``, ``_generate_tables``) and wraps the public
 ``download_and_prepare``, so that every entry point (``load_dataset``, ``mnist1d build``) builds
-through :func:`mnist1d_builders.hf.prepare.build`: in a staging folder, recorded in
+through :func:`mnist1d_builders.hf.preparing.build`: in a staging folder, recorded in
 ``MANIFEST.json``, then moved into place whole.
 
 Cache: ``<cache_dir>/mnist1d/<config name>/<release>/<code hash>/``. The config name encodes
@@ -66,7 +66,7 @@ def _code_hash() -> str:
     files = sorted((f for f in core.iterdir() if f.name.endswith((".py", ".tsv"))), key=lambda f: f.name)
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for f in [*files, Path(__file__), here / "prepare.py", *(here.parent / n for n in ("arrow.py", "manifest.py"))]:
+    for f in [*files, Path(__file__), here / "preparing.py", *(here.parent / n for n in ("arrow.py", "manifest.py"))]:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -176,9 +176,9 @@ class Mnist1d(datasets.ArrowBasedBuilder):
 
     def download_and_prepare(self, output_dir: str | None = None, **kwargs) -> None:
         """``datasets``' own, composed: a missing (or, with ``download_mode="force_redownload"``,
-        any) build is first made by :func:`mnist1d_builders.hf.prepare.build`, which records it and
+        any) build is first made by :func:`mnist1d_builders.hf.preparing.build`, which records it and
         moves it into place whole; then ``datasets`` finds it there and reads its info."""
-        from .prepare import build, forced
+        from .preparing import build, forced
 
         if kwargs.get("file_format", "arrow") != "arrow":
             raise ValueError(
