@@ -124,8 +124,9 @@ def read_split(shards: list[Path], seq_length: int) -> tuple[Fingerprinter, list
     expected = features(seq_length).arrow_schema
     content, lengths = Fingerprinter(), []
     for shard in shards:
+        f = open(open_regular(shard), "rb")  # noqa: SIM115  (a fault opening it is an OSError, not damage)
         try:
-            with open(open_regular(shard), "rb", closefd=True) as f, pa.PythonFile(f, mode="r") as source:
+            with f, pa.PythonFile(f, mode="r") as source:
                 reader = pa.ipc.open_stream(source)
                 if not reader.schema.equals(expected, check_metadata=True):
                     raise IntegrityError(f"{shard}: its columns are not MNIST-1D's")
@@ -134,7 +135,7 @@ def read_split(shards: list[Path], seq_length: int) -> tuple[Fingerprinter, list
                     x = batch.column("x")
                     content.update(x.flatten().to_numpy().reshape(len(x), seq_length), batch.column("y").to_numpy())
                     rows += len(x)
-        except (pa.ArrowException, ValueError) as error:
+        except (OSError, pa.ArrowException, ValueError) as error:  # pyarrow reports a bad stream as OSError
             raise IntegrityError(f"{shard}: not a readable MNIST-1D Arrow shard ({reason(error)})") from None
         lengths.append(rows)
     return content, lengths

@@ -19,12 +19,11 @@ config folder of a Hub export (``<export>/<config>/MANIFEST.json``)::
 ``shards`` are the files a loader reads for the split, in order. Plain JSON: anyone can read
 ``t`` and the templates, and check a copy with ``sha256sum`` and numpy, without this package.
 
-A builder writes the manifest last into its finished staging folder, then moves the folder
-into place (:func:`write_manifest`). :func:`verify_build` reads it back with bounds
-(:mod:`.records`) and checks, with a format's :class:`Reader` re-reading the content: exactly the
-recorded files, each with its SHA-256, no symlink or special file; one identity; each split's rows
-and fingerprint, a preset's against the registry. Damage raises :class:`IntegrityError` naming the
-file; an unreadable file is an ``OSError`` naming it; a 0.1.0 build raises :class:`LegacyBuild`.
+Builders write it last, into the finished staging folder (:func:`write_manifest`);
+:func:`verify_build` reads it back with bounds (:mod:`.records`) and runs the checks every format
+shares, with the format's :class:`Reader` re-reading the content. Damage raises
+:class:`IntegrityError` naming the file; an unreadable file is an ``OSError``; a 0.1.0 build,
+:class:`LegacyBuild`.
 """
 
 from __future__ import annotations
@@ -39,13 +38,24 @@ from pathlib import Path
 from typing import Protocol
 
 import mnist1d_core
-from mnist1d_core import DATA_VERSION, PRESETS, SPLITS, Fingerprinter, MNIST1DConfig, fingerprint, generate, templates
+from mnist1d_core import (
+    DATA_VERSION,
+    PRESETS,
+    SPLITS,
+    Fingerprinter,
+    MNIST1DConfig,
+    fingerprint,
+    generate,
+    sharded,
+    templates,
+)
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
 from .records import (  # noqa: F401  (open_regular, MAX_RECORD_BYTES: re-exported for the formats' readers)
     MAX_RECORD_BYTES,
     IntegrityError,
+    legacy_record,
     mapping,
     open_regular,
     positive_count,
@@ -55,6 +65,7 @@ from .records import (  # noqa: F401  (open_regular, MAX_RECORD_BYTES: re-export
     sha256_file,
     sha256_hex,
     snippet,
+    walk,
 )
 
 MANIFEST_FILE = "MANIFEST.json"
@@ -167,18 +178,6 @@ def read_manifest(folder: Path, layout: str | None = None) -> Manifest:
         raise IntegrityError(f"{path}: not a valid {MANIFEST_FILE} ({reason(error)})") from None
 
 
-def legacy_record(folder: Path) -> str | None:
-    """The 0.1.0 records ``folder`` keeps, described, or None."""
-    names = [n for n in ("PARAMETERS.json", "FINGERPRINTS.tsv", "SHA256SUMS") if os.path.lexists(folder / n)]
-    if not names and (folder / "metadata.json").is_file():
-        try:
-            if "mnist1d_config" in read_json(folder / "metadata.json"):
-                names = ["metadata.json's mnist1d_config"]
-        except (IntegrityError, OSError):
-            pass
-    return ", ".join(names) or None
-
-
 def _parse(raw: dict, layout: str | None) -> Manifest:
     if raw.get("format") != FORMAT or raw.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"format {snippet(str(raw.get('format')))} schema {snippet(str(raw.get('schema_version')))}")
@@ -265,7 +264,7 @@ def check_files(folder: Path, manifest: Manifest, ignore: Mapping[str, str] = {}
         if sha256_file(path) != expected:
             differ.append(name)
     ignored = {}
-    for path in sorted(_walk(folder)):
+    for path in sorted(walk(folder)):
         name = path.relative_to(folder).as_posix()
         if name in manifest.files or name == MANIFEST_FILE:
             continue
@@ -277,16 +276,6 @@ def check_files(folder: Path, manifest: Manifest, ignore: Mapping[str, str] = {}
             )
         ignored[name] = why
     return differ, ignored
-
-
-def _walk(folder: Path) -> Iterable[Path]:
-    """Every entry under ``folder`` that is not a real folder; a symlink anywhere is damage."""
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            path = Path(root, name)
-            if path.is_symlink():
-                raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
-        yield from (Path(root, name) for name in names)
 
 
 def verify_build(folder: Path, reader: Reader) -> list[str]:
@@ -305,6 +294,7 @@ def verify_build(folder: Path, reader: Reader) -> list[str]:
     lines.append(reader.identity(folder, manifest))
     for split in SPLITS:
         lines.append(check_content(folder, manifest, split, reader.content(folder, manifest, split)))
+    lines.append(_check_t(folder, manifest))
     return lines
 
 
@@ -359,6 +349,18 @@ def check_content(folder: Path, manifest: Manifest, split: str, content: Fingerp
     )
 
 
+def _check_t(folder: Path, manifest: Manifest) -> str:
+    """The recorded time axis against the generator's, where that is cheap: the sharded algorithm
+    computes it from the parameters; the paper's only by generating, done at a preset's size."""
+    params = manifest.params
+    if params.algorithm == "paper" and not any(params.sizes() == p.sizes() for p in PRESETS.values()):
+        return f"t: {len(manifest.t)} values recorded (re-derived only at a preset's size)"
+    t = sharded.time_axis(params) if params.algorithm == "sharded" else generate(params).t
+    if [float(v) for v in t] != list(manifest.t):
+        raise IntegrityError(f"{folder / MANIFEST_FILE}: its t is not the time axis {params.name} has")
+    return f"t: the time axis of {params.name}, re-derived"
+
+
 def _makes(params: MNIST1DConfig, split: str, digest: str) -> bool:
     """True if ``params`` generates content ``digest`` for ``split``; tried only at a preset's size."""
     if not any(params.sizes() == preset.sizes() for preset in PRESETS.values()):
@@ -389,4 +391,6 @@ def _blame(folder: Path, manifest: Manifest, reader: Reader, name: str) -> Integ
         return IntegrityError(
             f"{path}: damaged: its SHA-256 differs from the one {MANIFEST_FILE} records, and so does the content of {split}"
         )
-    return IntegrityError(f"{path}: its SHA-256 differs from the one {MANIFEST_FILE} records; the file is damaged")
+    return IntegrityError(
+        f"{path}: its SHA-256 differs from the one {MANIFEST_FILE} records; the file or {MANIFEST_FILE} is damaged"
+    )

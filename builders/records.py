@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 #: Largest record read: a manifest of thousands of shards is well under it.
@@ -133,3 +134,25 @@ def relative_name(name: str) -> bool:
     return (
         bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "\\" not in name
     )
+
+
+def legacy_record(folder: Path) -> str | None:
+    """The 0.1.0 records ``folder`` keeps, described, or None."""
+    names = [n for n in ("PARAMETERS.json", "FINGERPRINTS.tsv", "SHA256SUMS") if os.path.lexists(folder / n)]
+    if not names and (folder / "metadata.json").is_file():
+        try:
+            if "mnist1d_config" in read_json(folder / "metadata.json"):
+                names = ["metadata.json's mnist1d_config"]
+        except (IntegrityError, OSError):
+            pass
+    return ", ".join(names) or None
+
+
+def walk(folder: Path) -> Iterable[Path]:
+    """Every entry under ``folder`` that is not a real folder; a symlink anywhere is damage."""
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root, name)
+            if path.is_symlink():
+                raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
+        yield from (Path(root, name) for name in names)

@@ -90,13 +90,14 @@ def write_splits(tables: dict[str, pa.Table], folder: Path | None = None) -> tup
 
 
 #: What reading a damaged Parquet file can raise.
-_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, pa.ArrowException)
+_UNREADABLE = (OSError, ValueError, TypeError, KeyError, AttributeError, pa.ArrowException)
 
 
 def read_features(path: Path) -> datasets.Features:
     """The features a shard's schema gives ``datasets``; :class:`IntegrityError` naming it if unreadable."""
+    f = open(open_regular(path), "rb")  # noqa: SIM115  (a fault opening it is an OSError, not damage)
     try:
-        with open(open_regular(path), "rb") as f:
+        with f:
             return datasets.Features.from_arrow_schema(pq.ParquetFile(f).schema_arrow)
     except _UNREADABLE as error:
         raise IntegrityError(f"{path}: not a readable MNIST-1D Parquet shard ({reason(error)})") from None
@@ -109,8 +110,9 @@ def read_content(paths: list[Path]) -> Fingerprinter:
     """
     content = Fingerprinter()
     for path in paths:
+        f = open(open_regular(path), "rb")  # noqa: SIM115  (a fault opening it is an OSError, not damage)
         try:
-            with open(open_regular(path), "rb") as f:
+            with f:
                 for batch in pq.ParquetFile(f).iter_batches():
                     x = batch.column("x")
                     content.update(
