@@ -24,10 +24,10 @@ from mnist1d_core.fingerprint import registry
 from .manifest import (
     MANIFEST_FILE,
     IntegrityError,
-    LegacyBuild,
     legacy_record,
     open_regular,
     read_json,
+    read_manifest,
     reason,
     verify_build,
 )
@@ -114,10 +114,8 @@ def _verify(folder: Path, kind: str) -> list[str]:
         from .hub.verify import verify_config
 
         return verify_config(folder)
-    raise LegacyBuild(
-        f"{folder}: made by mnist1d-datasets 0.1.0 (it keeps {legacy_record(folder)}, not {MANIFEST_FILE}); "
-        "this release does not read those records: rebuild it with --force"
-    )
+    read_manifest(folder)  # raises LegacyBuild, naming the release that made it
+    raise AssertionError(f"{folder}: a build of 0.1.0 with a manifest")
 
 
 def _verify_npz(path: Path) -> list[str]:
