@@ -59,10 +59,13 @@ def build(
     if "://" in str(target):
         raise ValueError(f"mnist1d builds into a local folder only, got {target}")
     version = target.parent
-    if (version / "features.json").exists() or (version / "metadata.json").exists():
+    tfds = next(
+        (f for f in (target, version) if (f / "features.json").exists() or (f / "metadata.json").exists()), None
+    )
+    if tfds is not None:
         # TFDS keeps a build in <data_dir>/mnist1d/<config>/<version>: this one would go inside it.
         raise ValueError(
-            f"{version} holds a TFDS build of {params.name}; the datasets build would go inside it: "
+            f"{tfds} holds a TFDS build of {params.name}; the datasets build would go inside it: "
             "give datasets a data dir (cache_dir) of its own"
         )
     if os.path.lexists(target) and not force:
