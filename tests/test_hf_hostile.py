@@ -149,8 +149,15 @@ def test_a_build_of_release_0_1_0_is_named_as_such_never_intact_or_damaged(root,
     assert "damaged" not in err
 
 
-def test_force_replaces_a_build_without_a_moment_where_it_is_missing(root):
+def test_force_replaces_a_build_without_a_moment_where_it_is_missing(root, monkeypatch):
     folder, seen, stop = folder_of(root), [], threading.Event()
+    real_rename = os.rename
+
+    def rename(source, target, *args, **kwargs):  # after every rename, the build must be in place
+        real_rename(source, target, *args, **kwargs)
+        seen.append(os.path.isfile(folder / "MANIFEST.json"))
+
+    monkeypatch.setattr(os, "rename", rename)
 
     def watch() -> None:  # a concurrent reader, looking as often as it can
         while not stop.is_set():
@@ -168,3 +175,27 @@ def test_force_replaces_a_build_without_a_moment_where_it_is_missing(root):
     assert len(seen) > 100 and all(seen)
     assert [p.name for p in folder.parent.iterdir() if ".staging-" in p.name] == []
     assert hf.verify_directory(folder)[-1] == "t: 40 values recorded (re-derived only at a preset's size)"
+
+
+def test_verify_during_force_sees_the_old_build_or_the_new_one_never_parts_of_both(root):
+    folder, results, done = folder_of(root), [], threading.Event()
+
+    def rebuild() -> None:
+        try:
+            for _ in range(3):
+                hf.prepare(CONFIG, root, force=True)
+        finally:
+            done.set()
+
+    builder = threading.Thread(target=rebuild)
+    builder.start()
+    try:
+        while not done.is_set():
+            try:
+                hf.verify_directory(folder)
+                results.append("intact")
+            except IntegrityError as error:
+                results.append(str(error))
+    finally:
+        builder.join()
+    assert results and set(results) == {"intact"}, results[:3]
