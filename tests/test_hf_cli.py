@@ -170,3 +170,10 @@ def test_file_format_is_for_the_tfds_framework_only(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == "mnist1d: error: --file-format array_record is for --framework tfds, not hf\n"
     assert not (tmp_path / "data").exists()
+
+
+def test_a_first_build_is_quiet_in_a_log(tmp_path):
+    """No progress bar when stderr is a file, and no warning, with processes or without."""
+    for args in (["--seed", "9"], ["--algorithm", "sharded", "--num-samples", "5000", "--num-proc", "2"]):
+        built = mnist1d("build", *args, "--data-dir", str(tmp_path / "data"), home=tmp_path)
+        assert built.returncode == 0 and built.stderr == "", built.stderr
