@@ -19,12 +19,10 @@ from types import MappingProxyType
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
+from .records import IntegrityError
+
 #: The checksum file, in the format ``sha256sum -c`` reads: ``<hex>  <file name>``.
 SUMS_FILE = "SHA256SUMS"
-
-
-class IntegrityError(Exception):
-    """A built dataset does not match its recorded checksums or fingerprints."""
 
 
 class DigestMismatch(IntegrityError):

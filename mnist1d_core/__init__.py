@@ -13,7 +13,7 @@ from .releases import CITATION, DATA_VERSION, RELEASES
 from .resources import InsufficientResources
 from .templates import Templates, templates
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one version source: pyproject.toml reads it
 
 __all__ = [
     "CITATION",

@@ -385,6 +385,6 @@ def check_no_datasets_build(folder: Path, name: str) -> None:
     """Refuse a TFDS build folder that holds a ``datasets`` build: datasets keeps one in
     ``<cache_dir>/mnist1d/<config>/<version>/<hash>``, inside TFDS's for the same data dir, and
     a TFDS build (or ``--force``) would take its place."""
-    if any(Path(folder).glob("*/FINGERPRINTS.tsv")):
+    if any(Path(folder).glob("*/FINGERPRINTS.tsv")) or any(Path(folder).glob("*/MANIFEST.json")):
         raise ValueError(f"{folder} holds a datasets build of {name}; a TFDS build there would take its "
                          "place: give TFDS a data dir of its own")
