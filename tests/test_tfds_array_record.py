@@ -1,8 +1,10 @@
-"""TFDS ArrayRecord builds: `tfds.data_source` random access and `tfds.load` over the same
-build, for both presets and a custom variant; checksums; reading without TensorFlow."""
+"""TFDS ArrayRecord builds: `tfds.data_source` random access for both presets and a custom
+variant; `tfds.load` once `tfds convert_format` added TFRecord shards; the record; reading
+without TensorFlow."""
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 
@@ -13,7 +15,7 @@ tfds = pytest.importorskip("tensorflow_datasets")
 
 import golden  # noqa: E402
 
-from mnist1d_builders.tfds import MNIST1DBuilderConfig, prepare  # noqa: E402
+from mnist1d_builders.tfds import MNIST1DBuilderConfig, prepare, verify_directory  # noqa: E402
 from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches  # noqa: E402
 from mnist1d_core import PRESETS, SPLITS, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
@@ -24,6 +26,13 @@ CONFIGS = {
     "custom": MNIST1DConfig(num_samples=300, final_seq_length=24, shuffle_seq=True, seed=9),
 }
 ARRAY_RECORD = {"file_format": "array_record"}
+#: TFDS's own command line, as its console script runs it (the script may not be on PATH).
+TFDS_CLI = [
+    sys.executable,
+    "-c",
+    "import sys; from importlib.metadata import entry_points; "
+    "(cli,) = entry_points(group='console_scripts', name='tfds'); sys.argv[0] = 'tfds'; sys.exit(cli.load()())",
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,39 +94,52 @@ def test_canonical_by_name_is_the_frozen_paper_data_as_float32(data_dir):
     assert [sources["train"][i]["y"] for i in range(20)] == golden.TRAIN_LABELS_HEAD
 
 
-@pytest.mark.parametrize("name", CONFIGS)
-def test_tfds_load_reads_the_same_build(name, data_dir):
-    core = generate(CONFIGS[name])
-    for kwargs in ({"config": MNIST1DBuilderConfig(CONFIGS[name])}, builder_kwargs(name)):  # format read or given
-        splits = tfds.load("mnist1d", data_dir=data_dir, builder_kwargs=kwargs, batch_size=-1, as_supervised=True)
-        for split in SPLITS:
-            x, y = tfds.as_numpy(splits[split])
-            assert x.dtype == np.float32
-            np.testing.assert_array_equal(x, core.split(split).x.astype(np.float32))
-            np.testing.assert_array_equal(y, core.split(split).y)
-    examples = tfds.load("mnist1d", split="test[:5]", data_dir=data_dir, builder_kwargs=builder_kwargs(name))
-    assert len(examples) == 5  # the cardinality is known
-    assert [int(e["y"]) for e in examples] == core.test.y[:5].tolist()
-
-
-def test_tfds_load_refuses_shuffled_files_of_the_ordered_dataset(data_dir):
-    with pytest.raises(ValueError, match="shuffle_files=True: mnist1d is ordered"):
-        tfds.load("mnist1d", split="train", data_dir=data_dir, builder_kwargs=ARRAY_RECORD, shuffle_files=True)
+def test_tfds_load_over_array_record_alone_is_tfds_own_refusal_and_works_once_tfrecord_is_added(data_dir, tmp_path):
+    # TFDS 4.9.10 reads ArrayRecord with data sources only; its tf.data reader refuses it.
+    with pytest.raises(NotImplementedError):
+        tfds.load("mnist1d", split="test", data_dir=data_dir, builder_kwargs=builder_kwargs("custom"))
+    # `tfds convert_format` adds TFRecord shards beside: then tfds.load reads those.
+    folder = shutil.copytree(
+        data_dir / "mnist1d" / CONFIGS["custom"].name, tmp_path / "mnist1d" / CONFIGS["custom"].name
+    )
+    subprocess.run(
+        [*TFDS_CLI, "convert_format", f"--dataset_version_dir={folder / '1.0.0'}", "--out_file_format=tfrecord"],
+        check=True,
+        capture_output=True,
+    )
+    assert verify_directory(folder / "1.0.0")[-1].endswith(
+        "matches MANIFEST.json (custom-num_samples_300-shuffle_seq_true-final_seq_length_24-seed_9 has no registered fingerprint)"
+    )
+    read_config = tfds.ReadConfig(file_format="tfrecord")
+    x, y = tfds.as_numpy(
+        tfds.load(
+            "mnist1d",
+            split="test",
+            data_dir=tmp_path,
+            builder_kwargs=builder_kwargs("custom"),
+            batch_size=-1,
+            as_supervised=True,
+            read_config=read_config,
+        )
+    )
+    core = generate(CONFIGS["custom"]).test
+    np.testing.assert_array_equal(x, core.x.astype(np.float32))
+    np.testing.assert_array_equal(y, core.y)
 
 
 @pytest.mark.parametrize("name", ["canonical", "custom"])
-def test_metadata_records_the_array_record_shards_and_the_content(name, data_dir):
+def test_the_manifest_records_the_array_record_shards_and_the_content(name, data_dir):
     folder = data_dir / "mnist1d" / CONFIGS[name].name / "1.0.0"
-    metadata = json.loads((folder / "metadata.json").read_text())
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
     shards = sorted(folder.glob("*.array_record*"))
     assert [p.name for p in shards] == [f"mnist1d-{split}.array_record-00000-of-00001" for split in ("test", "train")]
-    assert metadata["shard_sha256"] == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in shards}
+    for p in shards:
+        assert manifest["files"][p.name] == hashlib.sha256(p.read_bytes()).hexdigest()
     core = generate(CONFIGS[name])
-    assert metadata["content_fingerprints"] == {
-        split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS
-    }
+    fingerprints = {split: manifest["splits"][split]["fingerprint"] for split in SPLITS}
+    assert fingerprints == {split: fingerprint(core.split(split).x, core.split(split).y) for split in SPLITS}
     if name in PRESETS:
-        assert metadata["content_fingerprints"] == {split: registry()[(name, split)].sha256 for split in SPLITS}
+        assert fingerprints == {split: registry()[(name, split)].sha256 for split in SPLITS}
 
 
 def test_a_folder_holding_the_other_format_is_refused_and_kept(tmp_path):
@@ -127,7 +149,7 @@ def test_a_folder_holding_the_other_format_is_refused_and_kept(tmp_path):
     with pytest.raises(
         ValueError,
         match=f"file_format='array_record': {folder} already holds {config.name} as "
-        "tfrecord; TFDS keeps one file format per folder",
+        "tfrecord; build with --force to replace it, add array_record with `tfds convert_format`",
     ):
         prepare(config, tmp_path, file_format="array_record")
     with pytest.raises(ValueError, match="File format is already set to FileFormat.TFRECORD"):  # TFDS's own check

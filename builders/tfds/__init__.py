@@ -29,7 +29,7 @@ if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:  # before TensorFlow is first impor
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # its notice is printed at any level
 
 from .mnist1d.mnist1d_dataset_builder import Builder, MNIST1DBuilderConfig  # noqa: E402
-from .prepare import prepare  # noqa: E402
+from .preparing import prepare  # noqa: E402
 from .verify import verify_directory  # noqa: E402
 
 __all__ = ["Builder", "MNIST1DBuilderConfig", "prepare", "verify_directory"]

@@ -86,16 +86,32 @@ class TfdsReader:
     def identity(self, folder: Path, manifest: Manifest) -> str:
         info = self._open(folder).info
         params = manifest.params
-        place = f"{folder.parent.parent.name}/{folder.parent.name}/{folder.name}"
-        if (info.name, info.config_name, str(info.version)) != ("mnist1d", manifest.config, manifest.release):
+        # Three records of the config's name: the one that disagrees with the other two is at fault.
+        claims = {
+            folder / MANIFEST_FILE: ("its parameters are those of", manifest.config),
+            folder / _INFO: ("names the config", info.config_name),
+            folder: ("is the folder of config", folder.parent.name),
+        }
+        names = [name for _, name in claims.values()]
+        if len(set(names)) > 1:
+            odd = [path for path, (_, name) in claims.items() if names.count(name) == 1]
             raise IntegrityError(
-                f"{folder / _INFO}: records {info.name}/{info.config_name}/{info.version}, but {MANIFEST_FILE} "
-                f"records mnist1d/{manifest.config}/{manifest.release}"
+                "; ".join(f"{path}: {says} {name!r}" for path, (says, name) in claims.items() if path in odd)
+                + (
+                    f", unlike the other two of {MANIFEST_FILE}, {_INFO} and the folder's place"
+                    if len(odd) == 1
+                    else ": they must agree"
+                )
             )
-        if place != f"mnist1d/{manifest.config}/{manifest.release}":
+        place = f"{folder.parent.parent.name}/{folder.parent.name}/{folder.name}"
+        if (
+            place != f"mnist1d/{info.config_name}/{info.version}"
+            or info.name != "mnist1d"
+            or (str(info.version) != manifest.release)
+        ):
             raise IntegrityError(
-                f"{folder}: is the folder of config {folder.parent.name!r} (<data_dir>/mnist1d/<config>/<version>), "
-                f"but the build is {manifest.config}/{manifest.release}: TFDS would not find it there"
+                f"{folder / _INFO}: records {info.name}/{info.config_name}/{info.version}, but TFDS finds this "
+                f"folder as {place} (<data_dir>/<dataset>/<config>/<version>), of release {manifest.release}"
             )
         if info.file_format not in FILE_FORMATS:
             raise IntegrityError(f"{folder / _INFO}: records the file format {info.file_format.value!r}")
@@ -192,9 +208,18 @@ def _verify_converted(folder: Path, reader: TfdsReader, alternatives: list[str])
     lines = [f"{MANIFEST_FILE}: {len(recorded.files)} files re-hashed and intact; {_INFO}: {added[_INFO]}"]
     lines.append(reader.identity(folder, manifest))
     for file_format in [builder.info.file_format.value, *alternatives]:
+        read_as = dataclasses.replace(
+            manifest,
+            splits={
+                split: dataclasses.replace(
+                    record, shards=tuple(_shards(builder, split, tfds.core.FileFormat(file_format)))
+                )
+                for split, record in manifest.splits.items()
+            },
+        )
         for split in SPLITS:
             content = reader.content(folder, manifest, split, file_format)
-            lines.append(f"{file_format} " + check_content(folder, manifest, split, content))
+            lines.append(check_content(folder, read_as, split, content))
     return lines
 
 

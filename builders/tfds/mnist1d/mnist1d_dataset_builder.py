@@ -142,7 +142,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # generated, nothing to download
         params = self.builder_config.params
-        check_file_format(self.info.file_format)  # tfds.data_source would write Parquet
+        file_format = check_file_format(self.info.file_format)  # tfds.data_source would write Parquet
+        if "://" not in os.fspath(self.data_dir):  # a remote one (gs://, for Beam) is the runner's to size
+            resources.check_disk(self.data_dir, build_bytes(params, file_format), params, "a TFDS build")
         if not _on_beam(params):  # Beam's workers hold the examples
             check_memory(params)
         if params.algorithm == "sharded":
@@ -290,7 +292,7 @@ def declared_splits(params: MNIST1DConfig) -> tfds.core.SplitDict:
             tfds.core.SplitInfo(
                 name=split,
                 shard_lengths=[params.split_size(split)],
-                num_bytes=params.split_size(split) * per_example,
+                num_bytes=params.split_size(split) * per_example + _FIXED_BYTES // len(SPLITS),
             )
             for split in SPLITS
         ]
