@@ -19,12 +19,11 @@ config folder of a Hub export (``<export>/<config>/MANIFEST.json``)::
 ``shards`` are the files a loader reads for the split, in order. Plain JSON: anyone can read
 ``t`` and the templates, and check a copy with ``sha256sum`` and numpy, without this package.
 
-A builder writes the manifest last into its finished staging folder, then moves the folder
-into place (:func:`write_manifest`). :func:`verify_build` reads it back with bounds
-(:mod:`.records`) and checks, with a format's :class:`Reader` re-reading the content: exactly the
-recorded files, each with its SHA-256, no symlink or special file; one identity; each split's rows
-and fingerprint, a preset's against the registry. Damage raises :class:`IntegrityError` naming the
-file; an unreadable file is an ``OSError`` naming it; a 0.1.0 build raises :class:`LegacyBuild`.
+Builders write it last, into the finished staging folder (:func:`write_manifest`);
+:func:`verify_build` reads it back with bounds (:mod:`.records`) and runs the checks every format
+shares, with the format's :class:`Reader` re-reading the content. Damage raises
+:class:`IntegrityError` naming the file; an unreadable file is an ``OSError``; a 0.1.0 build,
+:class:`LegacyBuild`.
 """
 
 from __future__ import annotations
@@ -39,18 +38,34 @@ from pathlib import Path
 from typing import Protocol
 
 import mnist1d_core
-from mnist1d_core import DATA_VERSION, SPLITS, Fingerprinter, MNIST1DConfig, templates
+from mnist1d_core import (
+    DATA_VERSION,
+    PRESETS,
+    SPLITS,
+    Fingerprinter,
+    MNIST1DConfig,
+    fingerprint,
+    generate,
+    sharded,
+    templates,
+)
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
 from .records import (  # noqa: F401  (open_regular, MAX_RECORD_BYTES: re-exported for the formats' readers)
     MAX_RECORD_BYTES,
     IntegrityError,
+    legacy_record,
+    mapping,
     open_regular,
+    positive_count,
     read_json,
     reason,
+    relative_name,
     sha256_file,
+    sha256_hex,
     snippet,
+    walk,
 )
 
 MANIFEST_FILE = "MANIFEST.json"
@@ -58,7 +73,6 @@ FORMAT = "mnist1d-manifest"
 SCHEMA_VERSION = 1
 DATASET = "mnist1d"
 LAYOUTS = ("datasets", "tfds", "hub")
-_HEX = frozenset("0123456789abcdef")
 
 
 class LegacyBuild(IntegrityError):
@@ -164,18 +178,6 @@ def read_manifest(folder: Path, layout: str | None = None) -> Manifest:
         raise IntegrityError(f"{path}: not a valid {MANIFEST_FILE} ({reason(error)})") from None
 
 
-def legacy_record(folder: Path) -> str | None:
-    """The 0.1.0 records ``folder`` keeps, described, or None."""
-    names = [n for n in ("PARAMETERS.json", "FINGERPRINTS.tsv", "SHA256SUMS") if os.path.lexists(folder / n)]
-    if not names and (folder / "metadata.json").is_file():
-        try:
-            if "mnist1d_config" in read_json(folder / "metadata.json"):
-                names = ["metadata.json's mnist1d_config"]
-        except (IntegrityError, OSError):
-            pass
-    return ", ".join(names) or None
-
-
 def _parse(raw: dict, layout: str | None) -> Manifest:
     if raw.get("format") != FORMAT or raw.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"format {snippet(str(raw.get('format')))} schema {snippet(str(raw.get('schema_version')))}")
@@ -183,26 +185,26 @@ def _parse(raw: dict, layout: str | None) -> Manifest:
         raise ValueError(f"dataset {snippet(str(raw['dataset']))}, not {DATASET!r}")
     if raw["layout"] not in LAYOUTS or (layout is not None and raw["layout"] != layout):
         raise ValueError(f"layout {snippet(str(raw['layout']))}, not {layout or ' or '.join(LAYOUTS)!r}")
-    params = MNIST1DConfig.from_dict(_mapping(raw["parameters"]))
+    params = MNIST1DConfig.from_dict(mapping(raw["parameters"]))
     if raw["config"] != params.name:
         raise ValueError(f"config {snippet(str(raw['config']))}, but the parameters are those of {params.name!r}")
     if raw["release"] != DATA_VERSION:
         raise ValueError(f"release {snippet(str(raw['release']))}; this package makes and reads {DATA_VERSION}")
-    splits = _mapping(raw["splits"])
+    splits = mapping(raw["splits"])
     if list(splits) != list(SPLITS):
         raise ValueError(f"splits {snippet(str(list(splits)))}, not {list(SPLITS)}")
     records = {}
     for name in SPLITS:
-        entry = _mapping(splits[name])
+        entry = mapping(splits[name])
         shards = entry["shards"]
-        if not (isinstance(shards, list) and shards and all(isinstance(s, str) and _relative(s) for s in shards)):
+        if not (isinstance(shards, list) and shards and all(isinstance(s, str) and relative_name(s) for s in shards)):
             raise ValueError(f"{name}: shards must be a list of relative file names")
-        records[name] = SplitRecord(_count(entry["num_rows"]), _digest(entry["fingerprint"]), tuple(shards))
-    files = _mapping(raw["files"])
+        records[name] = SplitRecord(positive_count(entry["num_rows"]), sha256_hex(entry["fingerprint"]), tuple(shards))
+    files = mapping(raw["files"])
     for name, digest in files.items():
-        if not _relative(name) or name == MANIFEST_FILE:
+        if not relative_name(name) or name == MANIFEST_FILE:
             raise ValueError(f"files: {snippet(name)} is not a relative name of another file")
-        _digest(digest)
+        sha256_hex(digest)
     t = raw["t"]
     if not (
         isinstance(t, list)
@@ -211,37 +213,12 @@ def _parse(raw: dict, layout: str | None) -> Manifest:
     ):
         raise ValueError(f"t must be {params.final_seq_length} finite numbers")
     tpl = templates()
-    if _mapping(raw["templates"]) != {"x": tpl.x.tolist(), "t": tpl.t.tolist(), "y": tpl.y.tolist()}:
+    if mapping(raw["templates"]) != {"x": tpl.x.tolist(), "t": tpl.t.tolist(), "y": tpl.y.tolist()}:
         raise ValueError("templates are not MNIST-1D's")
     made_by = raw["made_by"]
     if not isinstance(made_by, str) or len(made_by) > 100:
         raise ValueError("made_by must be a short string")
     return Manifest(params, raw["layout"], records, dict(files), tuple(map(float, t)), raw["release"], made_by)
-
-
-def _mapping(value) -> dict:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected an object, got {type(value).__name__}")
-    return value
-
-
-def _count(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"num_rows {snippet(str(value))} is not a positive whole number")
-    return value
-
-
-def _digest(value) -> str:
-    if not (isinstance(value, str) and len(value) == 64 and set(value) <= _HEX):
-        raise ValueError(f"{snippet(str(value))} is not a SHA-256 in hex")
-    return value
-
-
-def _relative(name: str) -> bool:
-    parts = name.split("/")
-    return (
-        bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "\\" not in name
-    )
 
 
 # --- the checks every format shares ---------------------------------------------------------
@@ -273,6 +250,8 @@ def check_files(folder: Path, manifest: Manifest, ignore: Mapping[str, str] = {}
     folder = Path(folder)
     for split, record in manifest.splits.items():
         for shard in record.shards:
+            if not os.path.lexists(folder / shard):
+                raise IntegrityError(f"{folder / shard}: missing; {MANIFEST_FILE} lists it as a shard of {split}")
             if shard not in manifest.files:
                 raise IntegrityError(
                     f"{folder / MANIFEST_FILE}: {split}'s shard {snippet(shard)} has no SHA-256 in it"
@@ -285,7 +264,7 @@ def check_files(folder: Path, manifest: Manifest, ignore: Mapping[str, str] = {}
         if sha256_file(path) != expected:
             differ.append(name)
     ignored = {}
-    for path in sorted(_walk(folder)):
+    for path in sorted(walk(folder)):
         name = path.relative_to(folder).as_posix()
         if name in manifest.files or name == MANIFEST_FILE:
             continue
@@ -297,16 +276,6 @@ def check_files(folder: Path, manifest: Manifest, ignore: Mapping[str, str] = {}
             )
         ignored[name] = why
     return differ, ignored
-
-
-def _walk(folder: Path) -> Iterable[Path]:
-    """Every entry under ``folder`` that is not a real folder; a symlink anywhere is damage."""
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            path = Path(root, name)
-            if path.is_symlink():
-                raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
-        yield from (Path(root, name) for name in names)
 
 
 def verify_build(folder: Path, reader: Reader) -> list[str]:
@@ -325,6 +294,7 @@ def verify_build(folder: Path, reader: Reader) -> list[str]:
     lines.append(reader.identity(folder, manifest))
     for split in SPLITS:
         lines.append(check_content(folder, manifest, split, reader.content(folder, manifest, split)))
+    lines.append(_check_t(folder, manifest))
     return lines
 
 
@@ -343,9 +313,14 @@ def check_content(folder: Path, manifest: Manifest, split: str, content: Fingerp
                 f"{folder / MANIFEST_FILE}: records {recorded[::2]} for {split}, but its shards hold the "
                 f"registered content of {params.name}/{split}: {MANIFEST_FILE} is damaged"
             )
+        at_fault = (
+            "damaged"
+            if registered is not None and recorded[2] == registered.sha256
+            else f"the shards or {MANIFEST_FILE} are damaged"
+        )
         raise IntegrityError(
             f"{shards}: hold {found[0]} examples of length {found[1]} with content fingerprint {found[2]}, not "
-            f"the {recorded[0]} with {recorded[2]} that {MANIFEST_FILE} records for {split}: damaged"
+            f"the {recorded[0]} with {recorded[2]} that {MANIFEST_FILE} records for {split}: {at_fault}"
         )
     if found[:2] != expected:
         raise IntegrityError(
@@ -358,7 +333,7 @@ def check_content(folder: Path, manifest: Manifest, split: str, content: Fingerp
             f"{registered.sha256}: the data is not the published data"
         )
     registered_as = {entry.sha256: key for key, entry in registry().items()}.get(found[2], (params.name, split))
-    if registered_as != (params.name, split):
+    if registered_as != (params.name, split) and not _makes(params, split, found[2]):
         raise IntegrityError(
             f"{shards}: hold the registered content of {'/'.join(registered_as)}, but {MANIFEST_FILE} "
             f"says {params.name}/{split}; a preset's data must carry its name"
@@ -372,6 +347,26 @@ def check_content(folder: Path, manifest: Manifest, split: str, content: Fingerp
         f"{split}: {found[0]} examples of length {found[1]}, content fingerprint {found[2]} re-read "
         f"from {', '.join(record.shards)}: matches {against}"
     )
+
+
+def _check_t(folder: Path, manifest: Manifest) -> str:
+    """The recorded time axis against the generator's, where that is cheap: the sharded algorithm
+    computes it from the parameters; the paper's only by generating, done at a preset's size."""
+    params = manifest.params
+    if params.algorithm == "paper" and not any(params.sizes() == p.sizes() for p in PRESETS.values()):
+        return f"t: {len(manifest.t)} values recorded (re-derived only at a preset's size)"
+    t = sharded.time_axis(params) if params.algorithm == "sharded" else generate(params).t
+    if [float(v) for v in t] != list(manifest.t):
+        raise IntegrityError(f"{folder / MANIFEST_FILE}: its t is not the time axis {params.name} has")
+    return f"t: the time axis of {params.name}, re-derived"
+
+
+def _makes(params: MNIST1DConfig, split: str, digest: str) -> bool:
+    """True if ``params`` generates content ``digest`` for ``split``; tried only at a preset's size."""
+    if not any(params.sizes() == preset.sizes() for preset in PRESETS.values()):
+        return False
+    part = generate(params).split(split)
+    return fingerprint(part.x, part.y) == digest
 
 
 def _blame(folder: Path, manifest: Manifest, reader: Reader, name: str) -> IntegrityError:
@@ -396,4 +391,6 @@ def _blame(folder: Path, manifest: Manifest, reader: Reader, name: str) -> Integ
         return IntegrityError(
             f"{path}: damaged: its SHA-256 differs from the one {MANIFEST_FILE} records, and so does the content of {split}"
         )
-    return IntegrityError(f"{path}: its SHA-256 differs from the one {MANIFEST_FILE} records; the file is damaged")
+    return IntegrityError(
+        f"{path}: its SHA-256 differs from the one {MANIFEST_FILE} records; the file or {MANIFEST_FILE} is damaged"
+    )

@@ -1,33 +1,42 @@
-"""The splits of a verified dataset folder, as its framework's own loader returns them.
+"""The splits of a build, read back only once the one verifier has found it intact.
 
-For ``mnist1d benchmark --from DIR``: the data a user would train on, stored as float32,
-read back with ``datasets``, TFDS or pyarrow after :func:`mnist1d_builders.verify.verify_directory`
-has found the folder intact (so the loader returns exactly the recorded content).
+For ``mnist1d benchmark --from DIR`` and any other reader of a build: the folder is verified
+first (:func:`mnist1d_builders.verify.verify_directory`: no symlink, exactly the recorded files,
+the recorded content), then its framework's own loader reads the data a user would train on,
+stored as float32.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
 from mnist1d_core import SPLITS, MNIST1DConfig
 
-from .integrity import IntegrityError
+from .manifest import MANIFEST_FILE, IntegrityError, read_manifest
+from .verify import build_kind, verify_directory
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def read_splits(directory: Path, config: str | None = None) -> tuple[MNIST1DConfig, Splits]:
-    """The parameters recorded in ``directory`` and its splits: ``x`` (n, L) float32 as
-    stored, ``y`` (n,) int64. ``config`` picks one config of an export (default: the only
-    one, or ``canonical``); it is refused for a build, which holds one."""
+    """The parameters recorded in ``directory`` and its splits: ``x`` (n, L) float32 as stored,
+    ``y`` (n,) int64. ``config`` picks one config of an export (default: the one
+    ``load_dataset(folder)`` loads); it is refused for a build, which holds one. Raises
+    :class:`IntegrityError` naming the damaged file, before anything is read for training."""
     directory = Path(directory)
-    if (directory / "README.md").is_file() and any(directory.glob("*/*.parquet")):
-        return _export(directory, config)
-    if config is not None:
+    kind = build_kind(directory) if directory.is_dir() else None
+    if kind is None or kind == "legacy":
+        verify_directory(directory)  # says what is wrong, or what verify accepts
+        raise ValueError(f"{directory}: not a build or an export folder")
+    if kind != "hub" and config is not None:
         raise ValueError(f"config={config!r}: a build holds one config; name one only for an export")
-    if any(directory.glob("mnist1d-*.tfrecord*")) or any(directory.glob("mnist1d-*.array_record*")):
+    verify_directory(directory)
+    if kind == "hub":
+        return _export(directory, config)
+    if kind == "tfds":
         return _tfds(directory)
     return _datasets(directory)
 
@@ -35,20 +44,17 @@ def read_splits(directory: Path, config: str | None = None) -> tuple[MNIST1DConf
 def _datasets(directory: Path) -> tuple[MNIST1DConfig, Splits]:
     import datasets
 
-    from .hf.record import read_fingerprints, read_parameters
-
+    manifest = read_manifest(directory, "datasets")
     splits = {}
-    for row in read_fingerprints(directory):
-        parts = [datasets.Dataset.from_file(str(directory / shard)) for shard in row.shards]
+    for split, record in manifest.splits.items():
+        parts = [datasets.Dataset.from_file(str(directory / shard)) for shard in record.shards]
         table = datasets.concatenate_datasets(parts).with_format("numpy")[:]
-        splits[row.split] = table["x"], table["y"]
-    return read_parameters(directory), splits
+        splits[split] = table["x"], table["y"]
+    return manifest.params, splits
 
 
 def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
     import tensorflow_datasets as tfds
-
-    from .tfds.verify import read_metadata
 
     builder = tfds.builder_from_directory(directory)
     if builder.info.file_format == tfds.core.FileFormat.ARRAY_RECORD:
@@ -63,32 +69,33 @@ def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
             whole = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
             return whole["x"], whole["y"]
 
-    params, _ = read_metadata(directory / "metadata.json")
+    if os.path.lexists(directory / MANIFEST_FILE):
+        params = read_manifest(directory, "tfds").params
+    else:  # a build of the TFDS builder before it wrote MANIFEST.json
+        from .tfds.verify import read_metadata
+
+        params = read_metadata(directory / "metadata.json")[0]
     return params, {split: load(split) for split in SPLITS}
 
 
 def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]:
     import pyarrow.parquet as pq
 
-    from .hub.parquet import read_identity
+    from .hub.card import default_config
 
-    names = sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
-    if config is None:  # the only config, else canonical, else the caller must choose
-        if len(names) != 1 and "canonical" not in names:
-            raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
-        config = names[0] if len(names) == 1 else "canonical"
+    names = sorted(p.parent.name for p in directory.glob(f"*/{MANIFEST_FILE}"))
+    config = default_config(names) if config is None else config
     if config not in names:
         raise ValueError(f"config={config!r}: {directory} exports {', '.join(names)}; choose one with --config")
-    splits, params = {}, None
-    for split in SPLITS:
-        shards = sorted((directory / config).glob(f"{split}-*.parquet"))
-        if not shards:
-            raise IntegrityError(f"{directory / config}: no {split} shards")
-        params = read_identity(shards[0])[0]
-        table = pq.read_table(shards)
+    manifest = read_manifest(directory / config, "hub")
+    splits = {}
+    for split, record in manifest.splits.items():
+        table = pq.read_table([str(directory / config / shard) for shard in record.shards])
         x = table.column("x").combine_chunks()
+        if len(x) != record.num_rows:
+            raise IntegrityError(f"{directory / config}: changed while it was read")
         splits[split] = (
             x.flatten().to_numpy().reshape(len(x), x.type.list_size),
             table.column("y").to_numpy().astype(np.int64),
         )
-    return params, splits
+    return manifest.params, splits

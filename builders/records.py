@@ -12,12 +12,14 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 #: Largest record read: a manifest of thousands of shards is well under it.
 MAX_RECORD_BYTES = 8 * 2**20
 _MAX_DEPTH = 8  # the manifest's schema nests four deep; datasets' dataset_info.json six
 _MAX_INT_DIGITS = 20  # any count or parameter fits in 20 digits
+HEX = frozenset("0123456789abcdef")
 
 
 class IntegrityError(Exception):
@@ -104,3 +106,53 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# --- validating parsed fields ------------------------------------------------------------
+
+
+def mapping(value) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def positive_count(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"num_rows {snippet(str(value))} is not a positive whole number")
+    return value
+
+
+def sha256_hex(value) -> str:
+    if not (isinstance(value, str) and len(value) == 64 and set(value) <= HEX):
+        raise ValueError(f"{snippet(str(value))} is not a SHA-256 in hex")
+    return value
+
+
+def relative_name(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        bool(name) and not name.startswith("/") and all(p not in ("", ".", "..") for p in parts) and "\\" not in name
+    )
+
+
+def legacy_record(folder: Path) -> str | None:
+    """The 0.1.0 records ``folder`` keeps, described, or None."""
+    names = [n for n in ("PARAMETERS.json", "FINGERPRINTS.tsv", "SHA256SUMS") if os.path.lexists(folder / n)]
+    if not names and (folder / "metadata.json").is_file():
+        try:
+            if "mnist1d_config" in read_json(folder / "metadata.json"):
+                names = ["metadata.json's mnist1d_config"]
+        except (IntegrityError, OSError):
+            pass
+    return ", ".join(names) or None
+
+
+def walk(folder: Path) -> Iterable[Path]:
+    """Every entry under ``folder`` that is not a real folder; a symlink anywhere is damage."""
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root, name)
+            if path.is_symlink():
+                raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
+        yield from (Path(root, name) for name in names)

@@ -75,7 +75,7 @@ def _run_build(args: argparse.Namespace) -> None:
         check_output_folder("--data-dir", args.data_dir)
 
     def build() -> tuple[Path, list[str]]:
-        from mnist1d_builders.integrity import IntegrityError
+        from mnist1d_builders.manifest import IntegrityError, LegacyBuild
         from mnist1d_builders.verify import verify_directory
 
         with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
@@ -91,7 +91,7 @@ def _run_build(args: argparse.Namespace) -> None:
                 path = prepare(config, args.data_dir, force=args.force, **kwargs)
                 return path, verify_directory(path)
             except IntegrityError as error:  # an existing build, found damaged
-                if args.force:
+                if args.force or isinstance(error, LegacyBuild):
                     raise
                 raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
 

@@ -56,7 +56,8 @@ def _run_export(args: argparse.Namespace) -> None:
         check_export(args.out, configs, repo_id=args.repo)  # every cheap check, before any training
         if args.benchmark:
             results.update((config.name, _trained(args, config)) for config in configs)
-        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=results or None)
+        measured = {name: entry.to_dict() for name, entry in results.items()}  # the card takes plain data
+        return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=measured or None)
 
     checked = with_builders(export)
     # Printed once the folder is written: a reader that goes away (`| head`) must not cost it.

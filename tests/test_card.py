@@ -3,6 +3,7 @@ libraries read its metadata as the presets are."""
 
 import json
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from datasets.info import DatasetInfosDict  # noqa: E402
 from datasets.utils.metadata import MetadataConfigs  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_builders.hf import features as hf_features  # noqa: E402
+from mnist1d_builders.arrow import features as hf_features  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import DATA_VERSION, PRESETS  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
@@ -88,17 +89,54 @@ def test_cli_card_prints_and_writes_it(rendered, tmp_path, capsys):
 
 
 def test_card_shows_the_baselines_measured_on_every_preset(rendered):
-    """The committed measurements (``preset_results.json``, from ``benchmarks/bench_baselines_table.py``)
-    are the paper's run, on exactly the presets' parameters, and the card shows each beside the paper's."""
-    from mnist1d_baselines import MODELS, PAPER_ACCURACY
-
+    """The committed measurements (``preset_results.json``, plain data from ``mnist1d benchmark
+    --json``) are the paper's run, on exactly the presets' parameters, and the card shows each
+    beside the paper's."""
     measured = hub.card.preset_results()
+    paper = hub.results.PAPER_ACCURACY
     assert set(measured) == set(PRESETS)
-    for name, results in measured.items():
-        assert results.config == json.loads(json.dumps(PRESETS[name].to_dict()))
-        assert (results.steps, results.seeds, tuple(results.runs)) == (8000, 3, MODELS)
+    for name, entry in measured.items():
+        assert entry["config"] == json.loads(json.dumps(PRESETS[name].to_dict()))
+        assert (entry["steps"], entry["seeds"], tuple(entry["results"])) == (8000, 3, ("linear", "mlp", "cnn", "gru"))
         assert f"**`{name}`**" in rendered
-        for model in MODELS:
-            paper = PAPER_ACCURACY[name][model]
-            assert abs(results.mean(model) - paper) < 5  # the README's table says which are within 3
-            assert f"| {results.summary(model)} | {paper:g} |" in rendered
+        for model, numbers in entry["results"].items():
+            assert abs(numbers["mean"] - paper[name][model]) < 5  # the README's table says which are within 3
+            runs = numbers["runs"]
+            summary = f"{statistics.fmean(runs):.1f} ± {statistics.pstdev(runs):.1f}"
+            assert f"| {summary} | {paper[name][model]:g} |" in rendered
+
+
+def test_results_as_plain_data_show_the_best_during_training_and_one_seed_without_spread():
+    entry = {
+        "results": {
+            "cnn": {
+                "mean": 93.0,
+                "std": 0.0,
+                "runs": [93.0],
+                "best": {"mean": 94.5, "std": 0.0, "runs": [94.5], "steps": [3750]},
+            },
+            "linear": {"mean": 31.5, "std": 0.0, "runs": [31.5]},
+        },
+        "steps": 8000,
+    }
+    table = hub.results.results_markdown(entry, {"cnn": 94.0, "linear": 32.0})
+    assert "| CNN | 93.0 | 94.5 (step 3750) | 94 |" in table and "| logistic regression | 31.5 |  | 32 |" in table
+    assert "±" not in table and "Over 1 seed, 8000 steps each." in table
+    with pytest.raises(ValueError, match=r"results\['canonical'\]\['cnn'\]\['runs'\]"):
+        hub.results.check_results(
+            {"canonical": {"results": {"cnn": {"mean": 1, "std": 0, "runs": ["x"]}}}}, ["canonical"]
+        )
+
+
+def test_a_card_edited_in_its_prose_still_verifies_and_one_edited_in_its_fingerprints_does_not(tmp_path):
+    out = tmp_path / "E"
+    hub.export(out, [PRESETS["canonical"]])
+    card = out / "README.md"
+    card.write_text(card.read_text().replace("## Use", "## How to use it (edited in the Hub's web editor)"))
+    table_row = f"| `canonical` | train | 4,000 | `{registry()['canonical', 'train'].sha256}` | yes |"
+    card.write_text(card.read_text().replace(table_row, "| `canonical` | train | 4,000 | (edited) | yes |"))
+    assert hub.verify_export(out)[-1].startswith("README.md: its YAML")
+    digest = registry()["canonical", "train"].sha256
+    card.write_text(card.read_text().replace(f"fingerprint: {digest}", f"fingerprint: {'0' * 64}"))
+    with pytest.raises(hub.verify.IntegrityError, match="its YAML `mnist1d` does not state what the manifests record"):
+        hub.verify_export(out)

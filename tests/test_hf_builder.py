@@ -3,7 +3,6 @@
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,8 @@ import golden  # noqa: E402
 import mnist1d_builders.hf as hf  # noqa: E402
 import mnist1d_core  # noqa: E402
 from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
-from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
+from mnist1d_builders.manifest import IntegrityError, sha256_file  # noqa: E402
+from mnist1d_builders.verify import verify_directory  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
@@ -41,9 +41,19 @@ def shard_folder(ds) -> Path:
 
 
 def recorded(folder: Path) -> list[list[str]]:
-    """The rows of a build's FINGERPRINTS.tsv."""
-    lines = (folder / "FINGERPRINTS.tsv").read_text().splitlines()
-    return [line.split("\t") for line in lines if not line.startswith("#")]
+    """The splits a build's MANIFEST.json records: config, split, rows, length, fingerprint, shards."""
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    return [
+        [
+            manifest["config"],
+            split,
+            str(s["num_rows"]),
+            str(len(manifest["t"])),
+            s["fingerprint"],
+            ",".join(s["shards"]),
+        ]
+        for split, s in manifest["splits"].items()
+    ]
 
 
 def test_canonical_is_the_default_and_equals_the_frozen_data(canonical):
@@ -113,7 +123,7 @@ def test_cache_entries_are_keyed_by_every_parameter_and_the_code(cache, canonica
     assert shard_folder(eight["train"]).parts[-3] == "custom-num_samples_100-seed_8"
     assert fingerprint(*numpy_split(seven["train"])) != fingerprint(*numpy_split(eight["train"]))
     # The direct builder class uses the same entry as load_dataset.
-    assert Path(hf.Mnist1d(config_name="canonical", cache_dir=cache).cache_dir) == canonical_dir
+    assert Path(hf.Mnist1d(config_name="canonical", cache_dir=cache, hash=hf.CODE_HASH).cache_dir) == canonical_dir
 
 
 def test_code_hash_changes_with_any_byte_of_the_generator(tmp_path, monkeypatch):
@@ -133,8 +143,8 @@ def test_code_hash_changes_with_any_byte_of_the_generator(tmp_path, monkeypatch)
         ({"seed": -1}, ValueError, "seed must be in 0..4294967295, got -1"),
         ({"num_samples": 5.5}, TypeError, "num_samples must be an integer, got 5.5"),
         ({"padding": [9, 3]}, ValueError, r"padding must have low <= high, got \(9, 3\)"),
-        ({"seeds": 3}, TypeError, "unknown MNIST-1D parameter.*: seeds"),
-        ({"name": "paper"}, ValueError, "unknown preset 'paper'; choose one of: canonical, shuffled"),
+        ({"seeds": 3}, ValueError, "doesn't have a 'seeds' key"),
+        ({"name": "paper"}, ValueError, r"BuilderConfig 'paper' not found. Available: \['canonical', 'shuffled'\]"),
         ({"features": datasets.Features({"x": datasets.Value("int8")})}, ValueError, "features are fixed"),
     ],
 )
@@ -153,26 +163,22 @@ def test_only_arrow_shards_are_built(tmp_path):
     assert not Path(builder.cache_dir).exists()
 
 
-def test_checksums_are_recorded_beside_the_shards(canonical):
+def test_the_manifest_records_every_file_the_parameters_and_the_fingerprints(canonical):
     folder = shard_folder(canonical["train"])
-    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(result.stdout.splitlines()) == [  # dataset_info.json: the sizes and features load_dataset uses
-        "FINGERPRINTS.tsv: OK",
-        "LICENSE: OK",
-        "PARAMETERS.json: OK",
-        "dataset_info.json: OK",
-        "mnist1d-test.arrow: OK",
-        "mnist1d-train.arrow: OK",
-    ]
-    assert json.loads((folder / "PARAMETERS.json").read_text()) == {
-        "config": "canonical",
-        "parameters": {**PRESETS["canonical"].to_dict(), "padding": list(PRESETS["canonical"].padding)},
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    # dataset_info.json too: the sizes and features load_dataset uses
+    assert manifest["files"] == {
+        name: sha256_file(folder / name)
+        for name in ("LICENSE", "dataset_info.json", "mnist1d-test.arrow", "mnist1d-train.arrow")
     }
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*manifest["files"], "MANIFEST.json"])
+    assert (manifest["layout"], manifest["config"], manifest["release"]) == ("datasets", "canonical", "1.0.0")
+    assert MNIST1DConfig.from_dict(manifest["parameters"]) == PRESETS["canonical"]
     assert recorded(folder) == [
         ["canonical", "train", "4000", "40", golden.TRAIN_FINGERPRINT, "mnist1d-train.arrow"],
         ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
     ]
+    np.testing.assert_array_equal(manifest["t"], generate(PRESETS["canonical"]).t)
 
 
 def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_build(cache, canonical, monkeypatch):
@@ -188,8 +194,8 @@ def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_bu
         FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"
     ):
         datasets.load_dataset("mnist1d", cache_dir=cache, download_mode="force_redownload")
-    assert not folder.with_name(folder.name + ".incomplete").exists()
-    assert any("matches FINGERPRINTS.tsv and the registry" in line for line in hf.verify_directory(folder))
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []  # no staging left
+    assert any("matches MANIFEST.json and the registry" in line for line in verify_directory(folder))
 
 
 def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
@@ -204,7 +210,7 @@ def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
     assert [row[:5] for row in recorded(Path(one.cache_dir))] == [row[:5] for row in recorded(many_dir)]
     for split in ("train", "test"):
         assert fingerprint(*numpy_split(one.as_dataset(split))) == fingerprint(*numpy_split(many.as_dataset(split)))
-    assert len([line for line in hf.verify_directory(many_dir) if line.startswith(("train:", "test:"))]) == 2
+    assert len([line for line in verify_directory(many_dir) if line.startswith(("train:", "test:"))]) == 2
 
 
 def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
@@ -220,7 +226,7 @@ def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypat
         found = [fingerprint(*numpy_split(builder.as_dataset(split))) for split in ("train", "test")]
         assert found == expected, num_proc
         records.append([row[:5] for row in recorded(folder)])
-        hf.verify_directory(folder)
+        verify_directory(folder)
     assert records[0] == records[1] == records[2]
 
 
@@ -240,10 +246,12 @@ def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(t
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0x01
     shard.write_bytes(data)
-    # Someone "repairs" SHA256SUMS: the content fingerprint still catches the change.
-    write_sha256sums(folder, [f for f in folder.iterdir() if f.name != "SHA256SUMS"])
+    # Someone "repairs" the manifest's SHA-256: the content fingerprint still catches the change.
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    manifest["files"]["mnist1d-test.arrow"] = sha256_file(shard)
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest))
     with pytest.raises(IntegrityError, match=re.escape(str(shard))):
-        hf.verify_directory(folder)
+        verify_directory(folder)
 
 
 def test_streaming_yields_the_core_data():

@@ -1,5 +1,6 @@
 """``mnist1d build`` and ``mnist1d verify``: location, checksums, one changed byte, errors."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,8 +26,8 @@ def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp
     folder = Path(folder)
     assert name == "custom-num_samples_200-seed_3"
     assert folder.parent.parent.parent == data_dir / "mnist1d"
-    sums = (folder / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 6 and all(f"    {line}" in checked for line in sums)
+    files = json.loads((folder / "MANIFEST.json").read_text())["files"]
+    assert len(files) == 4 and all(f"    {digest}  {name}" in checked for name, digest in files.items())
     assert any(line.startswith("  train: 160 examples of length 40, content fingerprint") for line in checked)
 
     verified = mnist1d("verify", str(folder), home=tmp_path)
@@ -40,8 +41,8 @@ def test_build_prints_where_and_checksums_then_verify_finds_one_changed_byte(tmp
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
     assert damaged.stderr == (
-        f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one SHA256SUMS "
-        "records, and the content of train from the one FINGERPRINTS.tsv records\n"
+        f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one MANIFEST.json "
+        "records, and so does the content of train\n"
     )
 
 
@@ -52,9 +53,47 @@ def test_build_refuses_bad_parameters_before_any_work(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_verify_of_a_folder_that_is_not_a_build(tmp_path):
+def test_verify_of_a_folder_that_is_not_a_build_says_what_verify_accepts(tmp_path):
     result = mnist1d("verify", str(tmp_path), home=tmp_path)
-    assert result.returncode == 1 and "no Arrow, TFRecord, ArrayRecord or Parquet shards found" in result.stderr
+    assert result.returncode == 2 and result.stderr == (
+        f"mnist1d: error: {tmp_path}: holds no MNIST-1D build; verify accepts a build folder of `mnist1d build` "
+        "(it holds MANIFEST.json), an export of `mnist1d export`, a folder holding such builds, an .npz of "
+        "`mnist1d generate`, or a copy of the authors' mnist1d_data.pkl\n"
+    )
+
+
+def test_verify_of_a_data_dir_verifies_and_lists_every_build_under_it(tmp_path):
+    data_dir = tmp_path / "data"
+    for seed in ("3", "4"):
+        built = mnist1d("build", "--num-samples", "200", "--seed", seed, "--data-dir", str(data_dir), home=tmp_path)
+        assert built.returncode == 0, built.stderr
+    verified = mnist1d("verify", str(data_dir), home=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    lines = verified.stdout.splitlines()
+    assert lines[:2] == [f"{data_dir}: intact", "  2 builds, all intact:"]
+    folders = sorted(data_dir.glob("mnist1d/*/1.0.0/*[!k]"))  # not the lock files
+    assert [line.split(": ")[0].strip() for line in lines[2:]] == [str(f) for f in folders]
+    (folders[1] / "LICENSE").write_text("changed")
+    damaged = mnist1d("verify", str(data_dir), home=tmp_path)
+    assert damaged.returncode == 1 and damaged.stderr.startswith(
+        f"mnist1d: error: 1 of the 2 builds under {data_dir} failed: {folders[1] / 'LICENSE'}: its SHA-256 differs"
+    )
+
+
+def test_verify_of_an_npz_of_generate_rederives_its_fingerprints(tmp_path):
+    out = tmp_path / "mnist1d-canonical.npz"
+    assert mnist1d("generate", "--out", str(out), home=tmp_path).returncode == 0
+    verified = mnist1d("verify", str(out), home=tmp_path)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.splitlines()[-1] == "  registry: matches the registered canonical"
+    assert "re-derived from its arrays" in verified.stdout
+    with open(out, "r+b") as f:  # one byte of the stored train signals
+        f.seek(2000)
+        byte = f.read(1)
+        f.seek(2000)
+        f.write(bytes([byte[0] ^ 0x01]))
+    damaged = mnist1d("verify", str(out), home=tmp_path)
+    assert damaged.returncode == 1 and damaged.stderr.startswith(f"mnist1d: error: {out}: ")
 
 
 def test_build_without_the_framework_installed_says_which_extra(tmp_path):

@@ -33,6 +33,7 @@ STOPPING = r"""
 import os, shutil, sys, time
 import datasets.arrow_writer
 import mnist1d_builders.hf.mnist1d as builder
+import mnist1d_builders.hf.preparing as prepare
 
 phase, markers, stall = os.environ["STOP_AT"], os.environ["MARKERS"], float(os.environ["STALL"])
 stopped = set()
@@ -52,10 +53,10 @@ if phase == "generation":  # the paper's algorithm, generating the whole set
     builder.generate = stopping(builder.generate)
 elif phase == "shard writing":  # each worker, its first table written
     datasets.arrow_writer.ArrowWriter.write_table = stopping(datasets.arrow_writer.ArrowWriter.write_table, after=True)
-elif phase == "checksum recording":  # every shard, dataset_info.json and FINGERPRINTS.tsv written
-    builder.record_sha256sums = stopping(builder.record_sha256sums)
-elif phase == "final rename":  # the complete build, before datasets renames it into place
-    shutil.move = stopping(shutil.move)
+elif phase == "checksum recording":  # every shard and dataset_info.json written, the splits re-read
+    prepare.write_manifest = stopping(prepare.write_manifest)
+elif phase == "final rename":  # the complete build and its MANIFEST.json, before it is moved into place
+    prepare.put_in_place = stopping(prepare.put_in_place)
 from mnist1d_cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -140,13 +141,13 @@ def built_folder(result: subprocess.CompletedProcess) -> Path:
 
 def leftovers(data_dir: Path, folder: Path | None = None) -> list[str]:
     """What is under ``data_dir`` besides the build ``folder``, the cache layout's folders
-    and datasets' lock files (kept on purpose: builds waiting on one share its inode)."""
+    and the lock files (kept on purpose: builds waiting on one share its inode)."""
     return sorted(
         str(p.relative_to(data_dir))
         for p in data_dir.rglob("*")
         if not (folder and p.is_relative_to(folder))
         and not p.name.endswith(".lock")
-        and not (p.is_dir() and not p.name.endswith(".incomplete"))
+        and not (p.is_dir() and ".staging-" not in p.name and not p.name.endswith(".incomplete"))
     )
 
 
@@ -175,8 +176,8 @@ def test_a_build_killed_at_any_phase_is_completed_by_the_next_run(tmp_path, phas
     stopped = Stopped(tmp_path, phase, command, count=workers, stall=2 if workers > 1 else 600)
     try:
         assert stopped.kill(signal.SIGKILL) == -signal.SIGKILL  # the build's process only, as kill -9 does
-        partial = next(data_dir.rglob("*.incomplete"))  # what the killed build left
-        leftovers_at_kill = list(partial.iterdir())
+        partial = next(data_dir.rglob(".*.staging-*"))  # what the killed build left
+        leftovers_at_kill = [p for p in partial.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
         if workers > 1:  # the pool's workers notice that their build is gone and stop writing
             deadline = time.monotonic() + 30
             while any(alive(pid) for pid in stopped.stopped()):
@@ -185,10 +186,8 @@ def test_a_build_killed_at_any_phase_is_completed_by_the_next_run(tmp_path, phas
         rerun = mnist1d(tmp_path, *command)  # the same command again
         folder = built_folder(rerun)
         if phase != "generation":  # before any file was written, the partial folder is empty
-            assert (
-                f"Removed {len(leftovers_at_kill)} files an interrupted build left in {folder}.incomplete"
-                in rerun.stderr
-            )
+            assert f"Removed {len(leftovers_at_kill)} files an interrupted build left in {partial}" in rerun.stderr
+            assert leftovers_at_kill
         assert any(line.startswith("  identity: ") for line in rerun.stdout.splitlines())  # built, then verified
         assert leftovers(data_dir, folder) == []
         assert not any(line.startswith("ignored") for line in hf.verify_directory(folder))
@@ -204,7 +203,7 @@ def test_ctrl_c_says_interrupted_exits_130_and_leaves_nothing(tmp_path, phase, a
     try:
         assert stopped.kill(signal.SIGINT, group=True) == 130  # a terminal's Ctrl-C: the whole process group
         log = stopped.log.read_text()
-        assert log.rstrip().endswith("\nmnist1d: interrupted") and "Traceback" not in log, log
+        assert log == "mnist1d: interrupted\n", log  # no traceback, no "Exception ignored", no bar in a log
         assert leftovers(data_dir) == []
         assert not any(alive(pid) for pid in stopped.family)
     finally:
@@ -255,16 +254,16 @@ def test_a_build_too_big_for_the_disk_is_refused_at_once(tmp_path, monkeypatch, 
     assert status == 2
     assert capsys.readouterr().err == (
         f"mnist1d: error: num_samples=10000000000: a datasets build needs about 1.7 TB "
-        f"of disk, but {data_dir} has 67.0 GB free\n"
+        f"of disk, but {tmp_path} has 67.0 GB free\n"  # the nearest folder that exists: nothing was made
     )
-    assert not list(data_dir.rglob("*.incomplete")) and not list(data_dir.rglob("mnist1d"))
+    assert not data_dir.exists()
 
 
 def test_the_disk_estimate_bounds_a_real_build_closely(tmp_path):
     config = MNIST1DConfig(algorithm="sharded", num_samples=100_000, final_seq_length=60)
     folder = hf.prepare(config, tmp_path)
     written = sum(f.stat().st_size for f in folder.iterdir())
-    estimate = hf_builder.build_bytes(config)
+    estimate = hf.build_bytes(config)
     assert written <= estimate and written > 0.97 * (estimate - 2**20)
 
 
@@ -297,7 +296,7 @@ def test_a_damaged_build_is_reported_with_force_named_and_force_rebuilds_it(tmp_
     shutil.copy(folder / "mnist1d-train.arrow", stray)
     status, out, err = build_in_process(capsys, *args)
     assert (status, out) == (1, "") and err == (
-        f"mnist1d: error: {stray}: a file that SHA256SUMS does not list; a "
+        f"mnist1d: error: {stray}: a file that MANIFEST.json does not list; a "
         "loader could read it as part of the dataset: remove it if it is not; "
         "the existing build is damaged: rebuild it with --force\n"
     )
@@ -307,9 +306,9 @@ def test_a_damaged_build_is_reported_with_force_named_and_force_rebuilds_it(tmp_
     info = folder / "dataset_info.json"
     info.write_text('{"splits": ')  # too damaged for datasets to open the build at all
     status, out, err = build_in_process(capsys, *args)
-    assert (status, out) == (1, "") and err.startswith(f"mnist1d: error: {info}: not a valid dataset_info.json (")
-    assert err.endswith(
-        f"so the build {folder} cannot be opened; the existing build is damaged: rebuild it with --force\n"
+    assert (status, out) == (1, "") and err == (
+        f"mnist1d: error: {info}: its SHA-256 differs from the one MANIFEST.json records; the file is damaged; "
+        "the existing build is damaged: rebuild it with --force\n"
     )
     status, out, err = build_in_process(capsys, *args, "--force")
     assert status == 0 and any(line.startswith("  train: 160 examples") for line in out.splitlines())

@@ -18,11 +18,11 @@ datasets = pytest.importorskip("datasets")
 import golden  # noqa: E402
 
 import mnist1d_builders.hf as hf  # noqa: E402
-from mnist1d_builders.integrity import IntegrityError, write_sha256sums  # noqa: E402
+from mnist1d_builders.manifest import IntegrityError, sha256_file  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import PRESETS, fingerprint  # noqa: E402
 
-SUMS = "SHA256SUMS"
+MANIFEST = "MANIFEST.json"
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,12 @@ def folder(built, tmp_path) -> Path:
 
 
 def resum(folder: Path) -> None:
-    """Rewrite SHA256SUMS to match the folder as it is now: damage that the checksums alone cannot see."""
-    write_sha256sums(folder, [f for f in folder.iterdir() if f.name != SUMS])
+    """Record again, in MANIFEST.json, the SHA-256 of the files as they are now: damage that the
+    checksums alone cannot see."""
+    edit_json(
+        folder / MANIFEST,
+        lambda v: v.update(files={f.name: sha256_file(f) for f in sorted(folder.iterdir()) if f.name != MANIFEST}),
+    )
 
 
 def edit_json(path: Path, change) -> None:
@@ -67,33 +71,31 @@ def loaded(folder: Path):
 
 def test_an_intact_build_lists_every_file_the_identity_and_the_content(folder):
     lines = hf.verify_directory(folder)
-    assert lines[0] == f"{SUMS}: all 6 files re-hashed and intact"
-    assert [line.split()[-1] for line in lines[1:7]] == [
-        "FINGERPRINTS.tsv",
+    assert lines[0] == f"{MANIFEST}: all 4 files re-hashed and intact"
+    assert [line.split()[-1] for line in lines[1:5]] == [
         "LICENSE",
-        "PARAMETERS.json",
         "dataset_info.json",
         "mnist1d-test.arrow",
         "mnist1d-train.arrow",
     ]
-    assert lines[7] == (
-        "identity: canonical 1.0.0, agreed by PARAMETERS.json, FINGERPRINTS.tsv, dataset_info.json "
-        "and its place in the cache"
+    assert (
+        lines[5] == "identity: canonical 1.0.0, agreed by MANIFEST.json, dataset_info.json and its place in the cache"
     )
-    assert lines[8].startswith(f"train: 4000 examples of length 40, content fingerprint {golden.TRAIN_FINGERPRINT}")
-    assert lines[8].endswith("matches FINGERPRINTS.tsv and the registry (canonical)")
-    assert lines[9].startswith(f"test: 1000 examples of length 40, content fingerprint {golden.TEST_FINGERPRINT}")
+    assert lines[6].startswith(f"train: 4000 examples of length 40, content fingerprint {golden.TRAIN_FINGERPRINT}")
+    assert lines[6].endswith("matches MANIFEST.json and the registry (canonical)")
+    assert lines[7].startswith(f"test: 1000 examples of length 40, content fingerprint {golden.TEST_FINGERPRINT}")
+    assert lines[8] == "t: the time axis of canonical, re-derived"
 
 
 def test_editing_the_split_sizes_load_dataset_uses_is_damage(folder):
     info = folder / "dataset_info.json"
     edit_json(info, lambda v: v["splits"]["train"].update(num_examples=3000))
     assert loaded(folder)["train"].num_rows == 3000  # what the issue found: the loader believes the file
-    assert damage(folder).startswith(f"{info}: its SHA-256 differs from the one {SUMS} records")
+    assert damage(folder).startswith(f"{info}: its SHA-256 differs from the one {MANIFEST} records")
     resum(folder)  # even with consistent checksums, the sizes are bound to the parameters
     assert damage(folder) == (
         f"{info}: records 3000 examples of train in the shards ['mnist1d-train.arrow']; "
-        "canonical has 4000, in the shards FINGERPRINTS.tsv lists"
+        "canonical has 4000, in the shards MANIFEST.json lists"
     )
 
 
@@ -122,24 +124,12 @@ def test_every_field_of_dataset_info_that_changes_what_loads_is_bound(folder, ed
 def test_no_edit_switches_the_registry_check_off(folder, tmp_path):
     """Relabel canonical as a custom config, one record after another: each step is caught."""
     custom = "custom-seed_43"
-    fingerprints, parameters, info = (
-        folder / "FINGERPRINTS.tsv",
-        folder / "PARAMETERS.json",
-        folder / "dataset_info.json",
-    )
-    fingerprints.write_text(fingerprints.read_text().replace("canonical\t", f"{custom}\t"))
-    resum(folder)
-    assert damage(folder).startswith(
-        f"{fingerprints}: records the config '{custom}' for train, but PARAMETERS.json "
-        "holds the parameters of 'canonical'"
-    )
-    edit_json(parameters, lambda v: v["parameters"].update(seed=43))
-    resum(folder)
+    manifest, info = folder / MANIFEST, folder / "dataset_info.json"
+    edit_json(manifest, lambda v: v["parameters"].update(seed=43))
     assert damage(folder) == (
-        f"{parameters}: records the config 'canonical', but its parameters are those of '{custom}'"
+        f"{manifest}: not a valid MANIFEST.json (config 'canonical', but the parameters are those of '{custom}')"
     )
-    edit_json(parameters, lambda v: v.update(config=custom))
-    resum(folder)
+    edit_json(manifest, lambda v: v.update(config=custom))
     assert damage(folder).startswith(f"{info}: records builder and config ('mnist1d', 'canonical')")
     edit_json(info, lambda v: v.update(config_name=custom))
     resum(folder)
@@ -150,18 +140,18 @@ def test_no_edit_switches_the_registry_check_off(folder, tmp_path):
     moved = tmp_path / "elsewhere"  # out of the cache layout, every record says custom-seed_43
     folder.rename(moved)
     assert damage(moved) == (
-        f"{moved / 'FINGERPRINTS.tsv'}: the content of train is the registered canonical/train, "
-        f"but the build says {custom}/train"
+        f"{moved / 'mnist1d-train.arrow'}: hold the registered content of canonical/train, but MANIFEST.json "
+        f"says {custom}/train; a preset's data must carry its name"
     )
 
 
 def test_a_wrong_fingerprint_record_of_a_preset_is_blamed_on_the_record(folder):
-    fingerprints = folder / "FINGERPRINTS.tsv"
-    fingerprints.write_text(fingerprints.read_text().replace(golden.TEST_FINGERPRINT, "0" * 64))
-    resum(folder)  # the shards and the record are each as SHA256SUMS says: the registry is the witness
+    manifest = folder / MANIFEST
+    manifest.write_text(manifest.read_text().replace(golden.TEST_FINGERPRINT, "0" * 64))
+    # the shards are as the manifest's SHA-256 says: the registry is the witness
     assert damage(folder) == (
-        f"{fingerprints}: records (1000, 40, '{'0' * 64}') for test, but its shards hold the "
-        "registered content of canonical/test: FINGERPRINTS.tsv is damaged"
+        f"{manifest}: records (1000, '{'0' * 64}') for test, but its shards hold the "
+        "registered content of canonical/test: MANIFEST.json is damaged"
     )
 
 
@@ -176,12 +166,12 @@ def test_a_preset_whose_content_changed_fails_against_the_registry_even_if_every
         writer.write_table(changed)
     test = changed.to_pydict()
     digest = fingerprint(np.array(test["x"], dtype=np.float32), np.array(test["y"]))
-    fingerprints = folder / "FINGERPRINTS.tsv"
-    fingerprints.write_text(fingerprints.read_text().replace(golden.TEST_FINGERPRINT, digest))
+    manifest = folder / MANIFEST
+    manifest.write_text(manifest.read_text().replace(golden.TEST_FINGERPRINT, digest))
     resum(folder)
     assert damage(folder) == (
-        f"{shard}: canonical/test: content fingerprint {digest} differs from the registered "
-        f"{golden.TEST_FINGERPRINT}; the generated data is not the published data"
+        f"{shard}: content fingerprint {digest} of canonical/test is not the registered "
+        f"{golden.TEST_FINGERPRINT}: the data is not the published data"
     )
 
 
@@ -189,13 +179,13 @@ def test_a_stray_shard_named_like_the_builds_is_damage(folder):
     stray = folder / "mnist1d-train-00001-00000-of-NNNNN.arrow"  # what a killed num_proc=2 run used to leave
     shutil.copy(folder / "mnist1d-train.arrow", stray)
     assert damage(folder) == (
-        f"{stray}: a file that {SUMS} does not list; a loader could read it as part of the "
+        f"{stray}: a file that {MANIFEST} does not list; a loader could read it as part of the "
         "dataset: remove it if it is not"
     )
     stray.rename(folder / "mnist1d-train-00001-of-00002.arrow")
     resum(folder)  # listed, but no split reads it
     assert damage(folder) == (
-        f"{folder / 'mnist1d-train-00001-of-00002.arrow'}: a shard that no split of FINGERPRINTS.tsv lists"
+        f"{folder / 'mnist1d-train-00001-of-00002.arrow'}: a shard that no split of MANIFEST.json lists"
     )
 
 
@@ -226,21 +216,15 @@ def test_normal_use_never_makes_an_intact_build_fail(folder):
 
 
 def wrong_digest_for(folder: Path, name: str) -> Path:
-    sums = folder / SUMS
-    sums.write_text(
-        "".join(
-            ("f" * 64 + line[64:]) if line.endswith(f"  {name}\n") else line
-            for line in sums.read_text().splitlines(keepends=True)
-        )
-    )
-    return sums
+    edit_json(folder / MANIFEST, lambda v: v["files"].update({name: "f" * 64}))
+    return folder / MANIFEST
 
 
 def test_a_wrong_digest_for_an_intact_shard_blames_sha256sums(folder):
     sums = wrong_digest_for(folder, "mnist1d-train.arrow")
     assert damage(folder) == (
         f"{sums}: the SHA-256 it records for mnist1d-train.arrow is not the file's, yet train "
-        f"still has the content FINGERPRINTS.tsv records: {SUMS} is damaged, or bytes of "
+        f"still has the recorded content: {MANIFEST} is damaged, or bytes of "
         "mnist1d-train.arrow outside the data are"
     )
 
@@ -248,30 +232,29 @@ def test_a_wrong_digest_for_an_intact_shard_blames_sha256sums(folder):
 def test_a_wrong_digest_for_another_file_says_plainly_that_either_may_be_damaged(folder):
     sums = wrong_digest_for(folder, "dataset_info.json")
     assert damage(folder) == (
-        f"{folder / 'dataset_info.json'}: its SHA-256 differs from the one {SUMS} records; "
-        f"the file or {sums} is damaged"
+        f"{folder / 'dataset_info.json'}: its SHA-256 differs from the one {MANIFEST} records; "
+        f"the file or {sums.name} is damaged"
     )
 
 
 @pytest.mark.parametrize(
     "name, bad, message",
     [
-        (SUMS, "not a line of sha256sum\n", "line 1 is not '<sha256>  <file>'"),
-        ("FINGERPRINTS.tsv", "canonical\ttrain\t4000\n", "line 1 is not a row of config, split"),
-        ("FINGERPRINTS.tsv", b"\xff\xfe\x00", "unreadable ('utf-8' codec can't decode byte 0xff"),
+        (MANIFEST, "not JSON\n", "not valid JSON (Expecting value: line 1 column 1 (char 0))"),
+        (MANIFEST, b"\xff\xfe\x00", "not valid JSON ('utf-8' codec can't decode byte 0xff"),
+        (
+            MANIFEST,
+            '{"format": "mnist1d-manifest"}',
+            "not a valid MANIFEST.json (format 'mnist1d-manifest' schema 'None')",
+        ),
         ("dataset_info.json", '{"splits": ', "not valid JSON (Expecting value: line 1 column 12 (char 11))"),
         ("dataset_info.json", "[1, 2]", "not a JSON object"),
-        (
-            "PARAMETERS.json",
-            '{"config": "canonical", "parameters": {"seed": -1}}',
-            "no valid MNIST-1D parameters (seed must be in 0..4294967295, got -1)",
-        ),
     ],
 )
 def test_a_malformed_record_is_damage_exit_1_in_one_line_naming_it(folder, capsys, name, bad, message):
     path = folder / name
     (path.write_bytes if isinstance(bad, bytes) else path.write_text)(bad)
-    if name != SUMS:
+    if name != MANIFEST:
         resum(folder)
     assert main(["verify", str(folder)]) == 1
     out, err = capsys.readouterr()
@@ -284,12 +267,12 @@ def test_a_malformed_record_is_damage_exit_1_in_one_line_naming_it(folder, capsy
 @pytest.mark.parametrize("rewrite_sums", [False, True], ids=["sums kept", "sums rewritten"])
 def test_one_flipped_byte_anywhere_is_named_or_loads_exactly_as_recorded(built, tmp_path, rewrite_sums):
     """For every file and several positions in it: either verify names that file (or
-    SHA256SUMS), or load_dataset returns exactly the recorded content, features and sizes.
+    MANIFEST.json), or load_dataset returns exactly the recorded content, features and sizes.
     With the checksums rewritten after the flip, only the content and identity checks stand."""
     names = sorted(f.name for f in (built / "mnist1d" / "canonical" / str(hf.VERSION) / hf.CODE_HASH).iterdir())
     outcomes = {"named": 0, "loads as recorded": []}
     for name in names:
-        if rewrite_sums and name == SUMS:
+        if rewrite_sums and name == MANIFEST:
             continue
         size = (built / "mnist1d" / "canonical" / str(hf.VERSION) / hf.CODE_HASH / name).stat().st_size
         for position in sorted({0, size // 3, size // 2, 2 * size // 3, size - 1}):
@@ -305,9 +288,7 @@ def test_one_flipped_byte_anywhere_is_named_or_loads_exactly_as_recorded(built, 
                 hf.verify_directory(folder)
             except IntegrityError as error:
                 named = str(error).split(": ")[0]
-                assert named in (str(folder / name), str(folder / SUMS)) or (
-                    name == SUMS and f"the file or {folder / SUMS} is damaged" in str(error)
-                ), (name, position, error)
+                assert named in (str(folder / name), str(folder / MANIFEST)), (name, position, error)
                 outcomes["named"] += 1
             else:
                 ds = loaded(folder)
@@ -320,7 +301,16 @@ def test_one_flipped_byte_anywhere_is_named_or_loads_exactly_as_recorded(built, 
                     assert ds[split].features == hf.features(40) and part["x"].dtype == np.float32, (name, position)
                 outcomes["loads as recorded"].append((name, position))
             shutil.rmtree(case)
-    assert outcomes["named"] >= 20, outcomes
-    if not rewrite_sums:  # every byte the loader reads is covered; SHA256SUMS's last newline flipped to
-        # a vertical tab is still a line break: the record is read the same and nothing loads differently
-        assert {name for name, _ in outcomes["loads as recorded"]} <= {SUMS}, outcomes
+    assert outcomes["named"] >= (20 if not rewrite_sums else 10), outcomes  # 4 files (and the manifest) x 5 places
+    if not rewrite_sums:  # every byte the loader reads is covered
+        assert outcomes["loads as recorded"] == [], outcomes
+
+
+def test_manifest_parameters_out_of_range_name_the_manifest(folder, capsys):
+    edit_json(folder / MANIFEST, lambda v: v["parameters"].update(seed=-1))
+    assert damage(folder) == f"{folder / MANIFEST}: not a valid MANIFEST.json (seed must be in 0..4294967295, got -1)"
+
+
+def test_an_edited_time_axis_is_named(folder):
+    edit_json(folder / MANIFEST, lambda v: v["t"].__setitem__(0, 0.5))
+    assert damage(folder) == f"{folder / MANIFEST}: its t is not the time axis canonical has"

@@ -1,9 +1,11 @@
 """``mnist1d export``: the Hub folder layout, its card and checksums, and loading it offline."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 datasets = pytest.importorskip("datasets")
@@ -12,7 +14,7 @@ import huggingface_hub  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_builders.hf import features as hf_features  # noqa: E402
+from mnist1d_builders.arrow import features as hf_features  # noqa: E402
 from mnist1d_builders.hub import exporter, parquet  # noqa: E402
 from mnist1d_builders.hub.summary import arrow_bytes, arrow_tables  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
@@ -23,16 +25,18 @@ from mnist1d_core import (  # noqa: E402
     MNIST1DConfig,
     fingerprint,
     generate,
+    templates,
 )
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_FILES = {
     "README.md",
-    "SHA256SUMS",
     "assets/mnist1d_examples.png",
+    "canonical/MANIFEST.json",
     "canonical/train-00000-of-00001.parquet",
     "canonical/test-00000-of-00001.parquet",
+    "shuffled/MANIFEST.json",
     "shuffled/train-00000-of-00001.parquet",
     "shuffled/test-00000-of-00001.parquet",
 }
@@ -65,16 +69,20 @@ def split_fingerprint(ds) -> str:
 def test_presets_export_has_the_hub_layout_and_checks_out(presets):
     out, checked = presets
     assert files(out) == PRESET_FILES
-    listed = [line.split("  ", 1)[1] for line in (out / "SHA256SUMS").read_text().splitlines()]
-    assert sorted(listed) == sorted(PRESET_FILES - {"SHA256SUMS"})
-    result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert checked[0] == "SHA256SUMS: all 6 files re-hashed and intact"
+    for name in PRESETS:  # each config folder records its shards' SHA-256, as sha256sum computes them
+        manifest = json.loads((out / name / "MANIFEST.json").read_text())
+        result = subprocess.run(
+            ["sha256sum", *manifest["files"]], cwd=out / name, capture_output=True, text=True, check=True
+        )
+        assert {line.split("  ")[1]: line.split("  ")[0] for line in result.stdout.splitlines()} == manifest["files"]
+        assert set(manifest["files"]) == {f"{split}-00000-of-00001.parquet" for split in ("train", "test")}
+    assert checked[0] == "canonical/MANIFEST.json: all 2 files re-hashed and intact"
     for (name, split), entry in registry().items():
         assert (
             f"{name}/{split}: {entry.num_examples} examples of length 40, content fingerprint {entry.sha256} re-read "
-            f"from {name}/{split}-00000-of-00001.parquet: matches README.md and the registry ({name})"
+            f"from {split}-00000-of-00001.parquet: matches MANIFEST.json and the registry ({name})"
         ) in checked
+    assert checked[-1] == "README.md: its YAML configs, dataset_info and mnist1d agree with the manifests"
 
 
 def test_presets_export_readme_is_the_committed_card_and_figure(presets):
@@ -84,7 +92,8 @@ def test_presets_export_readme_is_the_committed_card_and_figure(presets):
     # depends on the pyarrow that writes the Parquet).
     assert (out / "README.md").read_text() == hub.preset_card()
     assert (out / hub.FIGURE).read_bytes() == (ROOT / hub.FIGURE).read_bytes()
-    assert oct((out / "SHA256SUMS").stat().st_mode & 0o777) == oct((out / "README.md").stat().st_mode & 0o777)
+    manifest = out / "canonical" / "MANIFEST.json"
+    assert oct(manifest.stat().st_mode & 0o777) == oct((out / "README.md").stat().st_mode & 0o777)
 
 
 def test_load_dataset_reads_the_export_offline_as_the_builder_makes_it(presets, tmp_path):
@@ -92,7 +101,7 @@ def test_load_dataset_reads_the_export_offline_as_the_builder_makes_it(presets, 
     out, _ = presets
     for name in PRESETS:
         exported = content(out, name, tmp_path / "hub_cache")
-        builder = hf.Mnist1d(config_name=name, cache_dir=str(tmp_path / "builder_cache"))
+        builder = hf.Mnist1d(config_name=name, cache_dir=str(tmp_path / "builder_cache"), hash=hf.CODE_HASH)
         builder.download_and_prepare()
         built = builder.as_dataset()
         for split, ds in exported.items():
@@ -106,7 +115,7 @@ def test_parquet_files_are_deterministic_and_smaller_than_the_data(presets, tmp_
     out, _ = presets
     again = tmp_path / "again"
     hub.export(again)
-    assert (again / "SHA256SUMS").read_bytes() == (out / "SHA256SUMS").read_bytes()
+    assert {f: (again / f).read_bytes() for f in PRESET_FILES} == {f: (out / f).read_bytes() for f in PRESET_FILES}
     train = out / "canonical" / "train-00000-of-00001.parquet"
     # Plain float32 signals, no dictionary: the file is no larger than the raw values.
     assert train.stat().st_size < 4000 * (40 * 4 + 8)
@@ -143,7 +152,7 @@ def test_custom_variant_is_named_by_its_parameters_and_loads_as_generated(tmp_pa
         assert split_fingerprint(loaded[split]) == digest
         assert (
             f"{name}/{split}: {len(data.split(split))} examples of length 20, content fingerprint {digest} re-read "
-            f"from {name}/{split}-00000-of-00001.parquet: matches README.md ({name} has no registered fingerprint)"
+            f"from {split}-00000-of-00001.parquet: matches MANIFEST.json ({name} has no registered fingerprint)"
             in checked
         )
 
@@ -167,7 +176,7 @@ def test_large_splits_are_sharded_as_push_to_hub_shards_them(tmp_path, monkeypat
         assert max(groups.row_group(g).num_rows for g in range(groups.num_row_groups)) == 30_000 // 168
     loaded = datasets.load_dataset(str(out), "canonical", cache_dir=str(tmp_path / "cache"))
     assert split_fingerprint(loaded["train"]) == registry()["canonical", "train"].sha256
-    assert hub.verify_export(out)[0] == "SHA256SUMS: all 11 files re-hashed and intact"
+    assert hub.verify_export(out)[0] == "canonical/MANIFEST.json: all 9 files re-hashed and intact"
 
 
 def test_the_card_yaml_is_what_push_to_hub_writes_with_the_download_size(presets):
@@ -210,12 +219,21 @@ def test_size_categories_are_the_hubs_for_any_size(n, category):
     assert hub.card.size_category(n) == category and category in official
 
 
-def test_every_shard_records_its_config_and_split(presets):
+def test_every_config_folder_records_itself_in_its_manifest(presets):
     out, _ = presets
+    card = huggingface_hub.DatasetCard.load(out / "README.md").data.mnist1d  # what tools read
     for name, config in PRESETS.items():
+        manifest = json.loads((out / name / "MANIFEST.json").read_text())
+        assert (manifest["layout"], manifest["config"]) == ("hub", name)
+        assert MNIST1DConfig.from_dict(manifest["parameters"]) == config
+        np.testing.assert_array_equal(manifest["t"], generate(config).t)
+        np.testing.assert_array_equal(manifest["templates"]["x"], templates().x)
         for split in ("train", "test"):
             shard = out / name / f"{split}-00000-of-00001.parquet"
-            assert parquet.read_identity(shard) == (config, split, hf_features(40))
+            assert datasets.Features.from_arrow_schema(pq.read_schema(shard)) == hf_features(40)
+            recorded = {k: manifest["splits"][split][k] for k in ("num_rows", "fingerprint")}
+            assert recorded == card["configs"][name]["splits"][split]
+            assert recorded["fingerprint"] == registry()[name, split].sha256
 
 
 def test_refuses_a_folder_that_is_not_empty_and_keeps_it(tmp_path):

@@ -40,7 +40,7 @@ def hold():
     while not Path(go).exists():
         time.sleep(0.02)
 
-from mnist1d_builders import integrity
+from mnist1d_builders import manifest
 from mnist1d_builders.hub import exporter, parquet
 
 def held_after(real):
@@ -61,7 +61,7 @@ elif phase == "parquet":
         hold()  # one shard written, the others to come
     parquet.write_shard = write_shard
 elif phase == "checksums":
-    integrity.written_atomically = held_after(integrity.written_atomically)
+    manifest.written_atomically = held_after(manifest.written_atomically)
 elif phase == "rename":
     exporter.written_atomically = held_after(exporter.written_atomically)
 
@@ -183,7 +183,7 @@ def test_two_exports_to_one_target_at_once_both_succeed_or_one_refuses_in_one_li
     first_checks = sorted(outputs[name][0][0].splitlines()[1] for name in ("e1", "e2"))
     assert first_checks == [
         f"  {tmp_path / 'E'}: written meanwhile by another run, with exactly these files",
-        "  SHA256SUMS: all 4 files re-hashed and intact",
+        f"  {SMALL_CONFIG.name}/MANIFEST.json: all 2 files re-hashed and intact",
     ]
     assert sorted(outputs[name][1] for name in ("f1", "f2")) == [0, 1], outputs
     refused = next(stderr for (_, stderr), status in (outputs["f1"], outputs["f2"]) if status == 1)

@@ -1,8 +1,8 @@
-"""MNIST-1D for Hugging Face ``datasets``. Importing this package makes the name
-``"mnist1d"`` resolve to the builder, offline::
+"""MNIST-1D for Hugging Face ``datasets``. Importing this package makes the name ``"mnist1d"``
+resolve to the builder, offline (:func:`register`, the only effect of the import)::
 
     import datasets
-    import mnist1d_builders.hf  # noqa: F401  (registers "mnist1d"; see register())
+    import mnist1d_builders.hf  # noqa: F401
 
     ds = datasets.load_dataset("mnist1d")                                   # "canonical": the paper's data
     ds = datasets.load_dataset("mnist1d", "shuffled")
@@ -10,23 +10,30 @@
 
 The builder class works without the name too::
 
-    builder = Mnist1d(config_name="canonical", seed=7, cache_dir="...")
+    builder = Mnist1d(config_name="canonical", seed=7, cache_dir="...", hash=CODE_HASH)
     builder.download_and_prepare()
     ds = builder.as_dataset()
 
-``mnist1d.py`` is the builder, ``record.py`` the files it records beside the shards (parameters,
-content fingerprints, SHA256SUMS) and ``verify.py`` re-checks a build against them.
+``mnist1d.py`` is the builder (the protocol only), ``preparing.py`` builds it whole with its
+``MANIFEST.json``, ``registration.py`` is the name. ``mnist1d verify`` checks a build
+(``mnist1d_builders.verify``).
 """
 
-from .mnist1d import CODE_HASH, TESTED_DATASETS, VERSION, Mnist1d, Mnist1dBuilderConfig, features, prepare, register
-from .verify import verify_directory
+from ..arrow import features
+from ..verify import verify_directory
+from .mnist1d import CODE_HASH, VERSION, Mnist1d, Mnist1dBuilderConfig
+from .preparing import build_bytes, build_folder, prepare
+from .registration import register
+
+register()
 
 __all__ = [
     "CODE_HASH",
-    "TESTED_DATASETS",
     "VERSION",
     "Mnist1d",
     "Mnist1dBuilderConfig",
+    "build_bytes",
+    "build_folder",
     "features",
     "prepare",
     "register",

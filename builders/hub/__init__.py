@@ -1,10 +1,10 @@
 """Publishing MNIST-1D on the Hugging Face Hub.
 
-- ``exporter``: ``export(out, configs)`` writes the folder the Hub expects (Parquet per config
-  and split, the dataset card, ``SHA256SUMS``); ``datasets.load_dataset(out, "canonical")``
+- ``exporter``: ``export(out, configs)`` writes the folder the Hub expects (Parquet and a
+  ``MANIFEST.json`` per config, the dataset card); ``datasets.load_dataset(out, "canonical")``
   reads it offline. ``parquet`` writes and reads its shards; ``summary`` says what they hold.
-- ``card``: the dataset card, rendered from ``card_template.md`` and the data;
-  ``preset_card()`` is the committed ``dataset_card.md``.
+- ``card``: the dataset card, rendered from ``card_template.md`` and the data (``results``: the
+  baselines, as plain data); ``preset_card()`` is the committed ``dataset_card.md``.
 - ``verify``: ``verify_export(folder)`` re-checks an export: everything ``load_dataset`` reads.
 - ``release``: ``publish(repo_id, version)`` uploads an export and tags the commit ``v<version>``.
 """

@@ -3,9 +3,12 @@
 The YAML is written by the libraries that read it, as ``push_to_hub`` writes it:
 huggingface_hub's ``DatasetCardData`` with datasets' ``DatasetInfosDict`` (features, split
 sizes, ``download_size``, ``dataset_size``) and ``MetadataConfigs`` (each config's data files).
-The text is the template ``card_template.md`` beside this module (``$name`` fields are filled
-in here); its sizes, parameters and fingerprints are generated from the data, so the card
-always describes the files it is exported with. Configs appear in the order of their names.
+The YAML also holds, under the custom key ``mnist1d`` (:data:`RECORD_KEY`), each config's
+parameters and each split's rows and content fingerprint, as its ``MANIFEST.json`` records them:
+``huggingface_hub.DatasetCard.load(path).data.mnist1d``. The text is the template
+``card_template.md`` beside this module; its tables are rendered from that record, never read
+back, so an edit of the prose keeps a card valid. Configs appear in the order of their names.
+Baseline results come as plain data (``mnist1d benchmark --json``'s layout, by config).
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from huggingface_hub import DatasetCardData
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 import mnist1d_core
-from mnist1d_baselines.results import PAPER_ACCURACY, Results  # the results' format: no torch
 from mnist1d_core import CITATION, DATA_VERSION, PARAMETER_NAMES, PRESETS, RELEASES, SPLITS
 from mnist1d_core.config import DEFAULT
 from mnist1d_core.files import written_atomically
+from mnist1d_core.fingerprint import registry
 
-from ..hf import features
+from ..arrow import features
+from .results import PAPER_ACCURACY, check_results, results_markdown
 from .summary import ConfigSummary, summarize
 
 CARD_FILE = "README.md"  # what the Hub reads as the dataset card
+RECORD_KEY = "mnist1d"  # the card's YAML key holding what each config's MANIFEST.json records
 FIGURE = "assets/mnist1d_examples.png"
 FIGURE_COMMAND = f"mnist1d plot --templates --out {FIGURE}"
 #: The card's figure, in a source checkout (not installed with the package).
@@ -58,24 +63,16 @@ def check_repo_id(repo_id: str) -> None:
         raise ValueError(f"repo must be OWNER/NAME, got {repo_id!r}")
 
 
-def check_results(results: Mapping[str, Results] | None, names: list[str]) -> None:
-    """Refuse results for a config that is not among ``names`` (``ValueError``)."""
-    unknown = sorted(set(results or {}) - set(names))
-    if unknown:
-        raise ValueError(f"results: for configs not on the card: {', '.join(unknown)}")
-
-
 def preset_card() -> str:
     """The card of the named presets: the committed ``dataset_card.md`` (``mnist1d card``),
     with the baselines measured on them (``PRESET_RESULTS``)."""
     return render_card([summarize(config) for config in PRESETS.values()], figure=True, results=preset_results())
 
 
-def preset_results() -> dict[str, Results]:
+def preset_results() -> dict[str, dict]:
     """The baselines measured on the presets, as ``mnist1d benchmark --json`` writes them:
     committed beside this module (training them takes minutes, the card's tests seconds)."""
-    measured = json.loads(resources.files(__package__).joinpath(PRESET_RESULTS).read_text())
-    return {name: Results.from_dict(data) for name, data in measured.items()}
+    return json.loads(resources.files(__package__).joinpath(PRESET_RESULTS).read_text())
 
 
 def write_preset_card(out: Path) -> None:
@@ -121,6 +118,7 @@ def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
             dataset_size=sum(split.num_bytes for split in s.splits),
         )
     DatasetInfosDict(infos).to_dataset_card_data(data)
+    data[RECORD_KEY] = card_record(summaries)
     default = default_config([s.name for s in summaries])
     MetadataConfigs(
         {
@@ -134,12 +132,26 @@ def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
     return data
 
 
+def card_record(summaries: list[ConfigSummary]) -> dict:
+    """The card's ``mnist1d`` key: the release, and each config's parameters and splits."""
+    return {
+        "release": DATA_VERSION,
+        "configs": {
+            s.name: {
+                "parameters": json.loads(json.dumps(s.config.to_dict())),  # padding as a list, as YAML reads it
+                "splits": {x.name: {"num_rows": x.num_examples, "fingerprint": x.fingerprint} for x in s.splits},
+            }
+            for s in sorted(summaries, key=lambda s: s.name)
+        },
+    }
+
+
 def render_card(
     summaries: list[ConfigSummary],
     *,
     repo_id: str | None = None,
     figure: bool = True,
-    results: Mapping[str, Results] | None = None,
+    results: Mapping[str, Mapping] | None = None,
 ) -> str:
     """The dataset card for ``summaries``: YAML front matter (:func:`card_data`) matching the
     export's files, then the text, with the tables generated from the data, and the
@@ -157,7 +169,7 @@ def render_card(
         length=" or ".join(str(n) for n in sorted(length)),
         parameters=_parameters_table(summaries),
         sizes=_sizes_table(summaries),
-        fingerprints=_fingerprints_table(summaries),
+        fingerprints=_fingerprints_table(card_record(summaries)),
         releases="\n".join(f"| {r.version} | `v{r.version}` | {r.changes} |" for r in RELEASES),
         package_version=mnist1d_core.__version__,
         citation=CITATION,
@@ -178,18 +190,6 @@ def size_category(num_examples: int) -> str:
         if (upper and num_examples < int(upper[1]) * _MAGNITUDES[upper[2]]) or label.startswith("n>"):
             return label
     raise AssertionError(f"datasets' size categories end without an open one: {_SIZE_CATEGORIES}")
-
-
-def stated_rows(summaries: list[ConfigSummary]) -> list[str]:
-    """What the card's tables state of the data, row by row: each parameter's value in each
-    config, and each split's size and content fingerprint. A row's last cell is prose (a
-    parameter's meaning, "registered") and is left out, so that rewording keeps old cards valid."""
-    summaries = sorted(summaries, key=lambda s: s.name)
-    rows = []
-    for table in (_parameters_table(summaries), _fingerprints_table(summaries)):
-        header, _, *body = table.splitlines()
-        rows += [row.rsplit(" | ", 1)[0] + " |" for row in (header, *body)]
-    return rows
 
 
 _MEANINGS = {
@@ -237,13 +237,14 @@ def _sizes_table(summaries: list[ConfigSummary]) -> str:
     return "\n".join(rows)
 
 
-def _fingerprints_table(summaries: list[ConfigSummary]) -> str:
+def _fingerprints_table(record: dict) -> str:
     rows = ["| config | split | examples | content fingerprint (SHA-256) | registered |", "|---|---|---:|---|---|"]
-    for s in summaries:
-        for split in s.splits:
+    for name, entry in record["configs"].items():
+        for split, found in entry["splits"].items():
+            registered = registry().get((name, split))
             rows.append(
-                f"| `{s.name}` | {split.name} | {split.num_examples:,} | `{split.fingerprint}` | "
-                f"{'yes' if split.registered else 'no (custom)'} |"
+                f"| `{name}` | {split} | {found['num_rows']:,} | `{found['fingerprint']}` | "
+                f"{'yes' if registered and registered.sha256 == found['fingerprint'] else 'no (custom)'} |"
             )
     return "\n".join(rows)
 
@@ -257,17 +258,18 @@ Made with `{FIGURE_COMMAND}`.*
 """
 
 
-def _measured(summaries: list[ConfigSummary], results: Mapping[str, Results]) -> str:
+def _measured(summaries: list[ConfigSummary], results: Mapping[str, Mapping]) -> str:
     if not results:
         return (
             "Not measured for this card's configs; `mnist1d benchmark` measures them on any variant, and "
             "`mnist1d export --benchmark` puts them here."
         )
     parts = [
-        "Final test accuracy of the paper's baselines, trained here with the authors' models and recipe "
+        "Test accuracy of the paper's baselines, trained here with the authors' models and recipe "
         "(`mnist1d benchmark`: Adam, learning rate 1e-2, batches of 100 in order), beside the paper's:"
     ]
     for s in summaries:
         if s.name in results:
-            parts.append(f"**`{s.name}`**\n\n{results[s.name].markdown(PAPER_ACCURACY.get(s.name))}".rstrip())
+            table = results_markdown(results[s.name], PAPER_ACCURACY.get(s.name))
+            parts.append(f"**`{s.name}`**\n\n{table}".rstrip())
     return "\n\n".join(parts)

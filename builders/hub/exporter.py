@@ -1,9 +1,10 @@
 """The Hub export: MNIST-1D configs written as the folder ``push_to_hub`` makes::
 
-    README.md                                  the dataset card (YAML configs/dataset_info)
-    SHA256SUMS                                 every other file's SHA-256 (``sha256sum -c``)
+    README.md                                  the dataset card (YAML configs/dataset_info, and
+                                               each config's record under the key ``mnist1d``)
     assets/mnist1d_examples.png                the card's figure (from a source checkout)
     <config>/<split>-0000i-of-0000n.parquet    per config and split (``parquet``)
+    <config>/MANIFEST.json                     the config's record (``mnist1d_builders.manifest``)
 
 ``datasets.load_dataset(out, "canonical")`` reads it offline.
 
@@ -28,14 +29,14 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from mnist1d_baselines.results import Results
 from mnist1d_core import PRESETS, MNIST1DConfig, generate
 from mnist1d_core.files import OutputExists, written_atomically
 from mnist1d_core.resources import check_disk, check_memory
 
-from ..integrity import SUMS_FILE, write_sha256sums
-from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, check_results, preset_results, render_card
+from ..manifest import MANIFEST_FILE, SplitRecord, write_manifest
+from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, preset_results, render_card
 from .parquet import write_splits
+from .results import check_results
 from .summary import ConfigSummary, arrow_bytes, arrow_tables, split_summaries
 from .verify import verify_export
 
@@ -51,13 +52,13 @@ def export(
     *,
     repo_id: str | None = None,
     progress: Callable[[str], Callable[[int, int], None]] | None = None,
-    results: Mapping[str, Results] | None = None,
+    results: Mapping[str, Mapping] | None = None,
 ) -> list[str]:
     """Write ``configs`` (default: the named presets) to the new folder ``out``, Hub layout.
 
     ``repo_id`` names the Hub repository in the card's loading example. ``progress(label)``
     returns a ``progress(done, total)`` callback for one config's generation. ``results``
-    (by config name: what ``mnist1d_baselines.benchmark`` measured on it) go on the card;
+    (by config name: what ``mnist1d benchmark --json`` wrote for it, as plain data) go on the card;
     a named preset exported as it is gets the committed measurements (``preset_results``)
     unless ``results`` names it.
 
@@ -75,7 +76,7 @@ def export(
         **{c.name: committed[c.name] for c in configs if c.name in committed and c == PRESETS[c.name]},
         **(results or {}),
     }
-    sums = None
+    record = None
     try:
         with written_atomically(out) as work:  # appears only when complete and verified
             work.mkdir()
@@ -85,10 +86,10 @@ def export(
                 (work / FIGURE).parent.mkdir(parents=True)
                 shutil.copyfile(FIGURE_SOURCE, work / FIGURE)
             (work / CARD_FILE).write_text(render_card(summaries, repo_id=repo_id, figure=has_figure, results=results))
-            sums = write_sha256sums(work, [p for p in work.rglob("*") if p.is_file()]).read_bytes()
+            record = _record(work)
             checked = verify_export(work)
     except OutputExists:
-        if sums is None or _sums(out) != sums:
+        if record is None or _record(out) != record:
             raise
         return [f"{out}: written meanwhile by another run, with exactly these files", *verify_export(out)]
     except OSError as error:
@@ -121,10 +122,16 @@ def check_export(
 
 
 def _check_destination(out: Path) -> None:
-    """Refuse an output folder that cannot be made: a missing parent, a file where a folder
-    belongs, a folder that is not empty, or a parent this process cannot write to (no
-    permission, or a read-only file system)."""
+    """Refuse an output folder that cannot be made, or that ``load_dataset`` could not read: a
+    symlink, a missing parent, a file where a folder belongs, a folder that is not empty or not
+    writable, a parent this process cannot write to, or glob characters in the path."""
     named = f"output folder {str(out)!r}"
+    if out.is_symlink():
+        raise ValueError(f"{named} is a symlink; give the folder itself ({str(out.resolve())!r})")
+    if any(c in str(out.absolute()) for c in "[]*?"):
+        raise ValueError(
+            f"{named}: load_dataset reads a folder by a glob pattern, so its path cannot hold [, ], * or ?"
+        )
     if not out.parent.exists():
         raise ValueError(f"{named}: its parent {str(out.parent)!r} does not exist")
     if not out.parent.is_dir():
@@ -135,6 +142,8 @@ def _check_destination(out: Path) -> None:
         raise ValueError(f"{named} is a file; choose a new folder")
     if out.is_dir() and any(out.iterdir()):
         raise ValueError(f"{named} exists and is not empty; choose a new folder")
+    if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"{named} is not writable; it would be replaced, not filled")
 
 
 def export_bytes(configs: Iterable[MNIST1DConfig]) -> int:
@@ -147,12 +156,28 @@ def _write_config(folder: Path, config: MNIST1DConfig, progress) -> ConfigSummar
     data = generate(config, progress=None if progress is None else progress(f"generating {config.name}"))
     splits = split_summaries(data)  # a preset that disagrees with the registry stops here
     (folder / config.name).mkdir()
-    return ConfigSummary(config, splits, write_splits(arrow_tables(data), config, folder / config.name))
+    download_size, shards = write_splits(arrow_tables(data), folder / config.name)
+    records = {s.name: SplitRecord(s.num_examples, s.fingerprint, tuple(shards[s.name])) for s in splits}
+    write_manifest(folder / config.name, params=config, layout="hub", splits=records, t=data.t)
+    return ConfigSummary(config, splits, download_size, shards)
 
 
-def _sums(folder: Path) -> bytes | None:
+def listing(folder: Path) -> str:
+    """Every file of an export with its SHA-256, as ``sha256sum`` prints them (``<hex>  <name>``):
+    the manifests record the shards', this adds the card's and the figure's."""
+    from ..manifest import sha256_file
+
+    names = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
+    return "".join(f"{sha256_file(Path(folder) / name)}  {name}\n" for name in names)
+
+
+def _record(folder: Path) -> dict[str, bytes] | None:
+    """The card and the manifests: equal for two exports with exactly the same files."""
     try:
-        return (folder / SUMS_FILE).read_bytes()
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in [folder / CARD_FILE, *folder.glob(f"*/{MANIFEST_FILE}")]
+        }
     except OSError:
         return None
 

@@ -22,7 +22,7 @@ from mnist1d_core.files import owned, remove, remove_abandoned
 
 from ..integrity import SUMS_FILE
 from .card import check_repo_id
-from .exporter import check_export, export
+from .exporter import check_export, export, listing
 
 #: The temporary folders of publish, in ``tempfile.gettempdir()``.
 WORK_PREFIX = "mnist1d-publish-"
@@ -75,7 +75,7 @@ def publish(
             client = client if client is not None else _hub_client()  # the token
         published = None if dry_run else _tag_sums(client, repo_id, tag)
         export(folder, configs, repo_id=repo_id, progress=progress)
-        sums = (folder / SUMS_FILE).read_text()
+        sums = listing(folder)  # MANIFEST.json per config records the shards; this lists every file
         if published == sums:
             echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
             return
@@ -91,7 +91,6 @@ def publish(
         for line in sums.splitlines():
             digest, name = line.split("  ", 1)
             echo(f"  {name}  {(folder / name).stat().st_size:,} bytes  sha256 {digest}")
-        echo(f"  {SUMS_FILE}  {(folder / SUMS_FILE).stat().st_size:,} bytes")
         echo("  (*.parquet files of the repository that are not listed here are deleted in the same commit)")
         if dry_run:
             echo("dry run: nothing uploaded, nothing tagged")

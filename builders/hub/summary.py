@@ -11,7 +11,7 @@ import pyarrow as pa
 from mnist1d_core import MNIST1D, SPLITS, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.fingerprint import check_fingerprint
 
-from ..hf import features  # the builder's columns, so an export loads like a build
+from ..arrow import features  # the builder's columns, so an export loads like a build
 from .parquet import write_splits
 
 
@@ -29,6 +29,7 @@ class ConfigSummary:
     config: MNIST1DConfig
     splits: tuple[SplitSummary, ...]
     download_size: int  # bytes of its Parquet files, as push_to_hub records it
+    shards: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # by split, in order
 
     @property
     def name(self) -> str:
@@ -68,4 +69,4 @@ def summarize(config: MNIST1DConfig) -> ConfigSummary:
     """Generate ``config`` and summarise it; its Parquet files are written to memory to be measured."""
     data = generate(config)
     splits = split_summaries(data)
-    return ConfigSummary(config, splits, write_splits(arrow_tables(data), config))
+    return ConfigSummary(config, splits, *write_splits(arrow_tables(data)))

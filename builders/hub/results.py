@@ -1,0 +1,88 @@
+"""Baseline results on the card, taken as plain data: the layout ``mnist1d benchmark --json`` writes.
+
+Per config, ``{"results": {model: {"mean", "std", "runs": [...], "best"?: {"mean", "std", "runs",
+"steps"}}}, "steps"?, "seeds"?, "versions"?}``: accuracies in percent. ``best`` is the best test
+accuracy during training (selected on the test set) and the step it was reached at. The builders
+never import the baselines: a card only reads these numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping
+
+#: Test accuracy (%) reported by the paper (README of github.com/greydanus/mnist1d), per preset.
+PAPER_ACCURACY: dict[str, dict[str, float]] = {
+    "canonical": {"linear": 32.0, "mlp": 68.0, "cnn": 94.0, "gru": 91.0},
+    "shuffled": {"linear": 32.0, "mlp": 68.0, "cnn": 56.0, "gru": 57.0},
+}
+_TITLES = {"linear": "logistic regression", "mlp": "MLP", "cnn": "CNN", "gru": "GRU"}
+
+
+def check_results(results: Mapping[str, Mapping] | None, names: list[str]) -> None:
+    """Refuse results for a config not among ``names``, or not in the layout above (``ValueError``
+    naming the config and the field)."""
+    unknown = sorted(set(results or {}) - set(names))
+    if unknown:
+        raise ValueError(f"results: for configs not on the card: {', '.join(unknown)}")
+    for config, entry in (results or {}).items():
+        models = entry.get("results") if isinstance(entry, Mapping) else None
+        if not isinstance(models, Mapping) or not models:
+            raise ValueError(f"results[{config!r}]: no 'results' object of models")
+        for model, numbers in models.items():
+            _check_numbers(f"results[{config!r}][{model!r}]", numbers)
+            if "best" in numbers:
+                _check_numbers(f"results[{config!r}][{model!r}]['best']", numbers["best"])
+
+
+def _check_numbers(where: str, numbers) -> None:
+    if not isinstance(numbers, Mapping):
+        raise ValueError(f"{where}: not an object")
+    runs = numbers.get("runs")
+    if not isinstance(runs, list) or not runs or not all(_percent(a) for a in runs):
+        raise ValueError(f"{where}['runs']: must be a non-empty list of accuracies in percent")
+    if not all(_percent(numbers.get(key)) for key in ("mean", "std")):
+        raise ValueError(f"{where}: 'mean' and 'std' must be numbers in percent")
+
+
+def _percent(value) -> bool:
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 100
+    )
+
+
+def _summary(numbers: Mapping) -> str:
+    runs = numbers["runs"]
+    if len(runs) == 1:  # no spread to speak of
+        return f"{runs[0]:.1f}"
+    return f"{statistics.fmean(runs):.1f} ± {statistics.pstdev(runs):.1f}"
+
+
+def results_markdown(entry: Mapping, paper: Mapping[str, float] | None = None) -> str:
+    """A markdown table of one config's results: final accuracy, the best during training with
+    its step when recorded, and the paper's number when given; then a caption."""
+    models = entry["results"]
+    best = any("best" in numbers for numbers in models.values())
+    header = ["model", "final test accuracy (%)"]
+    header += ["best during training (%), at step"] if best else []
+    header += ["paper (%)"] if paper is not None else []
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for model, numbers in models.items():
+        cells = [_TITLES.get(model, model), _summary(numbers)]
+        if best:
+            top = numbers.get("best")
+            steps = top and top.get("steps")
+            at = f" (step {', '.join(str(s) for s in steps)})" if isinstance(steps, list) and steps else ""
+            cells.append(f"{_summary(top)}{at}" if top else "")
+        if paper is not None:
+            cells.append(f"{paper[model]:g}" if model in paper else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    runs = len(next(iter(models.values()))["runs"])
+    caption = f"Over {runs} seed{'s' * (runs > 1)}" + (" (mean ± standard deviation)" if runs > 1 else "")
+    if isinstance(entry.get("steps"), int):
+        caption += f", {entry['steps']} steps each"
+    versions = entry.get("versions")
+    if isinstance(versions, Mapping) and versions:
+        caption += "; " + ", ".join(f"{name} {version}" for name, version in versions.items())
+    return "\n".join(lines) + "\n\n" + caption + ".\n"

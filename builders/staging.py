@@ -1,0 +1,95 @@
+"""Building a folder beside its place and moving it in whole: what every builder composes.
+
+:func:`building` holds ``filelock``'s lock for a target folder (one build at a time per target,
+Windows included), clears what killed runs left beside it (their staging folders: a live run
+would hold the lock), and gives a fresh staging folder on the same file system, removed on the
+way out whatever happens. :func:`put_in_place` moves a finished folder onto the target: where
+the kernel can (Linux's ``renameat2(RENAME_EXCHANGE)``), the old build and the new one trade
+places in one step, so a concurrent reader sees one or the other, never neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock
+
+logger = logging.getLogger(__name__)
+
+_STAGING = ".staging-"
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def lock_path(target: Path) -> Path:
+    """The lock beside ``target``: the one ``datasets`` takes for the same folder, so that a
+    ``load_dataset`` and a ``mnist1d build`` of one config exclude each other."""
+    return target.with_name(f"{target.name}_builder.lock")
+
+
+@contextlib.contextmanager
+def building(target: Path) -> Iterator[Path]:
+    """Hold ``target``'s lock and yield a new, empty staging folder beside it (see the module)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock_path(target))):
+        left = sorted(target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"))
+        if left:
+            count = sum(
+                1 for folder in left for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")
+            )
+            for folder in left:
+                remove(folder)
+            logger.warning("Removed %d files an interrupted build left in %s", count, ", ".join(map(str, left)))
+        staging = target.with_name(f".{target.name}{_STAGING}{secrets.token_hex(6)}")
+        staging.mkdir()
+        try:
+            yield staging
+        finally:
+            remove(staging)
+
+
+def put_in_place(built: Path, target: Path) -> None:
+    """Move the finished folder ``built`` onto ``target`` (replacing whatever is there, even a
+    file or a FIFO); what was there ends at ``built``'s path, for the caller to remove."""
+    if not os.path.lexists(target):
+        os.rename(built, target)
+    elif not _exchange(built, target):
+        aside = target.with_name(f".{target.name}{_STAGING}old-{secrets.token_hex(6)}")
+        os.rename(target, aside)  # no atomic exchange here: a brief moment without a build
+        os.rename(built, target)
+        os.rename(aside, built)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot exchange
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def remove(path: Path) -> None:
+    """Remove a file, a symlink or a folder tree, if there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
