@@ -201,7 +201,7 @@ def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, 
 def test_force_keeps_the_old_build_in_place_until_the_new_one_takes_it_in_one_step(tmp_path, capsys, file_format):
     folder = config_folder(tmp_path) / "1.0.0"
     assert main(build_args(tmp_path, file_format)) == 0
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    recorded = json.loads((folder / "MANIFEST.json").read_text())["splits"]
     for phase in ("shards", "recorded"):
         force = Run(tmp_path, f"force-{phase}", build_args(tmp_path, file_format, "--force"), phase)
         force.wait_for(f"paused at {phase}")
@@ -213,8 +213,31 @@ def test_force_keeps_the_old_build_in_place_until_the_new_one_takes_it_in_one_st
         assert code == 0 and "MANIFEST.json: all 6 files re-hashed and intact" in out, err
         force.go()
         assert force.finish()[0] == 0
-        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # the same bytes again
+        # The same content again (not the same bytes: TFDS serializes an example's features in any order).
+        assert json.loads((folder / "MANIFEST.json").read_text())["splits"] == recorded
     only_the_build_is_left(tmp_path, file_format)
+
+
+def test_a_verify_that_a_force_overtakes_reads_the_new_build_again(tmp_path, monkeypatch):
+    # The new build's shards differ in bytes from the old one's: a verify that read the old
+    # record and then a new shard would see a mismatch. It sees the folder was replaced.
+    from mnist1d_builders.tfds import verify as tfds_verify
+    from mnist1d_builders.tfds.preparing import _move_into_place
+
+    folder = prepare(SMALL, tmp_path / "data")
+    other = prepare(SMALL, tmp_path / "other")  # the same config, built again
+    new_record = (other / "MANIFEST.json").read_bytes()
+    content = tfds_verify.TfdsReader.content
+
+    def replaced_while_read(self, *args, **kwargs):
+        monkeypatch.setattr(tfds_verify.TfdsReader, "content", content)
+        _move_into_place(other, folder)  # what --force does, now
+        raise tfds_verify.IntegrityError("a shard that no longer matches the record read before")
+
+    monkeypatch.setattr(tfds_verify.TfdsReader, "content", replaced_while_read)
+    lines = verify_directory(folder)
+    assert lines[0] == "MANIFEST.json: all 6 files re-hashed and intact" and lines[-1].startswith("t: ")
+    assert (folder / "MANIFEST.json").read_bytes() == new_record  # what was verified: the new build
 
 
 def test_the_exchange_never_leaves_the_folder_missing(tmp_path):
