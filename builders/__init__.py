@@ -1,2 +1,4 @@
-"""Framework builders around ``mnist1d_core``: ``mnist1d_builders.hf`` (Hugging Face
-``datasets``) and ``mnist1d_builders.tfds`` (TensorFlow Datasets)."""
+"""Framework builders around ``mnist1d_core``, one subpackage or module per job: ``hf``
+(Hugging Face ``datasets``), ``tfds`` (TensorFlow Datasets), ``hub`` (the Hub export and
+release), ``manifest`` (the one record of every build, ``MANIFEST.json``), ``verify`` (the one
+verifier) and ``read`` (a verified build's splits). See docs/architecture.md."""

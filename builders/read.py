@@ -84,7 +84,10 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
     from .hub.card import default_config
 
     names = sorted(p.parent.name for p in directory.glob(f"*/{MANIFEST_FILE}"))
-    config = default_config(names) if config is None else config
+    if config is None:
+        config = default_config(names)
+        if config is None:
+            raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
     if config not in names:
         raise ValueError(f"config={config!r}: {directory} exports {', '.join(names)}; choose one with --config")
     manifest = read_manifest(directory / config, "hub")

@@ -23,10 +23,11 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
             "Generate MNIST-1D (a preset, or custom parameters) and write it with a framework's builder: "
             "Arrow shards in the Hugging Face datasets cache (hf) or a TensorFlow Datasets folder (tfds: TFRecord, "
             "or ArrayRecord for tfds.data_source with --file-format array_record). "
-            "Every shard's SHA-256 and each split's content fingerprint are recorded beside the shards (a "
-            "preset's fingerprints must match the registry), then re-verified; prints where the dataset is "
-            "and what was checked. An existing build of the same config is reused if intact; a damaged one is "
-            "reported (exit status 1) and rebuilt with --force. What an interrupted build left is removed."
+            "The build's MANIFEST.json records its parameters, every file's SHA-256 and each split's content "
+            "fingerprint (a preset's must match the registry); it is then re-verified, and the command prints "
+            "where the dataset is and what was checked. An existing build of the same config is reused if "
+            "intact; a damaged one is reported (exit status 1) and rebuilt with --force. What an interrupted "
+            "build left is removed."
         ),
     )
     p.add_argument(
@@ -57,8 +58,8 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="rebuild even if a build exists (a damaged one, say); hf: it is replaced when the new one is "
-        "complete; tfds: it is removed first",
+        help="rebuild even if a build exists (a damaged one, say); hf: the new one replaces it in one step "
+        "when complete",
     )
     p.set_defaults(run=_run_build)
 
@@ -104,22 +105,24 @@ def _run_build(args: argparse.Namespace) -> None:
 def _add_verify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "verify",
-        help="re-check a built dataset folder against its checksums",
+        help="re-check a build, an export, a folder of builds or an .npz against its record",
         description=(
-            "Re-hash the files of a dataset folder made by `mnist1d build` (or by the builders) against "
-            "their recorded SHA-256 (any other file is damage, but those the frameworks write in normal use, "
-            "which are listed as ignored, with the reason), check that the recorded parameters and config "
-            "name agree, and re-read the content against the recorded fingerprints and, for a preset, the "
-            "registry. Exit status 0 and a list of what was checked if intact; 1 and one line naming the "
-            "damaged file if not."
+            "Re-hash the files of a build folder (of `mnist1d build`, or of the builders) or an export against "
+            "their MANIFEST.json (any other file is damage, but those the frameworks write in normal use, "
+            "which are listed as ignored, with the reason; a symlink or a FIFO is damage), check that the "
+            "recorded parameters and config name agree, and re-read the content against the recorded "
+            "fingerprints and, for a preset, the registry. A folder holding builds (a --data-dir) has each "
+            "verified and listed; an .npz of `mnist1d generate` has its fingerprints re-derived and looked up "
+            "in the registry. Exit status 0 and what was checked if intact; 1 and one line naming the "
+            "damaged file if not; 2 for a path that holds nothing verify accepts."
         ),
     )
     p.add_argument(
         "dir",
         type=path_argument,
         metavar="DIR",
-        help="the folder holding the shards, as `mnist1d build` prints it "
-        "(or an export folder, or a copy of the authors' mnist1d_data.pkl)",
+        help="the folder holding the shards, as `mnist1d build` prints it (or an export folder, a folder "
+        "holding builds, an .npz of `mnist1d generate`, or a copy of the authors' mnist1d_data.pkl)",
     )
     p.set_defaults(run=_run_verify)
 

@@ -70,10 +70,10 @@ def test_same_options_same_accuracies(generated, tmp_path):
 
 
 def built(tmp_path: Path, *args: str) -> Path:
-    """The folder of a build made by ``mnist1d build`` (the one holding its SHA256SUMS)."""
+    """The folder of a build made by ``mnist1d build`` (the one holding its record)."""
     data_dir = tmp_path / "data"
     assert main(["build", *args, *SMALL, "--data-dir", str(data_dir)]) == 0
-    (folder,) = {p.parent for p in data_dir.rglob("SHA256SUMS")}
+    (folder,) = {p.parent for name in ("MANIFEST.json", "SHA256SUMS") for p in data_dir.rglob(name)}
     return folder
 
 

@@ -307,7 +307,8 @@ def test_a_damaged_build_is_reported_with_force_named_and_force_rebuilds_it(tmp_
     info.write_text('{"splits": ')  # too damaged for datasets to open the build at all
     status, out, err = build_in_process(capsys, *args)
     assert (status, out) == (1, "") and err == (
-        f"mnist1d: error: {info}: its SHA-256 differs from the one MANIFEST.json records; the file is damaged; "
+        f"mnist1d: error: {info}: its SHA-256 differs from the one MANIFEST.json records; the file or MANIFEST.json "
+        "is damaged; "
         "the existing build is damaged: rebuild it with --force\n"
     )
     status, out, err = build_in_process(capsys, *args, "--force")

@@ -162,7 +162,7 @@ def test_large_splits_are_sharded_as_push_to_hub_shards_them(tmp_path, monkeypat
     # 672,000 bytes in Arrow, makes int(6.72) + 1 = 7 shards, cut as Dataset.shard cuts them
     # (test, 168,000 bytes: 2 shards).
     monkeypatch.setattr(datasets.config, "MAX_SHARD_SIZE", "100KB")
-    monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", "30KB")
+    monkeypatch.setattr(datasets.config, "MAX_ROW_GROUP_SIZE", "30KB", raising=False)  # absent in datasets 4.0
     out = tmp_path / "sharded"
     hub.export(out, [PRESETS["canonical"]])
     shards = sorted((out / "canonical").glob("train-*.parquet"))
@@ -317,3 +317,41 @@ def test_the_core_cli_imports_no_publishing_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def no_work(config, progress=None):
+    raise AssertionError("generated before the destination was checked")
+
+
+def test_an_out_that_is_a_symlink_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(exporter, "generate", no_work)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "empty")
+    assert main(["export", "--out", str(tmp_path / "link"), "--num-samples", "200"]) == 2
+    assert capsys.readouterr().err == (
+        f"mnist1d: error: output folder '{tmp_path / 'link'}' is a symlink; give the folder itself "
+        f"('{tmp_path / 'empty'}')\n"
+    )
+
+
+def test_a_read_only_empty_out_is_refused_not_replaced(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(exporter, "generate", no_work)
+    out = tmp_path / "read-only"
+    out.mkdir(mode=0o555)
+    monkeypatch.setattr(exporter.os, "access", lambda path, mode: Path(path) != out)  # root ignores modes
+    assert main(["export", "--out", str(out), "--num-samples", "200"]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"mnist1d: error: output folder '{out}' is not writable; it would be replaced, not filled\n"
+    )
+    assert out.is_dir() and oct(out.stat().st_mode & 0o777) == "0o555"
+
+
+def test_an_out_whose_path_load_dataset_cannot_read_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(exporter, "generate", no_work)
+    assert main(["export", "--out", str(tmp_path / "x[1]"), "--num-samples", "200"]) == 2
+    assert (
+        "load_dataset reads a folder by a glob pattern, so its path cannot hold [, ], * or ?"
+        in capsys.readouterr().err
+    )
+    assert not (tmp_path / "x[1]").exists()

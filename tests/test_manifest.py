@@ -60,7 +60,8 @@ def damage(folder) -> str:
 def test_an_intact_build_verifies_and_its_manifest_is_plain_json(build, data):
     lines = mf.verify_build(build, NpyReader())
     assert lines[0] == "MANIFEST.json: all 5 files re-hashed and intact"
-    assert lines[-2].startswith("train: 4000 examples of length 40") and lines[-2].endswith("the registry (canonical)")
+    assert lines[-3].startswith("train: 4000 examples of length 40") and lines[-3].endswith("the registry (canonical)")
+    assert lines[-1] == "t: the time axis of canonical, re-derived"
     raw = json.loads((build / "MANIFEST.json").read_text())  # readable without this package
     assert raw["format"] == "mnist1d-manifest" and raw["config"] == "canonical" and raw["release"] == "1.0.0"
     assert MNIST1DConfig.from_dict(raw["parameters"]) == data.config and raw["splits"]["test"]["num_rows"] == 1000

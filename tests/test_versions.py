@@ -37,7 +37,7 @@ def declared_floors() -> dict[str, Version]:
     project = PYPROJECT["project"]
     requirements = [
         *project["dependencies"],
-        *(r for extra in ("hf", "tfds", "plot") for r in project["optional-dependencies"][extra]),
+        *(r for extra in ("hf", "tfds", "tfds-cli", "plot") for r in project["optional-dependencies"][extra]),
     ]
     floors = {}
     for line in requirements:
@@ -86,3 +86,30 @@ def test_the_readme_names_the_tested_versions():
         name: version for name, version in rows.items() if name in PINNED
     }
     assert set(PINNED) <= set(rows), f"the README's table lacks {set(PINNED) - set(rows)}"
+
+
+def test_no_upper_bound_on_the_frameworks():
+    """A new release of a framework must reach CI's newest session, never be fenced off."""
+    project = PYPROJECT["project"]
+    for extra, requirements in project["optional-dependencies"].items():
+        for line in requirements:
+            requirement = Requirement(line)
+            operators = {spec.operator for spec in requirement.specifier}
+            assert not operators & {"<", "<=", "~=", "=="} or requirement.name == "mnist1d", (extra, line)
+
+
+def test_one_version_source_and_a_build_system_floor_that_builds():
+    import mnist1d_core
+
+    assert "version" not in PYPROJECT["project"] and PYPROJECT["project"]["dynamic"] == ["version"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "mnist1d_core.__version__"}
+    assert Version(mnist1d_core.__version__) == Version("0.2.0")
+    floor = Requirement(PYPROJECT["build-system"]["requires"][0])
+    assert floor.name == "setuptools" and Version("77") in floor.specifier and Version("76.9") not in floor.specifier
+
+
+def test_beam_and_croissant_are_in_their_own_extra():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    names = {extra: {Requirement(r).name for r in reqs} for extra, reqs in extras.items()}
+    assert not {"apache-beam", "mlcroissant"} & names["tfds"]
+    assert {"apache-beam", "mlcroissant"} <= names["tfds-cli"]

@@ -21,8 +21,8 @@ The builder class works without the name too::
 
 from ..arrow import features
 from ..verify import verify_directory
-from .mnist1d import CODE_HASH, VERSION, Mnist1d, Mnist1dBuilderConfig
-from .preparing import build_bytes, build_folder, prepare
+from .mnist1d import CODE_HASH, VERSION, Mnist1d, Mnist1dBuilderConfig, build_folder, prepare
+from .preparing import build_bytes
 from .registration import register
 
 register()

@@ -41,7 +41,8 @@ from mnist1d_core import (
     sharded,
 )
 
-from ..arrow import features
+from ..arrow import DATASET_NAME, features
+from .preparing import build, forced
 
 #: Rows per Arrow table handed to the writer (paper algorithm): large enough to amortise the
 #: per-table cost, small enough that the float32 copy of one table stays a few MB.
@@ -178,8 +179,6 @@ class Mnist1d(datasets.ArrowBasedBuilder):
         """``datasets``' own, composed: a missing (or, with ``download_mode="force_redownload"``,
         any) build is first made by :func:`mnist1d_builders.hf.preparing.build`, which records it and
         moves it into place whole; then ``datasets`` finds it there and reads its info."""
-        from .preparing import build, forced
-
         if kwargs.get("file_format", "arrow") != "arrow":
             raise ValueError(
                 "mnist1d builds Arrow shards only (MANIFEST.json records them); convert after loading, "
@@ -187,7 +186,7 @@ class Mnist1d(datasets.ArrowBasedBuilder):
             )
         target = Path(output_dir if output_dir is not None else self.cache_dir)
         options = {name: kwargs[name] for name in ("num_proc", "max_shard_size") if name in kwargs}
-        built = build(self.config.params, target, force=forced(kwargs), **options)
+        built = build(type(self), self.config.params, target, force=forced(kwargs), **options)
         kwargs["download_mode"] = datasets.DownloadMode.REUSE_DATASET_IF_EXISTS
         super().download_and_prepare(str(built) if output_dir is not None else None, **kwargs)
 
@@ -206,3 +205,23 @@ def _slices(data, split: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     part = data.split(split)
     for start in range(0, len(part), ROWS_PER_TABLE):
         yield part.x[start : start + ROWS_PER_TABLE], part.y[start : start + ROWS_PER_TABLE]
+
+
+def build_folder(params: MNIST1DConfig, data_dir: str | Path | None = None) -> Path:
+    """Where ``load_dataset("mnist1d", cache_dir=data_dir)`` keeps the build of ``params``."""
+    root = Path(data_dir) if data_dir is not None else Path(datasets.config.HF_DATASETS_CACHE)
+    return root / DATASET_NAME / params.name / str(VERSION) / CODE_HASH
+
+
+def prepare(
+    config: MNIST1DConfig, data_dir: str | Path | None = None, *, num_proc: int | None = None, force: bool = False
+) -> Path:
+    """Build ``config`` under ``data_dir`` (default: the ``datasets`` cache), where
+    ``load_dataset("mnist1d", ..., cache_dir=data_dir)`` finds it; return the build's folder.
+
+    An existing build is kept as it is (``mnist1d build`` verifies it); with ``force`` a new one
+    replaces it when complete. Raises :class:`~mnist1d_core.InsufficientResources` before any work
+    when the build will not fit on its disk, and an ``OSError`` naming the build's folder for a
+    full disk or a file too large.
+    """
+    return build(Mnist1d, config, build_folder(config, data_dir), num_proc=num_proc, force=force)

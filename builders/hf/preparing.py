@@ -5,7 +5,7 @@ resource checks before any work; one build at a time per folder, and what a kill
 cleared (``mnist1d_builders.staging``); the build made in a staging folder by ``datasets``
 itself, its splits re-read and a preset's checked against the registry, ``MANIFEST.json``
 written, and only then the folder moved into place (with ``force``, traded with the old one in
-one step). :func:`prepare` is ``mnist1d build --framework hf``.
+one step).
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from mnist1d_core import SPLITS, MNIST1DConfig
 from mnist1d_core.fingerprint import check_fingerprint
 from mnist1d_core.resources import check_disk
 
-from ..arrow import DATASET_NAME, INFO_FILE, read_split, shard_names
+from ..arrow import INFO_FILE, read_split, shard_names
 from ..manifest import IntegrityError, SplitRecord, write_manifest
 from ..staging import building, put_in_place, remove
-from .mnist1d import CODE_HASH, VERSION, Mnist1d
 
 #: Bytes a build writes per example beyond the signal's float32 values: its int64 label.
 _LABEL_BYTES = 8
@@ -38,43 +37,35 @@ def build_bytes(params: MNIST1DConfig) -> int:
     return shards + shards // 100 + 2**20
 
 
-def build_folder(params: MNIST1DConfig, data_dir: str | Path | None = None) -> Path:
-    """Where ``load_dataset("mnist1d", cache_dir=data_dir)`` keeps the build of ``params``."""
-    root = Path(data_dir) if data_dir is not None else Path(datasets.config.HF_DATASETS_CACHE)
-    return root / DATASET_NAME / params.name / str(VERSION) / CODE_HASH
-
-
 def forced(kwargs: dict) -> bool:
     """Whether ``download_and_prepare``'s arguments ask for a new build."""
     mode = kwargs.get("download_mode")
     return mode is not None and datasets.DownloadMode(mode) == datasets.DownloadMode.FORCE_REDOWNLOAD
 
 
-def prepare(
-    config: MNIST1DConfig, data_dir: str | Path | None = None, *, num_proc: int | None = None, force: bool = False
+def build(
+    builder_class: type[datasets.ArrowBasedBuilder],
+    params: MNIST1DConfig,
+    target: Path,
+    *,
+    num_proc: int | None = None,
+    force: bool = False,
+    **options,
 ) -> Path:
-    """Build ``config`` under ``data_dir`` (default: the ``datasets`` cache), where
-    ``load_dataset("mnist1d", ..., cache_dir=data_dir)`` finds it; return the build's folder.
-
-    An existing build is kept as it is (``mnist1d build`` verifies it); with ``force`` a new one
-    replaces it when complete. Raises :class:`~mnist1d_core.InsufficientResources` before any work
-    when the build will not fit on its disk, and an ``OSError`` naming the build's folder for a
-    full disk or a file too large.
-    """
-    return build(config, build_folder(config, data_dir), num_proc=num_proc, force=force)
-
-
-def build(params: MNIST1DConfig, target: Path, *, num_proc: int | None = None, force: bool = False, **options) -> Path:
-    """Make the build of ``params`` at ``target`` unless one is there (or with ``force``); return
-    ``target``. ``options`` go to ``download_and_prepare`` (``max_shard_size``)."""
+    """Make the build of ``params`` at ``target`` with ``builder_class`` (``Mnist1d``) unless one is
+    there (or with ``force``); return ``target``. ``options`` go to ``download_and_prepare``
+    (``max_shard_size``)."""
     target = Path(target)
     if "://" in str(target):
         raise ValueError(f"mnist1d builds into a local folder only, got {target}")
     version = target.parent
-    if (version / "features.json").exists() or (version / "metadata.json").exists():
+    tfds = next(
+        (f for f in (target, version) if (f / "features.json").exists() or (f / "metadata.json").exists()), None
+    )
+    if tfds is not None:
         # TFDS keeps a build in <data_dir>/mnist1d/<config>/<version>: this one would go inside it.
         raise ValueError(
-            f"{version} holds a TFDS build of {params.name}; the datasets build would go inside it: "
+            f"{tfds} holds a TFDS build of {params.name}; the datasets build would go inside it: "
             "give datasets a data dir (cache_dir) of its own"
         )
     if os.path.lexists(target) and not force:
@@ -83,7 +74,8 @@ def build(params: MNIST1DConfig, target: Path, *, num_proc: int | None = None, f
     with building(target) as staging:
         if os.path.lexists(target) and not force:  # built by another run while this one waited
             return target
-        builder = Mnist1d(cache_dir=str(staging), hash=CODE_HASH, **params.to_dict())
+        # In the staging folder, datasets' own layout ends in the target's name (the code hash).
+        builder = builder_class(cache_dir=str(staging), hash=target.name, **params.to_dict())
         builder.builder_pid = os.getpid()
         try:
             with _quietly():
@@ -127,7 +119,7 @@ def _quietly() -> Iterator[None]:
             datasets.utils.enable_progress_bars()
 
 
-def record(folder: Path, builder: Mnist1d) -> None:
+def record(folder: Path, builder: datasets.ArrowBasedBuilder) -> None:
     """Re-read the written splits, check a preset's against the registry, write ``MANIFEST.json``."""
     params, info = builder.config.params, builder.info
     splits = {}

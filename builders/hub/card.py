@@ -82,9 +82,12 @@ def write_preset_card(out: Path) -> None:
         partial.write_text(text)
 
 
-def default_config(names: list[str]) -> str:
-    """The config ``load_dataset(folder)`` loads without a name: canonical, else the first."""
-    return "canonical" if "canonical" in names else sorted(names)[0]
+def default_config(names: list[str]) -> str | None:
+    """The config ``load_dataset(folder)`` (and ``mnist1d benchmark --from``) reads without a name:
+    canonical, else the only one; None when the choice is the user's."""
+    if "canonical" in names or len(names) != 1:
+        return "canonical" if "canonical" in names else None
+    return names[0]
 
 
 def card_data(summaries: list[ConfigSummary]) -> DatasetCardData:
@@ -164,7 +167,7 @@ def render_card(
         front_matter=str(card_data(summaries)),
         figure=_FIGURE_TEXT if figure else "",
         repo=repo_id or "<owner>/<name>",
-        first=default_config([s.name for s in summaries]),
+        first=default_config([s.name for s in summaries]) or summaries[0].name,
         tag=f"v{DATA_VERSION}",
         length=" or ".join(str(n) for n in sorted(length)),
         parameters=_parameters_table(summaries),

@@ -26,8 +26,10 @@ from mnist1d_core.fingerprint import Fingerprinter
 from ..manifest import IntegrityError, open_regular, reason
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+#: Content-defined chunking, as datasets writes Parquet since it added it (4.1); without it, none.
+_CDC = getattr(datasets.config, "DEFAULT_CDC_OPTIONS", None)
 _OPTIONS = dict(
-    compression="snappy", write_page_index=True, use_content_defined_chunking=datasets.config.DEFAULT_CDC_OPTIONS
+    compression="snappy", write_page_index=True, **({"use_content_defined_chunking": _CDC} if _CDC else {})
 )
 
 
@@ -57,13 +59,13 @@ def size_in_bytes(size: int | str) -> int:
 
 def write_shard(table: pa.Table, sink) -> None:
     """Write one shard to ``sink`` (a path or a pyarrow ``NativeFile``)."""
-    group = size_in_bytes(datasets.config.MAX_ROW_GROUP_SIZE)
+    # datasets' row-group limit, read now (tests change it); datasets 4.0 lacks it and wrote 100MB groups
+    group = size_in_bytes(getattr(datasets.config, "MAX_ROW_GROUP_SIZE", "100MB"))
     rows_per_group = max(1, table.num_rows * group // table.nbytes) if table.nbytes else 1
     with pq.ParquetWriter(sink, table.schema, use_dictionary=["y"], **_OPTIONS) as writer:
         writer.write_table(table, row_group_size=rows_per_group)
-        writer.add_key_value_metadata(
-            {"content_defined_chunking": json.dumps(_OPTIONS["use_content_defined_chunking"])}
-        )
+        if _CDC:
+            writer.add_key_value_metadata({"content_defined_chunking": json.dumps(_CDC)})
 
 
 def write_splits(tables: dict[str, pa.Table], folder: Path | None = None) -> tuple[int, dict[str, list[str]]]:
