@@ -116,6 +116,12 @@ def test_t_and_the_templates_are_read_back_without_this_package_equal_to_the_cor
     """
     result = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True, check=True)
     metadata_t, metadata_templates, manifest_t, manifest_templates = json.loads(result.stdout.splitlines()[-1])
+    # And TFDS alone loads the build by the dataset's name: its default config is recorded.
+    by_name = (
+        "import sys, tensorflow_datasets as tfds; print(len(tfds.load('mnist1d', split='test', data_dir=sys.argv[1])))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", by_name, data_dir], capture_output=True, text=True, check=True)
+    assert loaded.stdout.splitlines()[-1] == "1000"
     np.testing.assert_array_equal(np.array(metadata_t), core.t)
     np.testing.assert_array_equal(np.array(manifest_t), core.t)
     assert metadata_templates == manifest_templates == expected_templates

@@ -90,6 +90,7 @@ def prepare(
                     raise (_file_system_fault(error, folder) or error) from None
             _record(Path(builder.data_dir), builder, config)
             _move_into_place(Path(builder.data_dir), folder)
+            _keep_default_config(staging / "mnist1d" / ".config", folder.parent.parent / ".config")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return folder
@@ -187,6 +188,14 @@ def _move_into_place(staged: Path, folder: Path) -> None:
     elif not _exchange(staged, folder):  # no renameat2: a moment without a build
         os.replace(folder, staged.with_name(f"{staged.name}.old"))
         os.replace(staged, folder)
+
+
+def _keep_default_config(staged: Path, common: Path) -> None:
+    """Move TFDS's ``.config/metadata.json`` (the default config's name, which ``tfds.load("mnist1d")``
+    needs without this package) from the staging data dir to the real one."""
+    common.mkdir(exist_ok=True)
+    for record in staged.iterdir() if staged.is_dir() else ():
+        os.replace(record, common / record.name)
 
 
 def _exchange(first: Path, second: Path) -> bool:
