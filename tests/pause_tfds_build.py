@@ -7,9 +7,9 @@ At PHASE it prints ``paused at PHASE`` on standard output, then waits until GO_F
 
 - ``generation``: before the examples are generated;
 - ``shards``: a shard file open, its first example handed to TFDS's writer;
-- ``checksums``: TFDS's files and ``SHA256SUMS`` written in TFDS's incomplete folder, just
-  before TFDS renames that folder into place;
-- ``renamed``: just after the rename, before the build returns.
+- ``recorded``: the build complete in its staging folder, ``MANIFEST.json`` written, just
+  before it is moved into place;
+- ``renamed``: just after the move, before the staging folder is removed.
 """
 
 import signal
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tensorflow_datasets.core import file_adapters
 
+from mnist1d_builders.tfds import preparing as prepare_module
 from mnist1d_builders.tfds.mnist1d import mnist1d_dataset_builder as builder_module
 from mnist1d_cli import main
 
@@ -64,11 +65,10 @@ elif PHASE == "shards":
         adapter.write_examples = classmethod(
             lambda cls, path, iterator, write=write: write(path, paused_after_first(iterator))
         )
-elif PHASE == "checksums":
-    info = builder_module._RecordedInfo
-    info.write_to_directory = after(info.write_to_directory)
+elif PHASE == "recorded":
+    prepare_module._record = after(prepare_module._record)
 elif PHASE == "renamed":
-    builder_module.Builder._post_download_and_prepare_hook = lambda self: pause()
+    prepare_module._move_into_place = after(prepare_module._move_into_place)
 else:
     sys.exit(f"unknown phase {PHASE!r}")
 

@@ -13,6 +13,8 @@ tfds = pytest.importorskip("tensorflow_datasets")
 beam = pytest.importorskip("apache_beam")
 
 from mnist1d_builders.tfds import Builder, MNIST1DBuilderConfig, prepare, verify_directory  # noqa: E402
+from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches  # noqa: E402
+from mnist1d_builders.tfds.verify import UnrecordedBuild  # noqa: E402
 from mnist1d_core import MNIST1DConfig, fingerprint, generate  # noqa: E402
 
 SHARDED = MNIST1DConfig(num_samples=3000, seed=5, algorithm="sharded")  # 3 train blocks, 1 test block
@@ -26,7 +28,30 @@ def core_fingerprints(config):
 
 
 def recorded(folder: Path) -> dict:
-    return json.loads((folder / "metadata.json").read_text())["content_fingerprints"]
+    splits = json.loads((folder / "MANIFEST.json").read_text())["splits"]
+    return {split: record["fingerprint"] for split, record in splits.items()}
+
+
+def loaded(folder: Path) -> dict:
+    """Each split's fingerprint as TFDS's loader reads it back from the shards."""
+    builder = tfds.builder_from_directory(folder)
+    found = {}
+    for split in ("train", "test"):
+        if builder.info.file_format == tfds.core.FileFormat.ARRAY_RECORD:
+            data = next(read_batches(builder.as_data_source(split), batch_size=10**6))
+        else:
+            data = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
+        found[split] = fingerprint(data["x"], data["y"])
+    return found
+
+
+#: TFDS's own command line, as its console script runs it (the script may not be on PATH).
+TFDS_CLI = [
+    sys.executable,
+    "-c",
+    "import sys; from importlib.metadata import entry_points; "
+    "(cli,) = entry_points(group='console_scripts', name='tfds'); sys.argv[0] = 'tfds'; sys.exit(cli.load()())",
+]
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -36,7 +61,7 @@ def test_plain_build_writes_the_cores_blocks_in_order(tmp_path, file_format):
     assert sorted(p.name for p in folder.glob(f"*.{file_format}*")) == [
         f"mnist1d-{split}.{file_format}-00000-of-00001" for split in ("test", "train")
     ]
-    assert all("re-read from" in line for line in verify_directory(folder)[-2:])  # content re-read from the shards
+    assert all("re-read from" in line for line in verify_directory(folder)[-3:-1])  # content re-read from the shards
 
 
 def test_beam_multiprocessing_gives_the_plain_builds_content(tmp_path):
@@ -45,18 +70,18 @@ def test_beam_multiprocessing_gives_the_plain_builds_content(tmp_path):
     options = beam.options.pipeline_options.PipelineOptions(["--" + option for option in BEAM_OPTIONS.split(",")])
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(beam_options=options))
     folder = Path(builder.data_dir)
-    assert recorded(folder) == recorded(plain) == core_fingerprints(SHARDED)
-    verify_directory(folder)  # the shards Beam wrote hold exactly that content
+    assert loaded(folder) == recorded(plain) == core_fingerprints(SHARDED)  # the shards Beam wrote
+    with pytest.raises(UnrecordedBuild):  # TFDS's own entry point keeps no record
+        verify_directory(folder)
 
 
 def test_tfds_build_command_on_beam_with_a_custom_config_as_array_record(tmp_path):
     # The README's commands: a custom variant as a JSON config, written by two Beam workers,
     # as ArrayRecord (TFRecord on Beam: the test above).
-    tfds_cli = Path(sys.executable).parent / "tfds"
     config = json.dumps({"num_samples": 3000, "seed": 5, "algorithm": "sharded"})
     subprocess.run(
         [
-            tfds_cli,
+            *TFDS_CLI,
             "build",
             "--imports",
             "mnist1d_builders.tfds",
@@ -76,5 +101,8 @@ def test_tfds_build_command_on_beam_with_a_custom_config_as_array_record(tmp_pat
     assert sorted(p.name for p in folder.glob("mnist1d-*")) == [
         f"mnist1d-{split}.array_record-00000-of-00001" for split in ("test", "train")
     ]
+    assert loaded(folder) == core_fingerprints(SHARDED)
+    # `mnist1d build` builds it again, with its record, in its place.
+    assert prepare(SHARDED, tmp_path, file_format="array_record") == folder
     assert recorded(folder) == core_fingerprints(SHARDED)
     verify_directory(folder)
