@@ -8,7 +8,6 @@ stored as float32.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -69,13 +68,7 @@ def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
             whole = tfds.as_numpy(builder.as_dataset(split=split, batch_size=-1))
             return whole["x"], whole["y"]
 
-    if os.path.lexists(directory / MANIFEST_FILE):
-        params = read_manifest(directory, "tfds").params
-    else:  # a build of the TFDS builder before it wrote MANIFEST.json
-        from .tfds.verify import read_metadata
-
-        params = read_metadata(directory / "metadata.json")[0]
-    return params, {split: load(split) for split in SPLITS}
+    return read_manifest(directory, "tfds").params, {split: load(split) for split in SPLITS}
 
 
 def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]:

@@ -58,8 +58,7 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="rebuild even if a build exists (a damaged one, say); hf: the new one replaces it in one step "
-        "when complete",
+        help="rebuild even if a build exists (a damaged one, say): the new one replaces it in one step when complete",
     )
     p.set_defaults(run=_run_build)
 

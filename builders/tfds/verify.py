@@ -34,14 +34,14 @@ import tensorflow_datasets as tfds
 from mnist1d_core import SPLITS, Fingerprinter
 from mnist1d_core.config import NUM_CLASSES
 
-from ..manifest import (  # _check_t: the shared check of t, as verify_build makes it
+from ..manifest import (
     MANIFEST_FILE,
     IntegrityError,
     LegacyBuild,
     Manifest,
-    _check_t,
     check_content,
     check_files,
+    check_t,
     legacy_record,
     read_json,
     read_manifest,
@@ -225,7 +225,7 @@ def _verify_converted(folder: Path, reader: TfdsReader, alternatives: list[str])
         )
     lines = [f"{MANIFEST_FILE}: {len(recorded.files)} files re-hashed and intact; {_INFO}: {added[_INFO]}"]
     lines.append(reader.identity(folder, manifest))
-    lines.append(_check_t(folder, manifest))
+    lines.append(check_t(folder, manifest))
     for file_format in [builder.info.file_format.value, *alternatives]:
         read_as = dataclasses.replace(
             manifest,
