@@ -1,0 +1,29 @@
+"""What the package's failures have in common, and how a message shows untrusted data.
+
+Three kinds of failure, which the command line maps to its exit statuses:
+
+- bad input, found before any work: ``ValueError`` and ``TypeError`` (exit status 2);
+- damaged or mismatching data: :class:`Damaged` (exit status 1), the base of every such
+  error in the package, whatever else it derives from;
+- a fault of the machine: ``OSError`` and ``MemoryError`` (exit status 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXCERPT = 40  # characters of untrusted data shown in a message
+
+
+class Damaged(Exception):
+    """Data, a record or a file that is not what it should be. The message names it."""
+
+
+def excerpt(value: Any, limit: int = _EXCERPT) -> str:
+    """Untrusted data as a message may show it: a string or bytes as an escaped ``repr`` of
+    its first ``limit`` characters; anything else by its type's name only (rendering a
+    crafted container can take unbounded time and memory)."""
+    if isinstance(value, (str, bytes, bytearray)):
+        shown = repr(value[:limit])
+        return shown + "..." if len(value) > limit else shown
+    return f"a {type(value).__name__}"
