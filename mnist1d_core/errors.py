@@ -21,9 +21,12 @@ class Damaged(Exception):
 
 def excerpt(value: Any, limit: int = _EXCERPT) -> str:
     """Untrusted data as a message may show it: a string or bytes as an escaped ``repr`` of
-    its first ``limit`` characters; anything else by its type's name only (rendering a
-    crafted container can take unbounded time and memory)."""
+    its first ``limit`` characters, a bool, None, a float or an integer of up to 64 bits as
+    its ``repr``; anything else by its type's name only, as ``<frozenset>`` (rendering a
+    crafted container, or a huge integer, can take unbounded time and memory)."""
     if isinstance(value, (str, bytes, bytearray)):
         shown = repr(value[:limit])
         return shown + "..." if len(value) > limit else shown
-    return f"a {type(value).__name__}"
+    if value is None or type(value) in (bool, float) or (type(value) is int and value.bit_length() <= 64):
+        return repr(value)
+    return f"<{type(value).__name__}>"
