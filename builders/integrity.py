@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
+from mnist1d_core.errors import Damaged
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint
 
@@ -23,7 +24,7 @@ from mnist1d_core.fingerprint import Fingerprinter, FingerprintMismatch, check_f
 SUMS_FILE = "SHA256SUMS"
 
 
-class IntegrityError(Exception):
+class IntegrityError(Damaged):
     """A built dataset does not match its recorded checksums or fingerprints."""
 
 

@@ -67,7 +67,7 @@ def to_pickle(thing: Any, path: str | os.PathLike) -> None:
 MAX_PICKLE_BYTES = 1 << 30
 
 
-def from_pickle(path: str | os.PathLike, *, max_bytes: int = MAX_PICKLE_BYTES) -> Any:
+def from_pickle(path: str | os.PathLike) -> Any:
     """Read a pickle of numpy arrays and plain containers, such as the authors'
     ``mnist1d_data.pkl`` or what :func:`to_pickle` writes.
 
@@ -78,7 +78,8 @@ def from_pickle(path: str | os.PathLike, *, max_bytes: int = MAX_PICKLE_BYTES) -
     runs. No state the file gives numpy can make it read or write outside an array's memory,
     no length or shape in it can allocate more than the file holds, and no tuple in it can
     crash Python or take exponential time when hashed. ``path`` may be a regular file of at
-    most ``max_bytes``, or a pipe (read up to that many).
+    most :data:`MAX_PICKLE_BYTES`, or a pipe (read up to that many); the authors' signature
+    is kept, so that bound is a module constant.
 
     Raises
     ------
@@ -87,10 +88,10 @@ def from_pickle(path: str | os.PathLike, *, max_bytes: int = MAX_PICKLE_BYTES) -
     pickle.UnpicklingError
         The file is damaged or not a pickle.
     mnist1d_core.files.BadFile
-        ``path`` is a device or a socket, or larger than ``max_bytes`` (a ``ValueError``).
+        ``path`` is a device or a socket, or larger than the bound (a ``ValueError``).
     """
     path = Path(path)
-    return loads(_read(path, max_bytes), path)
+    return loads(_read(path, MAX_PICKLE_BYTES), path)
 
 
 def _read(path: Path, max_bytes: int) -> bytes:
@@ -99,7 +100,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
     with open(path, "rb") as pipe:  # a pipe: waiting for its writer is what reading one means
         content = pipe.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise files.BadFile(path, f"more than the {max_bytes:,} bytes from_pickle reads (see its max_bytes)")
+        raise files.BadFile(path, f"more than the {max_bytes:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
     return content
 
 
