@@ -140,6 +140,21 @@ def test_a_memo_index_far_ahead_is_damage_not_an_allocation(tmp_path):
     assert "MemoryError" in child.stderr
 
 
+@pytest.mark.parametrize("shape", [(1 << 62, 4), (1 << 40,), (2, 2)])
+def test_an_array_whose_shape_does_not_fit_its_data_is_damage(tmp_path, shape):
+    from test_core_compat_pickle_crafted import array, dtype
+    from test_core_compat_pickle_crafted import program as crafted
+
+    path = tmp_path / "shape.pkl"
+    path.write_bytes(crafted(array(dtype("f8"), shape, bytes(8))))
+    with pytest.raises(
+        pickle.UnpicklingError, match=r"damaged or not a pickle \(UnpicklingError: an array whose shape"
+    ):
+        from_pickle(path)  # (1 << 62) * 4 items: numpy itself would raise MemoryError
+    path.write_bytes(crafted(array(dtype("f8"), (1,), bytes(8))))
+    assert from_pickle(path).shape == (1,)
+
+
 def test_deep_and_cyclic_structures_with_arrays_come_back_without_recursion(tmp_path):
     depth = 200_000
     path = tmp_path / "deep.pkl"

@@ -13,6 +13,7 @@ steps cover what that hook cannot see:
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 from typing import Any
@@ -110,8 +111,12 @@ class _NewArray:
         # (version,) shape, dtype, is_fortran, data: a plain dtype's data is bytes, never objects
         if not isinstance(state, tuple) or len(state) not in (4, 5) or type(state[-1]) is not bytes:
             raise _refuse("an array state other than numpy's (shape, dtype, order, bytes)")
+        shape, dtype, data = state[-4], _dtype_of(state[-3]), state[-1]
+        sizes = shape if type(shape) is tuple else (-1,)
+        if not all(type(n) is int and n >= 0 for n in sizes) or math.prod(sizes) * dtype.itemsize != len(data):
+            raise pickle.UnpicklingError(f"an array whose shape does not fit its {len(data):,} bytes of {dtype}")
         array = np.empty(0, dtype=np.int8)
-        array.__setstate__((*state[:-3], _dtype_of(state[-3]), *state[-2:]))
+        array.__setstate__((*state[:-3], dtype, *state[-2:]))
         self.array = array
 
     def finished(self) -> np.ndarray:
