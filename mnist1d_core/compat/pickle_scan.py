@@ -51,6 +51,15 @@ class _Seen:
 _NEW_NUMPY = {"numpy.dtype", "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct"}
 _SETS = {f"{module}.{name}" for module in ("builtins", "__builtin__") for name in ("set", "frozenset")}
 _STRINGS = {"UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"}
+# Opcodes that push a value made of their argument alone (a number, bytes, None, an empty
+# dict, set or tuple): one shared record each, for nothing the scan knows of it changes.
+_LEAVES = {
+    op.name: _Seen("other", op.stack_after[0].name)
+    for op in pickletools.opcodes
+    if not op.stack_before
+    and len(op.stack_after) == 1
+    and op.stack_after[0].name not in ("list", "str", "any", "mark", "buffer")
+}
 
 
 class _Scan:
@@ -62,9 +71,15 @@ class _Scan:
         self.hashed = 0  # steps hashing the tuples met so far takes
 
     def pop(self) -> _Seen:
-        if len(self.stack) <= (self.marks[-1] if self.marks else 0):
+        return self.take(1)[0]
+
+    def take(self, count: int) -> list[_Seen]:
+        """The top ``count`` values, taken off the stack (above its last mark, as the unpickler)."""
+        at = len(self.stack) - count
+        if at < (self.marks[-1] if self.marks else 0):
             raise pickle.UnpicklingError("an opcode takes more values than the stack holds")
-        return self.stack.pop()
+        items, self.stack[at:] = self.stack[at:], []
+        return items
 
     def pop_mark(self) -> list[_Seen]:
         if not self.marks:
@@ -79,9 +94,10 @@ class _Scan:
             raise refusal(f"tuples hashed in {self.hashed} steps, more than the file's {read} bytes so far")
 
     def tuple(self, items: list[_Seen], read: int) -> _Seen:
-        inner = [item for item in items if item.kind == "tuple"]
-        unfolded = len(items) + sum(item.unfolded for item in inner)
-        depth = 1 + max((item.depth for item in inner), default=0) if items else 0
+        unfolded, depth = len(items), 1 if items else 0
+        for item in items:
+            if item.kind == "tuple":
+                unfolded, depth = unfolded + item.unfolded, max(depth, item.depth + 1)
         if depth > _MAX_TUPLE_DEPTH or unfolded > read:
             harm = "overflow the C stack" if depth > _MAX_TUPLE_DEPTH else "take more steps than the file has bytes"
             raise refusal(f"tuples nested {depth} deep, of {unfolded} items unfolded: hashing them would {harm}")
@@ -89,9 +105,14 @@ class _Scan:
 
     def step(self, op: pickletools.OpcodeInfo, arg: Any, read: int) -> None:  # noqa: C901  (one case per opcode)
         name, stack = op.name, self.stack
-        if name in ("NEXT_BUFFER", "READONLY_BUFFER"):
+        leaf = _LEAVES.get(name)
+        if leaf is not None:  # first: most opcodes of a large pickle are these
+            stack.append(leaf)
+        elif name in _STRINGS:
+            stack.append(_Seen("str", arg))
+        elif name in ("NEXT_BUFFER", "READONLY_BUFFER"):
             raise refusal("an out-of-band buffer (the file alone must hold the data)")
-        if name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
             index = len(self.memo) if name == "MEMOIZE" else arg
             if index > len(self.memo):  # the unpickler would allocate room for every index below
                 raise pickle.UnpicklingError(f"memo index {index} leaps past the {len(self.memo)} values stored")
@@ -113,7 +134,7 @@ class _Scan:
             stack.append(stack[-1])
         elif name in ("TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_TUPLE"):
             count = {"TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3, "EMPTY_TUPLE": 0}.get(name)
-            items = self.pop_mark() if count is None else [self.pop() for _ in range(count)][::-1]
+            items = self.pop_mark() if count is None else self.take(count)
             stack.append(self.tuple(items, read))
         elif name in ("GLOBAL", "INST", "STACK_GLOBAL"):
             if name == "STACK_GLOBAL":
@@ -129,10 +150,9 @@ class _Scan:
                 function, *items = self.pop_mark() or [_Seen("other")]
                 arguments = [_Seen("tuple", first=items[0] if items else None)]
             else:
-                arguments = [self.pop() for _ in range(2 if name == "NEWOBJ_EX" else 1)]
-                function = self.pop()
-            if function.name in _SETS and arguments[-1].first is not None:  # set(items): hashes the items
-                self.hash([arguments[-1].first], read)
+                function, *arguments = self.take(3 if name == "NEWOBJ_EX" else 2)
+            if function.name in _SETS and arguments[0].first is not None:  # set(items): hashes the items
+                self.hash([arguments[0].first], read)
             stack.append(_Seen("made", function.name if function.kind == "global" else "?"))
         elif name == "BUILD":
             self.pop()
@@ -151,14 +171,13 @@ class _Scan:
             before = op.stack_before
             items = self.pop_mark() if pickletools.markobject in before else []
             below = before.index(pickletools.markobject) if pickletools.markobject in before else len(before)
-            taken = [self.pop() for _ in range(below)][::-1]
+            taken = self.take(below)
             if name in ("SETITEM", "SETITEMS", "DICT"):
                 self.hash((taken[1:] + items)[::2] if name == "SETITEM" else items[::2], read)
             elif name in ("ADDITEMS", "FROZENSET"):
                 self.hash(items, read)
             for result in op.stack_after:
-                kind = result.name if result.name in ("list", "str") else "other"
-                value = _Seen(kind, arg if name in _STRINGS and isinstance(arg, str) else result.name)
+                value = _Seen("list" if result.name == "list" else "other", result.name)
                 value.unfolded = sum(item.hashing() for item in items if item.kind == "tuple")  # LIST
                 stack.append(taken[0] if taken and name in ("SETITEM", "SETITEMS", "ADDITEMS") else value)
 
