@@ -155,6 +155,23 @@ def test_an_array_whose_shape_does_not_fit_its_data_is_damage(tmp_path, shape):
     assert from_pickle(path).shape == (1,)
 
 
+def test_a_pickle_that_could_take_more_memory_than_is_available_is_refused_before_loading(tmp_path, monkeypatch):
+    from mnist1d_core import InsufficientResources
+
+    monkeypatch.setattr("mnist1d_core.compat.pickle_scan.available_memory", lambda: 8_000_000)
+    small_values = tmp_path / "floats.pkl"  # 0.9 MB holding 100,000 floats: 3.3 MB in Python, 14.6 MB at most,
+    # which the scan finds out after 65,536 of them
+    small_values.write_bytes(pickle.dumps([float(n) for n in range(100_000)], protocol=4))
+    with pytest.raises(
+        InsufficientResources,
+        match=rf"^{small_values}: loading it needs up to 10\.2 MB of memory \(65,536 values or more\), but 8\.0 MB",
+    ):
+        from_pickle(small_values)
+    array = tmp_path / "array.pkl"  # 1.6 MB of float64 in a few opcodes: 3.2 MB at most
+    array.write_bytes(pickle.dumps(np.zeros(200_000), protocol=4))
+    assert from_pickle(array).shape == (200_000,)
+
+
 def test_deep_and_cyclic_structures_with_arrays_come_back_without_recursion(tmp_path):
     depth = 200_000
     path = tmp_path / "deep.pkl"

@@ -16,6 +16,9 @@ import pickletools
 from collections.abc import Callable
 from typing import Any
 
+from ..resources import InsufficientResources, available_memory
+from ..resources import size as describe_size
+
 _REFUSED = (
     "from_pickle reads numpy arrays and plain containers only, and nothing in the file was run. "
     "If you trust this file, read it with pickle.load."
@@ -23,6 +26,7 @@ _REFUSED = (
 # Tuples are the one container Python hashes recursively, without a depth check: a deep one
 # crashes the interpreter, one made of a shared one takes time doubling with each level.
 _MAX_TUPLE_DEPTH = 1000
+_BYTES_PER_OPCODE = 128
 
 
 class PickleRefused(pickle.UnpicklingError):
@@ -184,8 +188,25 @@ class _Scan:
 
 def scan(data: bytes, admit: Callable[[str, str], Any]) -> None:
     """Check the opcodes of the pickle ``data`` (see the module's docstring); ``admit(module,
-    name)`` raises for a name not admitted. Raises :class:`PickleRefused`, or another
-    exception for a damaged pickle (``genops``: a length past the end, an unknown opcode)."""
-    scan = _Scan(admit)
-    for op, arg, position in pickletools.genops(io.BytesIO(data)):
+    name)`` raises for a name not admitted. Raises :class:`PickleRefused`,
+    ``InsufficientResources`` if loading it would need more memory than is available, or
+    another exception for a damaged pickle (``genops``: a length past the end, an unknown
+    opcode)."""
+    scan, available, count = _Scan(admit), available_memory(), 0
+    for count, (op, arg, position) in enumerate(pickletools.genops(io.BytesIO(data)), 1):
         scan.step(op, arg, position + 1)
+        if count % 65536 == 0:  # so that a huge file of small values stops early
+            _check_memory(len(data), count, available)
+    _check_memory(len(data), count, available)
+
+
+def _check_memory(size: int, opcodes: int, available: int | None) -> None:
+    # What loading takes, at most: twice the file (the bytes and strings it holds, and numpy's
+    # copy of an array's bytes), plus, for each opcode, the one small value or container slot
+    # it can make (a float, an empty dict, a dict entry with its share of the table: < 128 bytes).
+    needed = 2 * size + _BYTES_PER_OPCODE * opcodes
+    if available is not None and needed > available:
+        raise InsufficientResources(
+            f"loading it needs up to {describe_size(needed)} of memory ({opcodes:,} values or more), "
+            f"but {describe_size(available)} is available"
+        )

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import excerpt
+from ..resources import InsufficientResources
 from .pickle_scan import PickleRefused, scan
 from .pickle_scan import refusal as _refuse
 
@@ -285,13 +286,14 @@ def loads(data: bytes, source: str | os.PathLike) -> Any:
     only, nothing run (see :func:`~mnist1d_core.compat.utils.from_pickle`).
 
     Raises :class:`PickleRefused` for anything else, ``pickle.UnpicklingError`` if ``data``
-    is not such a pickle: one line starting with ``source``.
+    is not such a pickle, ``InsufficientResources`` if loading it could take more memory than
+    is available: one line starting with ``source``.
     """
     try:
         scan(data, _admitted)
         return _finished(_ArraysOnly(io.BytesIO(data)).load())
-    except PickleRefused as error:
-        raise PickleRefused(f"{source}: {error}") from None
+    except (PickleRefused, InsufficientResources) as error:
+        raise type(error)(f"{source}: {error}") from None
     except MemoryError:
         raise
     except Exception as error:  # whatever the bytes make the decoder raise, the file is damaged

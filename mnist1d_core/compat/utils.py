@@ -89,6 +89,9 @@ def from_pickle(path: str | os.PathLike) -> Any:
         The file is damaged or not a pickle.
     mnist1d_core.files.BadFile
         ``path`` is a device or a socket, or larger than the bound (a ``ValueError``).
+    mnist1d_core.InsufficientResources
+        Loading it could take more memory than is available (a ``ValueError``): at most
+        twice the file's size, plus 128 bytes for each of its opcodes.
     """
     path = Path(path)
     return loads(_read(path, MAX_PICKLE_BYTES), path)
