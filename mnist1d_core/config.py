@@ -286,7 +286,9 @@ def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None)
     value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
+        # Python will not write an integer of over 4,300 digits in decimal: say how large it is
+        shown = repr(value) if value.bit_length() < 10_000 else f"an integer of {value.bit_length():,} bits"
+        raise ValueError(f"{name} must be {bound}, got {shown}")
     return value
 
 

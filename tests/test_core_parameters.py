@@ -136,3 +136,9 @@ def test_every_option_of_the_table_is_on_the_command_line_with_its_meaning_and_r
         meaning = " ".join(parameter.meaning.split())
         assert f"{meaning} Paper default: " in text and f"valid: {parameter.valid}." in text, parameter.name
         assert parameter.flag in text
+
+
+@pytest.mark.parametrize("name", ["num_samples", "seed", "max_translation"])
+def test_an_integer_too_large_to_write_in_decimal_is_named_by_its_size(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be in \d+\.\.\d+, got an integer of 16,610 bits$"):
+        MNIST1DConfig.from_dict({name: 10**5000})  # as a record holding one would give it
