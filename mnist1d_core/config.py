@@ -62,8 +62,8 @@ class Parameter:
             return " or ".join(map(repr, self.choices))
         if self.kind is bool:
             return "true or false"
-        if self.kind is float and self.high == MAX_SCALE:
-            return f"0..{MAX_SCALE:,.0f}"
+        if self.kind is float and not self.open:  # a scale
+            return f"{self.low:g}..{self.high:,.0f}"
         bounds = f"({self.low}, {self.high})" if self.open else f"{self.low}..{self.high}"
         return f"pairs (low, high), low <= high, each in {bounds}" if self.kind is tuple else bounds
 
@@ -88,7 +88,7 @@ class Parameter:
             raise ValueError(f"{name} must be in {self.valid}, got {value!r}")
         if value < self.low:
             raise ValueError(f"{name} must be >= {self.low:g}, got {value!r}")
-        if value > self.high:
+        if value > self.high:  # a scale (see MAX_SCALE)
             raise ValueError(
                 f"{name} must be at most {self.high:,.0f}: a larger scale leaves float32 data with the digit or "
                 f"the noise alone (or with NaN), got {value!r}"
