@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import excerpt
+
 NUM_CLASSES = 10
 MAX_SEED = 2**32 - 1  # numpy's legacy RandomState takes seeds in 0..2**32-1
 #: Upper bounds, so that numpy never sees an impossible size and the error names the parameter.
@@ -77,11 +79,11 @@ class Parameter:
             return _padding(value)
         if self.kind is bool:
             if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {value!r}")
+                raise TypeError(f"{name} must be a bool, got {excerpt(value)}")
             return bool(value)
         if self.kind is str:
             if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"{name} must be one of {', '.join(map(repr, self.choices))}, got {value!r}")
+                raise ValueError(f"{name} must be one of {', '.join(map(repr, self.choices))}, got {excerpt(value)}")
             return value
         value = _real(name, value)
         if self.open and not self.low < value < self.high:
@@ -108,7 +110,7 @@ class Parameter:
             value = [int(word) for word in words] if self.kind is tuple else self.kind(words[0])
         except (ValueError, KeyError):
             kind = {int: "an integer", float: "a number", bool: "true or false", tuple: "LOW:HIGH"}.get(self.kind)
-            raise ValueError(f"{self.name} must be {kind}, got {text!r}") from None
+            raise ValueError(f"{self.name} must be {kind}, got {excerpt(text)}") from None
         return self.check(value)
 
 
@@ -152,7 +154,7 @@ def parse_parameter(name: str, text: str) -> Any:
     if name not in PARAMETER:
         close = difflib.get_close_matches(name, PARAMETER_NAMES, n=1)
         hint = f"; did you mean {close[0]}?" if close else f"; choose one of: {', '.join(PARAMETER_NAMES)}"
-        raise ValueError(f"unknown MNIST-1D parameter {name!r}{hint}")
+        raise ValueError(f"unknown MNIST-1D parameter {excerpt(name)}{hint}")
     return PARAMETER[name].parse(text)
 
 
@@ -239,9 +241,10 @@ class MNIST1DConfig:
 
     def replace(self, **changes: Any) -> MNIST1DConfig:
         """A copy with some parameters changed (validated like the constructor)."""
-        unknown = sorted(set(changes) - set(PARAMETER_NAMES))
-        if unknown:
-            raise TypeError(f"unknown MNIST-1D parameter(s): {', '.join(unknown)}")
+        unknown = [name for name in changes if name not in PARAMETER]
+        if unknown:  # names from a record, maybe: each shown by a short prefix
+            shown = ", ".join(excerpt(name) for name in unknown[:5])
+            raise TypeError(f"unknown MNIST-1D parameter(s): {shown}{', ...' if len(unknown) > 5 else ''}")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -282,7 +285,7 @@ def _format(value: Any) -> str:
 def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:
     # bool is an Integral in Python; a True where a size belongs is a bug, not a 1.
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be an integer, got {excerpt(value)} ({type(value).__name__})")
     value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
@@ -294,7 +297,7 @@ def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None)
 
 def _real(name: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a real number, got {excerpt(value)} ({type(value).__name__})")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
@@ -303,7 +306,7 @@ def _real(name: str, value: Any) -> float:
 
 def _padding(value: Any) -> tuple[int, int]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise TypeError(f"padding must be a pair (low, high) of integers, got {value!r}")
+        raise TypeError(f"padding must be a pair (low, high) of integers, got {excerpt(value)}")
     low = _integer("padding[0]", value[0], minimum=0, maximum=MAX_LENGTH)
     high = _integer("padding[1]", value[1], minimum=0, maximum=MAX_LENGTH)
     if low > high:
@@ -324,4 +327,4 @@ def get_preset(name: str) -> MNIST1DConfig:
     try:
         return PRESETS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+        raise ValueError(f"unknown preset {excerpt(name)}; choose one of: {', '.join(PRESETS)}") from None

@@ -142,3 +142,13 @@ def test_every_option_of_the_table_is_on_the_command_line_with_its_meaning_and_r
 def test_an_integer_too_large_to_write_in_decimal_is_named_by_its_size(name):
     with pytest.raises(ValueError, match=rf"^{name} must be in \d+\.\.\d+, got an integer of 16,610 bits$"):
         MNIST1DConfig.from_dict({name: 10**5000})  # as a record holding one would give it
+
+
+def test_values_and_names_from_a_record_are_shown_by_a_short_prefix():
+    huge = "9" * 10_000_000
+    for params, error in [({huge: 1}, TypeError), ({"seed": huge}, TypeError), ({"algorithm": huge}, ValueError)]:
+        with pytest.raises(error) as refused:
+            MNIST1DConfig.from_dict(params)
+        assert len(str(refused.value)) < 200 and "9999'..." in str(refused.value)
+    with pytest.raises(TypeError, match=r"^unknown MNIST-1D parameter\(s\): 'a', 'b', 'c', 'd', 'e', \.\.\.$"):
+        MNIST1DConfig.from_dict(dict.fromkeys("abcdefg", 1))

@@ -57,7 +57,7 @@ def _plain_dtype(dtype: Any) -> np.dtype:
         raise _refuse("an object dtype (its items would be whatever the file holds)")
     # numpy 1.24 unpickles a datetime64 dtype with empty metadata, {} rather than None: harmless.
     if dtype.names is not None or dtype.subdtype is not None or dtype.metadata:
-        raise _refuse(f"the dtype {dtype} (fields, sub-arrays or metadata)")
+        raise _refuse(f"the dtype {excerpt(str(dtype), 60)[1:-1]} (fields, sub-arrays or metadata)")
     if dtype.__reduce__() != np.dtype(dtype.str).__reduce__():
         raise _refuse(f"a dtype whose state is not numpy's own for {dtype.str!r}")
     return dtype
