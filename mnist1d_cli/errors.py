@@ -53,6 +53,15 @@ def __getattr__(name: str) -> type:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# The extra (pyproject.toml) that installs each library a command may need.
+_EXTRAS = {
+    **dict.fromkeys(["datasets", "pyarrow", "huggingface_hub", "yaml"], "hf"),
+    **dict.fromkeys(["tensorflow", "tensorflow_datasets", "array_record", "apache_beam"], "tfds"),
+    "matplotlib": "plot",
+    "torch": "benchmark",
+}
+
+
 def describe(error: BaseException) -> str:
     """The one line ``main`` prints for ``error`` on stderr."""
     if isinstance(error, KeyboardInterrupt):
@@ -60,8 +69,13 @@ def describe(error: BaseException) -> str:
     if isinstance(error, MemoryError):
         return "mnist1d: error: out of memory"
     if isinstance(error, ModuleNotFoundError):
-        extras = "mnist1d-datasets[hf], [tfds], [plot] or [benchmark]"
-        return f"mnist1d: error: {error}: install the extra that provides it, {extras}"
+        extra = _EXTRAS.get((error.name or "").partition(".")[0])
+        how = (
+            f'pip install "mnist1d-datasets[{extra}]"'
+            if extra
+            else "mnist1d-datasets[hf], [tfds], [plot] or [benchmark]"
+        )
+        return f"mnist1d: error: {error}: install the extra that provides it, {how}"
     if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
         return f"mnist1d: error: {describe_os_error(error)}"
     return f"{getattr(error, 'prog', 'mnist1d')}: error: {error}"

@@ -91,7 +91,12 @@ def integrity_error():
         (FingerprintMismatch("train: content fingerprint abc"), 1, "mnist1d: error: train: content"),
         (integrity_error(), 1, "mnist1d: error: SHA256SUMS: x.arrow: damaged"),
         (Damaged("x: damaged"), 1, "mnist1d: error: x: damaged"),
-        (ModuleNotFoundError("No module named 'datasets'"), 2, "mnist1d: error: No module named 'datasets': install"),
+        (
+            ModuleNotFoundError("No module named 'datasets'", name="datasets"),
+            2,
+            "mnist1d: error: No module named 'datasets': install the extra that provides it, "
+            'pip install "mnist1d-datasets[hf]"',
+        ),
         (
             PermissionError(errno.EACCES, "Permission denied", "out.npz"),
             1,
