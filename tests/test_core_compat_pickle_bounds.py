@@ -81,7 +81,19 @@ def test_one_large_tuple_hashed_again_and_again_is_refused_before_it_hangs(tmp_p
     pairs = (pickle.BINGET + b"\x00" + pickle.NONE) * 1_000_000
     path = tmp_path / "keys.pkl"
     path.write_bytes(program(pickle.EMPTY_DICT, key, pickle.POP, pickle.MARK, pairs, pickle.SETITEMS))
-    assert in_child("load", path).startswith(f"PickleRefused: {path}: refused tuples hashed in ")
+    assert in_child("load", path).startswith(f"PickleRefused: {path}: refused tuples and large integers hashed in ")
+
+
+def test_one_large_integer_hashed_again_and_again_is_refused_before_it_hangs(tmp_path):
+    # A 2-million-digit integer (an int's hash is not cached) as the key of 1,000,000 SETITEMs.
+    key = pickle.LONG4 + struct.pack("<i", 1 << 20) + b"\x01" * (1 << 20) + pickle.BINPUT + b"\x00"
+    pairs = (pickle.BINGET + b"\x00" + pickle.NONE) * 1_000_000
+    path = tmp_path / "keys.pkl"
+    path.write_bytes(program(pickle.EMPTY_DICT, key, pickle.POP, pickle.MARK, pairs, pickle.SETITEMS))
+    assert in_child("load", path).startswith(f"PickleRefused: {path}: refused tuples and large integers hashed in ")
+    small = {n: (10**30 + n, (2**70 + n,)) for n in range(1000)}  # large integers in a plain pickle still load
+    path.write_bytes(pickle.dumps({**small, 10**40: 1}, protocol=4))
+    assert from_pickle(path) == {**small, 10**40: 1}
 
 
 def test_a_set_of_one_tuple_many_times_is_refused_through_every_route(tmp_path):
@@ -114,7 +126,7 @@ def test_a_set_of_one_tuple_many_times_is_refused_through_every_route(tmp_path):
     for route, content in routes.items():
         path = tmp_path / "set.pkl"
         path.write_bytes(content)
-        with pytest.raises(PickleRefused, match=r"refused tuples (hashed in|nested)"):
+        with pytest.raises(PickleRefused, match=r"refused tuples (and large integers hashed in|nested)"):
             from_pickle(path)
         assert len(pickle.loads(content)) == 1, route  # what plain pickle makes of it: the route is real
 

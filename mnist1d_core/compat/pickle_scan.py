@@ -4,8 +4,9 @@
 in memory, and simulates the unpickler's stack and memo with what it needs to know of each
 value: every length the file declares must be there (so that no allocation is larger than
 the file), every name must be admitted, a memo index may not leap ahead, the state of nothing
-but a new numpy array or dtype may be set, out-of-band buffers are refused, and no tuple may
-be nested too deep, or hashed in more steps than the file has bytes.
+but a new numpy array or dtype may be set, out-of-band buffers are refused, no tuple may be
+nested too deep, and hashing the tuples and large integers the file uses as keys may not take
+more steps than the file has bytes (Python hashes both anew each time).
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ class _Seen:
         self.kind, self.name, self.unfolded, self.depth, self.first = kind, name, unfolded, depth, first
 
     def hashing(self) -> int:
-        return self.unfolded if self.kind in ("tuple", "list") else 0
+        return self.unfolded if self.kind in ("tuple", "list", "int") else 0
 
 
 _NEW_NUMPY = {"numpy.dtype", "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct"}
 _SETS = {f"{module}.{name}" for module in ("builtins", "__builtin__") for name in ("set", "frozenset")}
 _STRINGS = {"UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"}
+_INTEGERS = {"INT", "LONG", "LONG1", "LONG4"}
 # Opcodes that push a value made of their argument alone (a number, bytes, None, an empty
 # dict, set or tuple): one shared record each, for nothing the scan knows of it changes.
 _LEAVES = {
@@ -95,13 +97,17 @@ class _Scan:
     def hash(self, items: list[_Seen], read: int) -> None:
         self.hashed += sum(item.hashing() for item in items)
         if self.hashed > read:
-            raise refusal(f"tuples hashed in {self.hashed} steps, more than the file's {read} bytes so far")
+            raise refusal(
+                f"tuples and large integers hashed in {self.hashed} steps, more than the file's {read} bytes so far"
+            )
 
     def tuple(self, items: list[_Seen], read: int) -> _Seen:
         unfolded, depth = len(items), 1 if items else 0
         for item in items:
             if item.kind == "tuple":
                 unfolded, depth = unfolded + item.unfolded, max(depth, item.depth + 1)
+            elif item.kind == "int":
+                unfolded += item.unfolded
         if depth > _MAX_TUPLE_DEPTH or unfolded > read:
             harm = "overflow the C stack" if depth > _MAX_TUPLE_DEPTH else "take more steps than the file has bytes"
             raise refusal(f"tuples nested {depth} deep, of {unfolded} items unfolded: hashing them would {harm}")
@@ -110,7 +116,9 @@ class _Scan:
     def step(self, op: pickletools.OpcodeInfo, arg: Any, read: int) -> None:  # noqa: C901  (one case per opcode)
         name, stack = op.name, self.stack
         leaf = _LEAVES.get(name)
-        if leaf is not None:  # first: most opcodes of a large pickle are these
+        if name in _INTEGERS and arg.bit_length() > 64:  # hashed digit by digit, each time: counted
+            stack.append(_Seen("int", unfolded=arg.bit_length() // 30))
+        elif leaf is not None:  # first: most opcodes of a large pickle are these
             stack.append(leaf)
         elif name in _STRINGS:
             stack.append(_Seen("str", arg))
@@ -169,7 +177,7 @@ class _Scan:
             items = [self.pop()] if name == "APPEND" else self.pop_mark()
             target = self.pop()
             if target.kind == "list":  # a set made of this list would hash its tuples
-                target.unfolded += sum(item.hashing() for item in items if item.kind == "tuple")
+                target.unfolded += sum(item.hashing() for item in items)
             stack.append(target)
         else:  # the opcode's own description says what it takes and gives
             before = op.stack_before
@@ -182,7 +190,7 @@ class _Scan:
                 self.hash(items, read)
             for result in op.stack_after:
                 value = _Seen("list" if result.name == "list" else "other", result.name)
-                value.unfolded = sum(item.hashing() for item in items if item.kind == "tuple")  # LIST
+                value.unfolded = sum(item.hashing() for item in items)  # LIST
                 stack.append(taken[0] if taken and name in ("SETITEM", "SETITEMS", "ADDITEMS") else value)
 
 
