@@ -96,6 +96,24 @@ def test_one_large_integer_hashed_again_and_again_is_refused_before_it_hangs(tmp
     assert from_pickle(path) == {**small, 10**40: 1}
 
 
+@pytest.mark.parametrize("container", ["dict", "set"])
+def test_integer_keys_made_to_collide_are_refused_before_insertion_takes_quadratic_time(tmp_path, container):
+    modulus = (1 << 61) - 1  # hash(n) is n modulo it: every multiple hashes to 0
+    keys = [pickle.dumps(n * modulus, protocol=4)[2:-1] for n in range(1, 200_001)]  # LONG1 opcodes
+    items = b"".join(key + pickle.NONE for key in keys) if container == "dict" else b"".join(keys)
+    opening, closing = (
+        (pickle.EMPTY_DICT, pickle.SETITEMS) if container == "dict" else (pickle.EMPTY_SET, pickle.ADDITEMS)
+    )
+    path = tmp_path / "collide.pkl"
+    path.write_bytes(program(opening, pickle.MARK, items, closing))
+    assert in_child("load", path).startswith(
+        f"PickleRefused: {path}: refused 65 integer keys of the same hash: inserting them takes quadratic time"
+    )  # plain pickle takes about 5 minutes here, and 100 times as long for 10 times as many
+    plain = {2**61 - 1: "a", 2**61: "b", -1: "c", -2: "d", **{2**64 + n: n for n in range(1000)}}
+    path.write_bytes(pickle.dumps(plain, protocol=4))
+    assert from_pickle(path) == plain
+
+
 def test_a_set_of_one_tuple_many_times_is_refused_through_every_route(tmp_path):
     big = flat_tuple(5000) + pickle.BINPUT + b"\x00"
     copies = pickle.MARK + (pickle.BINGET + b"\x00") * 1000

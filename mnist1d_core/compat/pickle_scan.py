@@ -28,6 +28,7 @@ _REFUSED = (
 # crashes the interpreter, one made of a shared one takes time doubling with each level.
 _MAX_TUPLE_DEPTH = 1000
 _BYTES_PER_OPCODE = 128
+_MAX_COLLISIONS = 64  # distinct keys of one hash: a plain pickle has one, or two
 
 
 class PickleRefused(pickle.UnpicklingError):
@@ -44,10 +45,11 @@ class _Seen:
     a tuple, its items unfolded and its depth; for a list or a tuple's first item, the steps
     that hashing its items takes (``set(items)`` takes a list or a tuple)."""
 
-    __slots__ = ("kind", "name", "unfolded", "depth", "first")
+    __slots__ = ("kind", "name", "unfolded", "depth", "first", "key_hash")
 
     def __init__(self, kind: str, name: str = "", unfolded: int = 0, depth: int = 0, first: _Seen | None = None):
         self.kind, self.name, self.unfolded, self.depth, self.first = kind, name, unfolded, depth, first
+        self.key_hash: int | None = None  # a large integer's hash, found once
 
     def hashing(self) -> int:
         return self.unfolded if self.kind in ("tuple", "list", "int") else 0
@@ -75,6 +77,7 @@ class _Scan:
         self.marks: list[int] = []  # where each mark is, as the unpickler keeps them
         self.memo: dict[int, _Seen] = {}
         self.hashed = 0  # steps hashing the tuples met so far takes
+        self.buckets: dict[int, set[_Seen]] = {}  # hash -> the large integers of the file hashed to it
 
     def pop(self) -> _Seen:
         return self.take(1)[0]
@@ -96,6 +99,12 @@ class _Scan:
 
     def hash(self, items: list[_Seen], read: int) -> None:
         self.hashed += sum(item.hashing() for item in items)
+        for item in items:
+            if item.key_hash is not None:  # an int's hash is itself modulo 2**61 - 1: collisions are easy to make
+                bucket = self.buckets.setdefault(item.key_hash, set())
+                bucket.add(item)
+                if len(bucket) > _MAX_COLLISIONS:
+                    raise refusal(f"{len(bucket)} integer keys of the same hash: inserting them takes quadratic time")
         if self.hashed > read:
             raise refusal(
                 f"tuples and large integers hashed in {self.hashed} steps, more than the file's {read} bytes so far"
@@ -116,8 +125,9 @@ class _Scan:
     def step(self, op: pickletools.OpcodeInfo, arg: Any, read: int) -> None:  # noqa: C901  (one case per opcode)
         name, stack = op.name, self.stack
         leaf = _LEAVES.get(name)
-        if name in _INTEGERS and arg.bit_length() > 64:  # hashed digit by digit, each time: counted
+        if name in _INTEGERS and arg.bit_length() > 60:  # hashed digit by digit, each time: counted
             stack.append(_Seen("int", unfolded=arg.bit_length() // 30))
+            stack[-1].key_hash = hash(arg)
         elif leaf is not None:  # first: most opcodes of a large pickle are these
             stack.append(leaf)
         elif name in _STRINGS:
