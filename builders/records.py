@@ -15,6 +15,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from mnist1d_core import Damaged
+
 #: Largest record read: a manifest of thousands of shards is well under it.
 MAX_RECORD_BYTES = 8 * 2**20
 _MAX_DEPTH = 8  # the manifest's schema nests four deep; datasets' dataset_info.json six
@@ -22,7 +24,7 @@ _MAX_INT_DIGITS = 20  # any count or parameter fits in 20 digits
 HEX = frozenset("0123456789abcdef")
 
 
-class IntegrityError(Exception):
+class IntegrityError(Damaged):
     """A build does not match its record, or its record is damaged: the message names the file."""
 
 

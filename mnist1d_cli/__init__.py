@@ -3,7 +3,8 @@
 Each module adds its subcommands: ``data`` (generate, info, plot), ``builds`` (build,
 verify) and ``hub`` (export, publish, card). Each gets ``--help``.
 
-Exit statuses, each with one line on stderr and never a traceback:
+Exit statuses (one table: :func:`mnist1d_cli.errors.exit_statuses`), each with one line on
+stderr and never a traceback:
 
 - 0: done;
 - 1: damaged or mismatching data, or a fault of the machine met during the work (a full
@@ -26,7 +27,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from .errors import CommandError, describe_os_error  # noqa: E402  (light: the standard library only)
+from .errors import describe, exit_status  # noqa: E402  (light: the standard library only)
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -61,21 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         args.run(args)
         sys.stdout.flush()  # here, so that a closed pipe is met inside this try
         status = 0
-    except CommandError as error:
-        message, status = f"{error.prog}: error: {error}", error.status
-    except (ValueError, TypeError) as error:  # the config's validation messages, resource refusals
-        message, status = f"mnist1d: error: {error}", 2
-    except BrokenPipeError:
-        # The reader went away (`mnist1d card | head`): stop quietly, as Unix tools do, and
-        # point stdout at /dev/null so that flushing it at exit cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        status = 128 + signal.SIGPIPE
-    except OSError as error:  # a fault of the machine met during the work
-        message, status = f"mnist1d: error: {describe_os_error(error)}", 1
-    except MemoryError:
-        message, status = "mnist1d: error: out of memory", 1
-    except KeyboardInterrupt:  # partial outputs were removed on the way up
-        message, status = "mnist1d: interrupted", 128 + signal.SIGINT
+    except BaseException as error:
+        status = exit_status(error)
+        if status is None:  # a bug (or argparse's SystemExit for --help): as Python tells it
+            raise
+        if isinstance(error, BrokenPipeError):
+            # The reader went away (`mnist1d card | head`): stop quietly, as Unix tools do, and
+            # point stdout at /dev/null so that flushing it at exit cannot fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        else:
+            message = describe(error)
     if message is not None:
         gc.collect()  # frames kept alive by reference cycles: their progress bars close now, not at exit
         # On a terminal, a progress bar may hold the line: start a new one.

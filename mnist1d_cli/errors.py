@@ -1,26 +1,84 @@
-"""The command line's failures and how each is told: imported before anything heavy, so
-that a Ctrl-C during the heavy imports still meets ``main``'s handlers."""
+"""The command line's failures and the one table that gives each its exit status: imported
+before anything heavy, so that a Ctrl-C during the heavy imports still meets ``main``'s."""
 
 from __future__ import annotations
 
 import errno
+import signal
+import sys
 
 
-class CommandError(Exception):
-    """A command failed: ``main`` prints one line on stderr and exits with ``status``
-    (1: damaged or mismatching data; 2: bad input, see :class:`UsageError`)."""
-
-    status = 1
+class UsageError(ValueError):
+    """Bad input on the command line, found before any work (exit status 2). ``prog`` is
+    the (sub)command that tells it, as argparse does: ``mnist1d generate: error: ...``."""
 
     def __init__(self, message: str, prog: str = "mnist1d") -> None:
         super().__init__(message)
         self.prog = prog
 
 
-class UsageError(CommandError):
-    """Bad input on the command line, found before any work: exit status 2."""
+def exit_statuses() -> tuple[tuple[type[BaseException], int], ...]:
+    """Exception -> exit status, the first match winning: 2 for bad input, 1 for damage
+    (``mnist1d_core.errors.Damaged``) or a fault of the machine, 130 for Ctrl-C, 141 for a
+    reader of standard output gone away. Anything else is a bug, and keeps its traceback.
 
-    status = 2
+    The core's ``Damaged`` is taken from the loaded modules: no error can be one before the
+    core is loaded, and importing it here would import numpy while a Ctrl-C is being told.
+    """
+    core = sys.modules.get("mnist1d_core.errors")
+    damaged = () if core is None else ((core.Damaged, 1),)  # before ValueError: a fingerprint mismatch is one too
+    return (
+        (UsageError, 2),
+        *damaged,
+        (ModuleNotFoundError, 2),  # an extra not installed: bad set-up, found before the work
+        (ValueError, 2),  # the config's validation, resource refusals, files refused as input
+        (TypeError, 2),
+        (BrokenPipeError, 128 + signal.SIGPIPE),  # before OSError: `mnist1d card | head` is no fault
+        (OSError, 1),
+        (MemoryError, 1),
+        (KeyboardInterrupt, 128 + signal.SIGINT),
+    )
+
+
+def exit_status(error: BaseException) -> int | None:
+    """The exit status of ``error`` from :func:`exit_statuses`; None if it has none."""
+    return next((status for kind, status in exit_statuses() if isinstance(error, kind)), None)
+
+
+def __getattr__(name: str) -> type:
+    if name == "CommandError":  # the old name of a command's damaged data, for its callers
+        from mnist1d_core.errors import Damaged
+
+        return Damaged
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The extra (pyproject.toml) that installs each library a command may need.
+_EXTRAS = {
+    **dict.fromkeys(["datasets", "pyarrow", "huggingface_hub", "yaml"], "hf"),
+    **dict.fromkeys(["tensorflow", "tensorflow_datasets", "array_record", "apache_beam"], "tfds"),
+    "matplotlib": "plot",
+    "torch": "benchmark",
+}
+
+
+def describe(error: BaseException) -> str:
+    """The one line ``main`` prints for ``error`` on stderr."""
+    if isinstance(error, KeyboardInterrupt):
+        return "mnist1d: interrupted"  # partial outputs were removed on the way up
+    if isinstance(error, MemoryError):
+        return "mnist1d: error: out of memory"
+    if isinstance(error, ModuleNotFoundError):
+        extra = _EXTRAS.get((error.name or "").partition(".")[0])
+        how = (
+            f'pip install "mnist1d-datasets[{extra}]"'
+            if extra
+            else "mnist1d-datasets[hf], [tfds], [plot] or [benchmark]"
+        )
+        return f"mnist1d: error: {error}: install the extra that provides it, {how}"
+    if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+        return f"mnist1d: error: {describe_os_error(error)}"
+    return f"{getattr(error, 'prog', 'mnist1d')}: error: {error}"
 
 
 def describe_os_error(error: OSError) -> str:

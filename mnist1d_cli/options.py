@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import itertools
 import os
+import re
 import sys
 import tempfile
 import time
@@ -12,60 +15,88 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from mnist1d_core import PRESETS, MNIST1DConfig, files
-from mnist1d_core.config import ALGORITHMS, DEFAULT, get_preset
-from mnist1d_core.fingerprint import FingerprintMismatch
+from mnist1d_core.config import PARAMETER_NAMES, PARAMETERS, get_preset
 
-from .errors import CommandError, UsageError
+from .errors import UsageError
 
 
 class Parser(argparse.ArgumentParser):
+    """An argparse parser that says what is wrong in one line (exit status 2, through
+    :class:`UsageError`), and takes no abbreviated option: ``--num-sample`` is refused,
+    naming the option it most likely means, rather than read as ``--num-samples``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
+        self.commands: argparse._SubParsersAction | None = None
+
+    def add_subparsers(self, **kwargs) -> argparse._SubParsersAction:
+        self.commands = super().add_subparsers(**kwargs)
+        return self.commands
+
+    def parse_known_args(self, args=None, namespace=None) -> tuple[argparse.Namespace, list[str]]:
+        # An unknown option is told before anything argparse would say first (a missing
+        # argument): this parser's own words are those before "--" or a subcommand's name.
+        words = list(sys.argv[1:] if args is None else args)
+        ends = {"--", *(self.commands.choices if self.commands else ())}
+        words = list(itertools.takewhile(lambda word: word not in ends, words))
+        known = self.options()
+        unknown = [word for word in words if word.startswith("--") and word.partition("=")[0] not in known]
+        if unknown:
+            self.error(self.unknown(unknown))
+        return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None) -> argparse.Namespace:
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(self.unknown(extras))
+        return namespace
+
+    def options(self) -> set[str]:
+        """The option strings this parser takes, as its help lists them (argparse has no
+        public list of them)."""
+        return set(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", self.format_help()))
+
+    def unknown(self, extras: list[str]) -> str:
+        options = [word.partition("=")[0] for word in extras if word.startswith("-")]
+        if not options:
+            return f"unrecognized arguments: {' '.join(extras)}"
+        close = difflib.get_close_matches(options[0], sorted(self.options()), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else f"; see {self.prog} --help"
+        return f"unknown option {options[0]}{hint}"
+
     def error(self, message: str) -> None:  # one line, not argparse's usage block
         raise UsageError(message, self.prog)
 
 
-# --- config options, shared by every subcommand that makes data --------------------
-
-_FLAGS = {  # parameter -> (argparse type, metavar)
-    "num_samples": (int, "N"),
-    "train_split": (float, "F"),
-    "template_len": (int, "N"),
-    "scale_coeff": (float, "F"),
-    "max_translation": (int, "N"),
-    "corr_noise_scale": (float, "F"),
-    "iid_noise_scale": (float, "F"),
-    "shear_scale": (float, "F"),
-    "final_seq_length": (int, "N"),
-    "seed": (int, "N"),
-}
+# --- config options, shared by every subcommand that makes data: from the parameter table
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--config PRESET`` plus one flag per parameter that overrides it."""
+    """``--config PRESET`` plus one option per parameter of ``PARAMETERS``, which overrides it."""
     group = parser.add_argument_group("dataset parameters (default: the preset's)")
     group.add_argument("--config", default="canonical", choices=list(PRESETS), help="named preset to start from")
-    for name, (kind, metavar) in _FLAGS.items():
-        flag = "--" + name.replace("_", "-")
+    for parameter in PARAMETERS:
+        if parameter.kind is bool:
+            how = {"action": argparse.BooleanOptionalAction}
+        elif parameter.kind is str:
+            how = {"choices": parameter.choices}
+        elif parameter.kind is tuple:
+            how = {"nargs": 2, "type": int, "metavar": ("LOW", "HIGH")}
+        else:  # int or float: argparse names the type of a value it cannot read ("invalid int value")
+            how = {"type": parameter.kind, "metavar": "N" if parameter.kind is int else "F"}
+        default = parameter.default if parameter.kind is not str else repr(parameter.default)
+        meaning = parameter.meaning.replace("%", "%%")
         group.add_argument(
-            flag, dest=name, type=kind, metavar=metavar, help=f"paper default: {getattr(DEFAULT, name)}"
+            parameter.flag,
+            dest=parameter.name,
+            help=f"{meaning} Paper default: {default}; valid: {parameter.valid}.",
+            **how,
         )
-    group.add_argument(
-        "--padding", nargs=2, type=int, metavar=("LOW", "HIGH"), help=f"paper default: {DEFAULT.padding}"
-    )
-    group.add_argument(
-        "--shuffle-seq", dest="shuffle_seq", action=argparse.BooleanOptionalAction, help="shuffle the time axis"
-    )
-    group.add_argument(
-        "--algorithm",
-        choices=ALGORITHMS,
-        help="paper (default): the authors' algorithm; "
-        "sharded: independent streams per block, for parallel and streamed generation",
-    )
 
 
 def parameter_changes(args: argparse.Namespace) -> dict:
-    """The parameters given by their flags, by name."""
-    names = (*_FLAGS, "padding", "shuffle_seq", "algorithm")
-    changes = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    """The parameters given by their options, by name."""
+    changes = {name: getattr(args, name) for name in PARAMETER_NAMES if getattr(args, name) is not None}
     if changes.get("padding") is not None:
         changes["padding"] = tuple(changes["padding"])
     return changes
@@ -191,15 +222,6 @@ _T = TypeVar("_T")
 
 
 def with_builders(work: Callable[[], _T]) -> _T:
-    """Run ``work``, which imports the frameworks: damaged or mismatching data is exit
-    status 1; a framework that is not installed, exit status 2 (bad set-up, no work done)."""
-    from mnist1d_builders.integrity import IntegrityError
-
-    try:
-        return work()
-    except (IntegrityError, FingerprintMismatch) as error:
-        raise CommandError(str(error)) from None
-    except ModuleNotFoundError as error:
-        raise UsageError(
-            f"{error}: install the framework's extra, mnist1d-datasets[hf] or mnist1d-datasets[tfds]"
-        ) from None
+    """Run ``work``: kept for its callers; what a failure's exit status is, ``main`` decides
+    (:func:`mnist1d_cli.errors.exit_statuses`)."""
+    return work()

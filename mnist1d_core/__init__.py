@@ -6,7 +6,8 @@
 ((4000, 40), (1000, 40))
 """
 
-from .config import DEFAULT, PARAMETER_NAMES, PRESETS, MNIST1DConfig, get_preset
+from .config import DEFAULT, PARAMETER_NAMES, PARAMETERS, PRESETS, MNIST1DConfig, get_preset, parse_parameter
+from .errors import Damaged
 from .fingerprint import Fingerprinter, FingerprintMismatch, check_fingerprint, fingerprint
 from .generate import MNIST1D, SPLITS, Split, generate
 from .releases import CITATION, DATA_VERSION, RELEASES
@@ -21,12 +22,14 @@ __all__ = [
     "RELEASES",
     "DEFAULT",
     "PARAMETER_NAMES",
+    "PARAMETERS",
     "PRESETS",
     "SPLITS",
     "MNIST1D",
     "MNIST1DConfig",
     "Split",
     "Templates",
+    "Damaged",
     "Fingerprinter",
     "FingerprintMismatch",
     "InsufficientResources",
@@ -34,5 +37,6 @@ __all__ = [
     "fingerprint",
     "generate",
     "get_preset",
+    "parse_parameter",
     "templates",
 ]

@@ -8,12 +8,15 @@ name and value, before any work is done.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+from .errors import excerpt
 
 NUM_CLASSES = 10
 MAX_SEED = 2**32 - 1  # numpy's legacy RandomState takes seeds in 0..2**32-1
@@ -24,86 +27,175 @@ MAX_TRANSLATION = 2**31 - 1  # drawn with randint; any shift >= the length leave
 ALGORITHMS = ("paper", "sharded")
 
 
+#: The most each scale may be: a million times the paper's signal (its templates are of
+#: order 1). Beyond about 8e6 (1 / float32's epsilon), float32 data cannot hold the digit and
+#: the noise side by side, so a larger scale leaves only one of them; far beyond (1e154 and
+#: up), the standardisation's sum of squares overflows and the data is NaN or constant.
+MAX_SCALE = 1e6
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One of the generator's parameters: a row of :data:`PARAMETERS`.
+
+    ``kind`` is ``int``, ``float``, ``bool``, ``str`` (one of ``choices``) or ``tuple`` (a
+    pair of ints); ``low`` and ``high`` bound a number, or each item of a pair, inclusively
+    (exclusively if ``open``).
+    """
+
+    name: str
+    kind: type
+    default: Any
+    meaning: str
+    low: float | None = None
+    high: float | None = None
+    open: bool = False
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        """The command line's option, ``--name-with-dashes``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def valid(self) -> str:
+        """The valid values, as a person reads them."""
+        if self.choices:
+            return " or ".join(map(repr, self.choices))
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is float and not self.open:  # a scale
+            return f"{self.low:g}..{self.high:,.0f}"
+        bounds = f"({self.low}, {self.high})" if self.open else f"{self.low}..{self.high}"
+        return f"pairs (low, high), low <= high, each in {bounds}" if self.kind is tuple else bounds
+
+    def check(self, value: Any) -> Any:
+        """``value``, normalised (a numpy scalar to a Python one, a list to a tuple), if it is
+        valid for this parameter alone; else a TypeError or ValueError naming it."""
+        name = self.name
+        if self.kind is int:
+            return _integer(name, value, minimum=self.low, maximum=self.high)
+        if self.kind is tuple:
+            return _padding(value)
+        if self.kind is bool:
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {excerpt(value)}")
+            return bool(value)
+        if self.kind is str:
+            if not isinstance(value, str) or value not in self.choices:
+                raise ValueError(f"{name} must be one of {', '.join(map(repr, self.choices))}, got {excerpt(value)}")
+            return value
+        value = _real(name, value)
+        if self.open and not self.low < value < self.high:
+            raise ValueError(f"{name} must be in {self.valid}, got {value!r}")
+        if value < self.low:
+            raise ValueError(f"{name} must be >= {self.low:g}, got {value!r}")
+        if value > self.high:  # a scale (see MAX_SCALE)
+            raise ValueError(
+                f"{name} must be at most {self.high:,.0f}: a larger scale leaves float32 data with the digit or "
+                f"the noise alone (or with NaN), got {value!r}"
+            )
+        return value
+
+    def parse(self, text: str) -> Any:
+        """The value ``text`` gives this parameter on a command line, checked as :meth:`check`:
+        an int, a float, ``true``/``false``, a choice, or a pair as ``LOW:HIGH``."""
+        words = text.replace(":", " ").split() if self.kind is tuple else [text.strip()]
+        booleans = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        try:
+            if self.kind is bool:
+                return self.check(booleans[text.strip().lower()])
+            if self.kind is tuple and len(words) != 2:
+                raise ValueError
+            value = [int(word) for word in words] if self.kind is tuple else self.kind(words[0])
+        except (ValueError, KeyError):
+            kind = {int: "an integer", float: "a number", bool: "true or false", tuple: "LOW:HIGH"}.get(self.kind)
+            raise ValueError(f"{self.name} must be {kind}, got {excerpt(text)}") from None
+        return self.check(value)
+
+
+#: The generator's parameters, in the paper's order: one table that the config's validation,
+#: the command line's options, the dataset card and the documentation are made from.
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("num_samples", int, 5000, "Examples to generate, train and test together; floored to a multiple "
+              "of 10 (num_samples // 10 per class, as the authors' code).", NUM_CLASSES, MAX_SAMPLES),
+    Parameter("train_split", float, 0.8, "Fraction of the examples that go to the train split; both splits "
+              "must hold examples.", 0, 1, open=True),
+    Parameter("template_len", int, 12, "With padding[1], the length template_len + padding[1] (2..100000) of "
+              "the signal the 12-point templates are dilated to.", 1, MAX_LENGTH),
+    Parameter("padding", tuple, (36, 60), "Inclusive range of the number of zeros appended to each template.",
+              0, MAX_LENGTH),
+    Parameter("scale_coeff", float, 0.4, "Each example's amplitude is scaled by 1 + scale_coeff * U(-0.5, 0.5).",
+              0.0, MAX_SCALE),
+    Parameter("max_translation", int, 48, "Circular shift drawn from 0..max_translation - 1 (a shift of at "
+              "least the signal's length leaves it as is, as the authors' slicing does).", 1, MAX_TRANSLATION),
+    Parameter("corr_noise_scale", float, 0.25, "Standard deviation of the smoothed background noise that fills "
+              "the padding.", 0.0, MAX_SCALE),
+    Parameter("iid_noise_scale", float, 0.02, "Standard deviation of the white noise added everywhere.",
+              0.0, MAX_SCALE),
+    Parameter("shear_scale", float, 0.75, "Slope of the linear trend added to each example, drawn from "
+              "shear_scale * U(-0.5, 0.5).", 0.0, MAX_SCALE),
+    Parameter("shuffle_seq", bool, False, "Apply one fixed random permutation to the time axis (the paper's "
+              "\"shuffle\")."),
+    Parameter("final_seq_length", int, 40, "Length of each output signal.", 2, MAX_LENGTH),
+    Parameter("seed", int, 42, "Seed of the random streams.", 0, MAX_SEED),
+    Parameter("algorithm", str, "paper", "paper: the authors' algorithm, one numpy stream over the whole set "
+              "(the paper's data, bit for bit); sharded: the same transformations with independent streams per "
+              "block of examples, so that any number of processes can generate any part.", choices=ALGORITHMS),
+)  # fmt: skip
+PARAMETER = {parameter.name: parameter for parameter in PARAMETERS}
+PARAMETER_NAMES = tuple(PARAMETER)
+
+
+def parse_parameter(name: str, text: str) -> Any:
+    """The value of parameter ``name`` written as ``text`` on a command line (``--seed 7``,
+    ``--sweep padding=10:20``), checked as the config checks it alone; a ValueError naming
+    the parameter (and the closest known name, for an unknown one) otherwise."""
+    if name not in PARAMETER:
+        close = difflib.get_close_matches(name, PARAMETER_NAMES, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f"; choose one of: {', '.join(PARAMETER_NAMES)}"
+        raise ValueError(f"unknown MNIST-1D parameter {excerpt(name)}{hint}")
+    return PARAMETER[name].parse(text)
+
+
+def parameters_markdown() -> str:
+    """:data:`PARAMETERS` as a markdown table: name, type, default, valid values, meaning."""
+    kinds = {int: "int", float: "float", bool: "bool", str: "str", tuple: "(int, int)"}
+    rows = [f"| `{p.name}` | {kinds[p.kind]} | `{p.default!r}` | {p.valid} | {p.meaning} |" for p in PARAMETERS]
+    return "\n".join(["| parameter | type | default | valid | meaning |", "|---|---|---|---|---|", *rows])
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MNIST1DConfig:
     """Parameters of the MNIST-1D generator (the paper's names and defaults).
 
-    Attributes
-    ----------
-    num_samples : int
-        Examples to generate, train and test together. Floored to a multiple of 10
-        (the authors' code makes ``num_samples // 10`` examples per class).
-    train_split : float
-        Fraction in (0, 1) of the examples that go to the train split.
-    template_len : int
-        With ``padding[1]``, sets the length ``template_len + padding[1]`` of the
-        intermediate signal that the 12-point templates are dilated to.
-    padding : (int, int)
-        Inclusive range of the number of zeros appended to each template.
-    scale_coeff : float
-        Amplitude scaling factor is drawn from ``1 + scale_coeff * U(-0.5, 0.5)``.
-    max_translation : int
-        Circular shift drawn from ``0 .. max_translation - 1`` (shifts of at least the
-        signal length leave it unchanged: the authors' slicing, kept on purpose).
-    corr_noise_scale, iid_noise_scale : float
-        Standard deviations of the smoothed background noise and the white noise.
-    shear_scale : float
-        Slope of the added linear trend is drawn from ``shear_scale * U(-0.5, 0.5)``.
-    shuffle_seq : bool
-        Apply one fixed random permutation to the time axis (the paper's "shuffle").
-    final_seq_length : int
-        Length of each output signal.
-    seed : int
-        Seed of the random streams, 0 .. 2**32 - 1.
-    algorithm : str
-        ``"paper"``: the authors' algorithm, one legacy numpy stream over the whole set
-        (the paper's data, bit for bit). ``"sharded"``: the same transformations, with
-        independent streams per block of examples, so any number of processes can
-        generate any part (see ``mnist1d_core.sharded``).
+    Each attribute is a parameter of :data:`PARAMETERS`, which gives its type, default, valid
+    values and meaning (:func:`parameters_markdown` renders it). Every value is checked on
+    construction, alone and together (``template_len + padding[1]``, non-empty splits).
     """
 
-    num_samples: int = 5000
-    train_split: float = 0.8
-    template_len: int = 12
-    padding: tuple[int, int] = (36, 60)
-    scale_coeff: float = 0.4
-    max_translation: int = 48
-    corr_noise_scale: float = 0.25
-    iid_noise_scale: float = 0.02
-    shear_scale: float = 0.75
-    shuffle_seq: bool = False
-    final_seq_length: int = 40
-    seed: int = 42
-    algorithm: str = "paper"
+    num_samples: int = PARAMETER["num_samples"].default
+    train_split: float = PARAMETER["train_split"].default
+    template_len: int = PARAMETER["template_len"].default
+    padding: tuple[int, int] = PARAMETER["padding"].default
+    scale_coeff: float = PARAMETER["scale_coeff"].default
+    max_translation: int = PARAMETER["max_translation"].default
+    corr_noise_scale: float = PARAMETER["corr_noise_scale"].default
+    iid_noise_scale: float = PARAMETER["iid_noise_scale"].default
+    shear_scale: float = PARAMETER["shear_scale"].default
+    shuffle_seq: bool = PARAMETER["shuffle_seq"].default
+    final_seq_length: int = PARAMETER["final_seq_length"].default
+    seed: int = PARAMETER["seed"].default
+    algorithm: str = PARAMETER["algorithm"].default
 
     def __post_init__(self) -> None:
-        def put(name: str, value: Any) -> None:
-            object.__setattr__(self, name, value)
-
-        put("num_samples", _integer("num_samples", self.num_samples, minimum=NUM_CLASSES, maximum=MAX_SAMPLES))
-        put("train_split", _real("train_split", self.train_split))
-        if not 0.0 < self.train_split < 1.0:
-            raise ValueError(f"train_split must be in (0, 1), got {self.train_split!r}")
-        put("template_len", _integer("template_len", self.template_len, minimum=1, maximum=MAX_LENGTH))
-        put("padding", _padding(self.padding))
+        for parameter in PARAMETERS:
+            object.__setattr__(self, parameter.name, parameter.check(getattr(self, parameter.name)))
         if not 2 <= self.template_len + self.padding[1] <= MAX_LENGTH:
             raise ValueError(
                 f"template_len + padding[1] must be in 2..{MAX_LENGTH} (the length the templates are "
                 f"dilated to), got template_len={self.template_len!r}, padding={self.padding!r}"
             )
-        put("max_translation", _integer("max_translation", self.max_translation, minimum=1, maximum=MAX_TRANSLATION))
-        for name in ("scale_coeff", "corr_noise_scale", "iid_noise_scale", "shear_scale"):
-            value = _real(name, getattr(self, name))
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
-            put(name, value)
-        if not isinstance(self.shuffle_seq, (bool, np.bool_)):
-            raise TypeError(f"shuffle_seq must be a bool, got {self.shuffle_seq!r}")
-        put("shuffle_seq", bool(self.shuffle_seq))
-        put("final_seq_length", _integer("final_seq_length", self.final_seq_length, minimum=2, maximum=MAX_LENGTH))
-        put("seed", _integer("seed", self.seed, minimum=0, maximum=MAX_SEED))
-        if not isinstance(self.algorithm, str) or self.algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {', '.join(map(repr, ALGORITHMS))}, got {self.algorithm!r}")
         self.sizes()  # both splits must hold examples: the authors' code would return an empty one
 
     def sizes(self, num_classes: int = NUM_CLASSES) -> tuple[int, int]:
@@ -149,9 +241,10 @@ class MNIST1DConfig:
 
     def replace(self, **changes: Any) -> MNIST1DConfig:
         """A copy with some parameters changed (validated like the constructor)."""
-        unknown = sorted(set(changes) - set(PARAMETER_NAMES))
-        if unknown:
-            raise TypeError(f"unknown MNIST-1D parameter(s): {', '.join(unknown)}")
+        unknown = [name for name in changes if name not in PARAMETER]
+        if unknown:  # names from a record, maybe: each shown by a short prefix
+            shown = ", ".join(excerpt(name) for name in unknown[:5])
+            raise TypeError(f"unknown MNIST-1D parameter(s): {shown}{', ...' if len(unknown) > 5 else ''}")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -192,17 +285,19 @@ def _format(value: Any) -> str:
 def _integer(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> int:
     # bool is an Integral in Python; a True where a size belongs is a bug, not a 1.
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be an integer, got {excerpt(value)} ({type(value).__name__})")
     value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
-        raise ValueError(f"{name} must be {bound}, got {value!r}")
+        # Python will not write an integer of over 4,300 digits in decimal: say how large it is
+        shown = repr(value) if value.bit_length() < 10_000 else f"an integer of {value.bit_length():,} bits"
+        raise ValueError(f"{name} must be {bound}, got {shown}")
     return value
 
 
 def _real(name: str, value: Any) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a real number, got {excerpt(value)} ({type(value).__name__})")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
@@ -211,7 +306,7 @@ def _real(name: str, value: Any) -> float:
 
 def _padding(value: Any) -> tuple[int, int]:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise TypeError(f"padding must be a pair (low, high) of integers, got {value!r}")
+        raise TypeError(f"padding must be a pair (low, high) of integers, got {excerpt(value)}")
     low = _integer("padding[0]", value[0], minimum=0, maximum=MAX_LENGTH)
     high = _integer("padding[1]", value[1], minimum=0, maximum=MAX_LENGTH)
     if low > high:
@@ -220,7 +315,6 @@ def _padding(value: Any) -> tuple[int, int]:
 
 
 DEFAULT = MNIST1DConfig()
-PARAMETER_NAMES = tuple(f.name for f in dataclasses.fields(MNIST1DConfig))
 
 #: The named presets: the paper's dataset and its "shuffle" row.
 PRESETS: dict[str, MNIST1DConfig] = {
@@ -233,4 +327,4 @@ def get_preset(name: str) -> MNIST1DConfig:
     try:
         return PRESETS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+        raise ValueError(f"unknown preset {excerpt(name)}; choose one of: {', '.join(PRESETS)}") from None

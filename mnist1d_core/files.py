@@ -1,5 +1,13 @@
-"""Writing files and folders whole or not at all, and removing what killed runs left.
+"""Reading files within bounds; writing files and folders whole or not at all, and removing
+what killed runs left.
 
+Reading: :func:`open_regular`, :func:`read_bytes`, :func:`read_text`, :func:`read_json` and
+:func:`sha256` read a regular file only (a symlink is judged by what it points to), never more
+than a stated size, and refuse a FIFO, a device or a socket without waiting on it; JSON is
+parsed with a depth and a digit limit. What they refuse raises :class:`BadFile`, one line that
+starts with the file's path; a fault of the machine (permission denied) stays an ``OSError``.
+
+Writing:
 A run writes its output under a hidden partial name beside the target and renames it into
 place when complete. While it writes, it holds an exclusive lock (``flock``) on an owner
 file beside the partial output: the kernel releases that lock when the process ends, however
@@ -13,12 +21,19 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
+import math
 import os
+import re
 import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import excerpt
 
 try:
     import fcntl
@@ -248,3 +263,137 @@ def _hidden_stem(name: str) -> str:
 def glob_escape(name: str) -> str:
     """``name`` with glob's special characters taken literally."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+# --- reading within bounds ------------------------------------------------------------
+
+#: A record's default bound (JSON, checksums, a card): far above any written here, far below a strain.
+MAX_RECORD_BYTES = 16 << 20
+#: JSON nesting this package's records never approach; json's parser recurses once per level.
+MAX_JSON_DEPTH = 64
+#: Digits in a JSON integer: sizes and seeds have at most 16; Python refuses over 4,300.
+MAX_JSON_DIGITS = 100
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # 0 on Windows, which has no FIFOs to wait on
+_KINDS = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device"}
+
+
+class BadFile(ValueError):
+    """A file refused by the readers below: not a regular file, larger than its bound, or
+    content that is not what was asked (not UTF-8, not JSON, nested too deep, too many
+    digits). The message is one line that starts with the path, kept as ``path``."""
+
+    def __init__(self, path: str | os.PathLike, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = Path(path)
+
+
+def _kind(mode: int) -> str | None:
+    return None if stat.S_ISREG(mode) else next((kind for test, kind in _KINDS.items() if test(mode)), "a socket")
+
+
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[BinaryIO]:
+    """Open ``path`` to read bytes, if it is a regular file of at most ``max_bytes``.
+
+    A symlink is followed and judged by what it points to. A folder, a FIFO, a device or a
+    socket is refused from its ``stat``, before it is opened; it is opened non-blocking and
+    checked again, so one swapped in meanwhile is refused too, and never waited on. Reading
+    more than ``max_bytes`` from the handle (a file that grew) raises :class:`BadFile`.
+
+    Raises :class:`BadFile`, or ``OSError`` for a fault (missing, permission denied).
+    """
+    kind = _kind(os.stat(path).st_mode)  # before opening: a FIFO opened to read waits for a writer
+    if kind is None:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        status = os.fstat(fd)  # what was opened, if a FIFO took the file's place since the stat
+        kind = _kind(status.st_mode)
+        if kind is not None or status.st_size > max_bytes:
+            os.close(fd)
+    if kind is not None:
+        raise BadFile(path, f"{kind}, not a file; nothing was read from it")
+    if status.st_size > max_bytes:
+        raise BadFile(path, f"{status.st_size:,} bytes, more than the {max_bytes:,} it may hold")
+    with os.fdopen(fd, "rb") as handle:
+        yield _Bounded(handle, path, max_bytes)
+
+
+class _Bounded:  # a binary handle that refuses to read past a bound
+    def __init__(self, handle: BinaryIO, path: str | os.PathLike, max_bytes: int) -> None:
+        self._handle, self._path, self._left = handle, path, max_bytes
+
+    def read(self, size: int = -1) -> bytes:
+        wanted = self._left + 1 if size < 0 or size > self._left else size
+        content = self._handle.read(wanted)
+        self._left -= len(content)
+        if self._left < 0:
+            raise BadFile(self._path, "grew past its bound while it was read")
+        return content
+
+
+def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (see :func:`open_regular`)."""
+    with open_regular(path, max_bytes) as handle:
+        return handle.read()
+
+
+def read_text(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``max_bytes``; :class:`BadFile` if it is not UTF-8."""
+    content = read_bytes(path, max_bytes)
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadFile(path, f"not UTF-8 text (byte {error.start:,})") from None
+
+
+def sha256(path: str | os.PathLike, max_bytes: int) -> str:
+    """The hex SHA-256 of a regular file of at most ``max_bytes``, read in chunks."""
+    digest = hashlib.sha256()
+    with open_regular(path, max_bytes) as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# A JSON string (skipped whole: brackets inside it do not nest), an opening or a closing bracket.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([\[{])|[\]}]')
+
+
+def parse_json(
+    text: str, path: str | os.PathLike, *, max_depth: int = MAX_JSON_DEPTH, max_digits: int = MAX_JSON_DIGITS
+) -> Any:
+    """``text`` as strict JSON (no NaN, no Infinity); :class:`BadFile` naming ``path`` if it is
+    not, nests deeper than ``max_depth`` or has an integer of over ``max_digits`` digits."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        if token.group(1):
+            depth += 1
+            if depth > max_depth:
+                raise BadFile(path, f"JSON nested deeper than {max_depth} levels")
+        elif token.group()[0] != '"':
+            depth -= 1
+
+    def integer(digits: str) -> int:
+        if len(digits.lstrip("-")) > max_digits:
+            raise BadFile(path, f"a JSON integer of {len(digits.lstrip('-')):,} digits, over {max_digits}")
+        return int(digits)
+
+    def real(digits: str) -> float:
+        if not math.isfinite(value := float(digits)):  # NaN, Infinity, or 1e999
+            raise BadFile(path, f"{excerpt(digits)} in JSON, where only finite numbers belong")
+        return value
+
+    try:
+        return json.loads(text, parse_int=integer, parse_float=real, parse_constant=real)
+    except json.JSONDecodeError as error:
+        raise BadFile(path, f"not JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+
+
+def read_json(
+    path: str | os.PathLike,
+    max_bytes: int = MAX_RECORD_BYTES,
+    *,
+    max_depth: int = MAX_JSON_DEPTH,
+    max_digits: int = MAX_JSON_DIGITS,
+) -> Any:
+    """The JSON in a regular UTF-8 file of at most ``max_bytes``, with :func:`parse_json`'s limits."""
+    return parse_json(read_text(path, max_bytes), path, max_depth=max_depth, max_digits=max_digits)

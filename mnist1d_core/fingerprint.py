@@ -20,11 +20,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import Damaged
+
 _ROWS_PER_UPDATE = 65536  # bounds the float32 copy made for hashing
 
 
-class FingerprintMismatch(ValueError):
-    """A split's content differs from the fingerprint recorded for it."""
+class FingerprintMismatch(Damaged, ValueError):
+    """A split's content differs from the fingerprint recorded for it (damage: a
+    ``ValueError`` too, as it always was)."""
 
 
 class Fingerprinter:

@@ -5,6 +5,7 @@ The authors' pickle is rebuilt here from golden-checked data with the authors' t
 (tests never read ../shared); its layout is the one measured on the real file.
 """
 
+import hashlib
 import pickle
 
 import golden
@@ -171,9 +172,11 @@ def test_verify_accepts_a_copy_of_the_authors_file(authors_pickle):
     assert (
         lines[0] == f"{authors_pickle}: read as a pickle of numpy arrays and plain containers (nothing in it was run)"
     )
-    assert (
-        f"differs from the authors' published file's ({FROZEN_SHA256})" in lines[1]
-    )  # re-made, not the original bytes
+    assert lines[1] == (  # re-made, not the original bytes, and said so before the splits' checks
+        f"{authors_pickle}: a re-created copy of the data of the authors' mnist1d_data.pkl, not their published "
+        f"file: other bytes (SHA-256 {hashlib.sha256(authors_pickle.read_bytes()).hexdigest()}; theirs is "
+        f"{FROZEN_SHA256}), the same content (below)"
+    )
     assert lines[2:] == [
         f"train (x, y): 4000 examples of length 40, content fingerprint {golden.TRAIN_FINGERPRINT} (x as float32): "
         "matches the registry (canonical/train)",

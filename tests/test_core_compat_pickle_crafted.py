@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from mnist1d_core.compat import PickleRefused, from_pickle
+from mnist1d_core.files import BadFile
 
 # --- pickles opcode by opcode (protocol 4) ----------------------------------------------
 
@@ -405,11 +406,20 @@ def test_plain_dtypes_arrays_and_scalars_still_round_trip(tmp_path):
             assert type(ours) is type(theirs) and repr(ours) == repr(theirs), (protocol, ours, theirs)
 
 
-def test_a_special_file_fails_at_once(tmp_path):
-    with pytest.raises(pickle.UnpicklingError, match=r"/dev/zero: damaged or not a pickle"):
+def test_a_special_file_or_a_huge_one_fails_at_once(tmp_path, monkeypatch):
+    with pytest.raises(BadFile, match=r"^/dev/zero: a device, not a file; nothing was read from it$"):
         from_pickle("/dev/zero")  # never read to its (missing) end
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(BadFile, match=r": a folder, not a file"):
         from_pickle(tmp_path)
+    huge = tmp_path / "huge.pkl"
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 40)  # sparse
+    with pytest.raises(BadFile, match=r"huge\.pkl: 1,099,511,627,776 bytes, more than the 1,073,741,824 it may hold"):
+        from_pickle(huge)
+    monkeypatch.setattr("mnist1d_core.compat.utils.MAX_PICKLE_BYTES", 10)
+    huge.write_bytes(pickle.dumps(list(range(10)), protocol=4))
+    with pytest.raises(BadFile, match=rf"huge\.pkl: {huge.stat().st_size} bytes, more than the 10 it may hold"):
+        from_pickle(huge)
 
 
 def test_a_pickle_through_a_pipe_reads_as_from_a_file(tmp_path):

@@ -23,8 +23,9 @@ functions are imported from ``mnist1d_core.compat.transform``.
 from .args import config_from_args
 from .data import get_dataset, get_dataset_args, get_templates, make_dataset
 from .frozen import FrozenPickleError, frozen_dataset, verify_frozen_pickle
+from .pickle_scan import PickleRefused
 from .transform import transform
-from .utils import ObjectView, PickleRefused, from_pickle, plot_signals, set_seed, to_pickle
+from .utils import ObjectView, from_pickle, plot_signals, set_seed, to_pickle
 
 __all__ = [
     "FrozenPickleError",

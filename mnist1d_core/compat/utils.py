@@ -8,24 +8,20 @@ runs nothing from the file, so a pickle from anywhere can be opened safely.
 
 from __future__ import annotations
 
-import builtins
 import numbers
 import os
 import pickle
 import random
-import struct
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import files
 from ..config import MAX_SEED
 from ..files import written_atomically
-
-try:  # numpy >= 2
-    from numpy._core import multiarray, numeric
-except ImportError:  # numpy 1.x
-    from numpy.core import multiarray, numeric
+from .unpickle import loads
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,8 +62,9 @@ def to_pickle(thing: Any, path: str | os.PathLike) -> None:
         pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
 
 
-class PickleRefused(pickle.UnpicklingError):
-    """A pickle holds something other than numpy arrays and plain containers."""
+#: The largest pickle :func:`from_pickle` reads unless told otherwise: 600 times the authors'
+#: file. It is read whole into memory, and loading it takes a few times its size more.
+MAX_PICKLE_BYTES = 1 << 30
 
 
 def from_pickle(path: str | os.PathLike) -> Any:
@@ -80,7 +77,9 @@ def from_pickle(path: str | os.PathLike) -> Any:
     what a malicious pickle calls) is refused before it is looked up, so nothing in the file
     runs. No state the file gives numpy can make it read or write outside an array's memory,
     no length or shape in it can allocate more than the file holds, and no tuple in it can
-    crash Python or take exponential time when hashed.
+    crash Python or take exponential time when hashed. ``path`` may be a regular file of at
+    most :data:`MAX_PICKLE_BYTES`, or a pipe (read up to that many); the authors' signature
+    is kept, so that bound is a module constant.
 
     Raises
     ------
@@ -88,246 +87,24 @@ def from_pickle(path: str | os.PathLike) -> Any:
         The file names anything else (a ``pickle.UnpicklingError``).
     pickle.UnpicklingError
         The file is damaged or not a pickle.
+    mnist1d_core.files.BadFile
+        ``path`` is a device or a socket, or larger than the bound (a ``ValueError``).
+    mnist1d_core.InsufficientResources
+        Loading it could take more memory than is available (a ``ValueError``): at most
+        twice the file's size, plus 128 bytes for each of its opcodes.
     """
     path = Path(path)
-    with open(path, "rb") as handle:
-        try:
-            return _ArraysOnly(handle).load()
-        except PickleRefused as error:
-            raise PickleRefused(f"{path}: {error}") from None
-        except MemoryError:
-            raise
-        except Exception as error:  # whatever the bytes make the decoder raise, the file is damaged
-            raise pickle.UnpicklingError(
-                f"{path}: damaged or not a pickle ({type(error).__name__}: {error})"
-            ) from None
+    return loads(_read(path, MAX_PICKLE_BYTES), path)
 
 
-_REFUSED = (
-    "from_pickle reads numpy arrays and plain containers only, and nothing in the file was run. "
-    "If you trust this file, read it with pickle.load."
-)
-
-
-def _refuse(what: str) -> PickleRefused:
-    return PickleRefused(f"refused {what}: {_REFUSED}")
-
-
-def _latin1(text: str, encoding: str) -> bytes:
-    # Protocols 0-2 store bytes as _codecs.encode(text, "latin1"); admit that use only.
-    if encoding not in ("latin1", "latin-1") or type(text) is not str:
-        raise _refuse(f"_codecs.encode of {type(text).__name__} with encoding {encoding!r}")
-    return text.encode("latin1")
-
-
-def _bytes(*args: Any) -> bytes:
-    # Protocols 0-2 store b"" as bytes(); bytes(n) would allocate n bytes the file does not hold.
-    if args:
-        raise _refuse(f"bytes of {type(args[0]).__name__}")
-    return b""
-
-
-def _bytearray(content: bytes = b"") -> bytearray:
-    # Protocols 0-4 store a bytearray as bytearray(its bytes), or bytearray(); never bytearray(n).
-    if type(content) is not bytes:
-        raise _refuse(f"bytearray of {type(content).__name__}")
-    return bytearray(content)
-
-
-class _NumpyNdarray:
-    """``numpy.ndarray`` as a pickle names it: the first argument of ``_reconstruct``, never
-    called (its constructor makes arrays of any size or dtype, with no data from the file)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
-        raise _refuse("to call numpy.ndarray")
-
-    def __repr__(self) -> str:
-        return "<numpy.ndarray as named in a pickle>"
-
-
-def _plain_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` if it is a plain dtype whose state is exactly numpy's own for its name.
-
-    A dtype's pickled state is applied as given: flags saying "no objects" on an object
-    field, or a string item size other than its type's, make numpy read raw bytes as
-    pointers or read past an array's memory. Object dtypes are refused too: their items
-    would be whatever the file holds.
-    """
-    if not isinstance(dtype, np.dtype):
-        raise _refuse(f"an array or scalar of dtype {type(dtype).__name__}")
-    if dtype.hasobject or dtype.kind == "O":
-        raise _refuse("an object dtype (its items would be whatever the file holds)")
-    # numpy 1.24 unpickles a datetime64 dtype with empty metadata, {} rather than None: harmless.
-    if dtype.names is not None or dtype.subdtype is not None or dtype.metadata:
-        raise _refuse(f"the dtype {dtype} (fields, sub-arrays or metadata)")
-    if dtype.__reduce__() != np.dtype(dtype.str).__reduce__():
-        raise _refuse(f"a dtype whose state is not numpy's own for {dtype.str!r}: {dtype.__reduce__()[2]}")
-    return dtype
-
-
-# Tuples are the one container Python hashes recursively, and without a depth check, so a
-# deep one crashes the interpreter, and one made of a shared one ((t, t), then ((t, t), (t, t))...)
-# takes time doubling with each level. Bound both: as deep as Python's default recursion
-# limit, and no more items unfolded than bytes read so far (what a tuple without sharing has).
-_MAX_TUPLE_DEPTH = 1000
-_CHUNK = 1 << 24
-
-
-class _Chunked:
-    """The file as the unpickler reads it, counting the bytes read: a long read in chunks, so
-    that a length written in the file allocates no more than the bytes that actually follow."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self._handle = handle
-        self.count = 0  # not handle.tell(): a pipe has no position
-
-    def read(self, size: int) -> bytes:
-        if size <= _CHUNK:
-            content = self._handle.read(size)
-        else:
-            chunks = []
-            while size > 0 and (chunk := self._handle.read(min(size, _CHUNK))):
-                chunks.append(chunk)
-                size -= len(chunk)
-            content = b"".join(chunks)
-        self.count += len(content)
-        return content
-
-    def readline(self) -> bytes:
-        line = self._handle.readline()
-        self.count += len(line)
-        return line
-
-
-class _ArraysOnly(pickle._Unpickler):
-    """The standard library's pure-Python unpickler (as joblib's ``NumpyUnpickler``), so that
-    each opcode that lets the file call, build or allocate is checked before it acts."""
-
-    dispatch = dict(pickle._Unpickler.dispatch)
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self._source = _Chunked(handle)
-        super().__init__(self._source)
-        self._unbuilt: dict[int, Any] = {}  # id -> new array or dtype, until its one BUILD
-        self._in_use_dtypes: dict[int, np.dtype] = {}  # id -> dtype checked, held so its id stays its own
-        self._tuples: dict[int, tuple[int, int]] = {}  # id -> (items unfolded, depth)
-        ndarray = _NumpyNdarray()
-        self._ndarray = ndarray
-        self._admitted = {
-            ("numpy", "ndarray"): ndarray,
-            ("numpy", "dtype"): self._dtype,
-            **{
-                (f"{package}.multiarray", name): method
-                for package in ("numpy.core", "numpy._core")
-                for name, method in (("_reconstruct", self._reconstruct), ("scalar", self._scalar))
-            },
-            **{(f"{package}.numeric", "_frombuffer"): self._frombuffer for package in ("numpy.core", "numpy._core")},
-            **{
-                (module, name): getattr(builtins, name)
-                for module in ("builtins", "__builtin__")
-                for name in ("set", "frozenset", "complex")
-            },
-            **{(module, "bytes"): _bytes for module in ("builtins", "__builtin__")},
-            **{(module, "bytearray"): _bytearray for module in ("builtins", "__builtin__")},
-            ("_codecs", "encode"): _latin1,
-        }
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self._admitted[module, name]
-        except KeyError:
-            raise _refuse(f"to load {module}.{name}") from None
-
-    # --- the numpy callables a pickle of arrays names, each with the arguments numpy writes
-
-    def _dtype(self, spec: Any, align: bool = False, copy: bool = False) -> np.dtype:
-        dtype = _plain_dtype(np.dtype(spec, align=bool(align), copy=True))  # a copy: never numpy's shared ones
-        self._unbuilt[id(dtype)] = dtype
-        return dtype
-
-    def _reconstruct(self, subtype: Any, shape: Any, typecode: Any) -> np.ndarray:
-        if subtype is not self._ndarray or shape != (0,) or typecode not in (b"b", "b"):
-            raise _refuse(f"_reconstruct({subtype!r}, {shape!r}, {typecode!r}): numpy writes (ndarray, (0,), b'b')")
-        array = np.empty(0, dtype=np.int8)
-        self._unbuilt[id(array)] = array
-        return array
-
-    def _scalar(self, dtype: Any, content: Any = None) -> np.generic:
-        if type(content) is not bytes:
-            raise _refuse(f"a numpy scalar made of {type(content).__name__}")
-        return multiarray.scalar(self._in_use(dtype), content)
-
-    def _frombuffer(self, buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
-        if type(buffer) not in (bytes, bytearray):
-            raise _refuse(f"an array over the memory of {type(buffer).__name__}")
-        return numeric._frombuffer(buffer, self._in_use(dtype), shape, order)
-
-    def _in_use(self, dtype: Any) -> np.dtype:
-        # Once an array or scalar uses a dtype, its state may no longer change: checked once.
-        if id(dtype) not in self._in_use_dtypes:
-            self._unbuilt.pop(id(dtype), None)
-            self._in_use_dtypes[id(dtype)] = _plain_dtype(dtype)
-        return dtype
-
-    # --- opcodes that set state, allocate, or build tuples
-
-    def _build(self) -> None:
-        state = self.stack.pop()
-        target = self.stack[-1]
-        # Only once, on a new array or dtype: a second state would free or resize the memory
-        # that arrays made meanwhile still point into.
-        if self._unbuilt.pop(id(target), None) is not target:
-            raise _refuse(
-                f"to set the state of {type(target).__name__} (only a new numpy array or dtype has one, once)"
-            )
-        if not isinstance(state, tuple):
-            raise _refuse(f"a numpy state of {type(state).__name__}")
-        if isinstance(target, np.ndarray):
-            # (version,) shape, dtype, is_fortran, data: a plain dtype's data is bytes, never objects
-            if len(state) not in (4, 5) or type(state[-1]) is not bytes:
-                raise _refuse("an array state other than numpy's (shape, dtype, order, bytes)")
-            self._in_use(state[-3])
-            target.__setstate__(state)
-        else:
-            if len(state) < 5 or state[2:5] != (None, None, None):  # sub-array, names, fields
-                raise _refuse("a dtype state with fields or sub-arrays")
-            target.__setstate__(state)
-            _plain_dtype(target)
-
-    def _bytearray8(self) -> None:
-        (size,) = struct.unpack("<Q", self.read(8))
-        content = self.read(size)  # the standard library's allocates bytearray(size) first
-        if len(content) != size:
-            raise pickle.UnpicklingError(f"BYTEARRAY8 of {size} bytes, {len(content)} in the file")
-        self.append(bytearray(content))
-
-    def _tuple(self, items: list) -> tuple:
-        unfolded, depth = len(items), 1
-        for item in items:
-            if type(item) is tuple and item:
-                inner, inner_depth = self._tuples[id(item)]
-                unfolded, depth = unfolded + inner, max(depth, inner_depth + 1)
-        if depth > _MAX_TUPLE_DEPTH or unfolded > self._source.count:
-            harm = "overflow the C stack" if depth > _MAX_TUPLE_DEPTH else "take more steps than the file has bytes"
-            raise _refuse(f"tuples nested {depth} deep, of {unfolded} items unfolded: hashing them would {harm}")
-        result = tuple(items)
-        self._tuples[id(result)] = unfolded, depth  # every tuple made here, so an id reused is overwritten
-        return result
-
-    def _load_tuple(self) -> None:
-        items = self.pop_mark()  # first: it rebinds self.append to the outer stack's
-        self.append(self._tuple(items))
-
-    def _load_tuple_n(self, count: int) -> None:
-        items = [self.stack.pop() for _ in range(count)]  # an IndexError if the stack is short
-        self.append(self._tuple(items[::-1]))
-
-    dispatch[pickle.BUILD[0]] = _build
-    dispatch[pickle.BYTEARRAY8[0]] = _bytearray8
-    dispatch[pickle.TUPLE[0]] = _load_tuple
-    dispatch[pickle.TUPLE1[0]] = lambda self: self._load_tuple_n(1)
-    dispatch[pickle.TUPLE2[0]] = lambda self: self._load_tuple_n(2)
-    dispatch[pickle.TUPLE3[0]] = lambda self: self._load_tuple_n(3)
+def _read(path: Path, max_bytes: int) -> bytes:
+    if not stat.S_ISFIFO(path.stat().st_mode):
+        return files.read_bytes(path, max_bytes)
+    with open(path, "rb") as pipe:  # a pipe: waiting for its writer is what reading one means
+        content = pipe.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise files.BadFile(path, f"more than the {max_bytes:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
+    return content
 
 
 def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> Figure:
