@@ -19,11 +19,14 @@ shuffling; then the accuracy (%) on the whole test set. Inputs are float32 (thei
 
 :func:`fit` trains every model and seed of a run together: their parameters stacked
 per architecture, one forward per architecture on the shared batch, one backward through
-the sum of the models' losses and one Adam step for all. Adam works element by element
-and each model's loss depends only on its own parameters, so every model gets exactly the
-updates it would get alone, to the bit (:class:`PerCopyAdam`); only the order of
-floating-point operations differs from :func:`fit_one`, the authors' loop one model at a
-time, which the tests compare it with.
+the sum of the models' losses and one Adam step for all. Each model's loss depends only on
+its own parameters; its products and recurrence run per copy (``models``) and Adam
+updates each copy as a tensor of its own (:class:`PerCopyAdam`). So a copy's arithmetic is
+the same kernels on the same shapes whatever trains beside it: a seed reaches the same
+parameters, bit for bit, alone or among any number of seeds and models, on a given
+machine, torch build and thread count. Only the order of floating-point operations
+differs from :func:`fit_one`, the authors' loop one model at a time, which the tests
+compare it with (equal within rounding, accuracies within noise).
 """
 
 from __future__ import annotations
