@@ -17,11 +17,13 @@ first use of a model's name; both need the ``benchmark`` extra
 """
 
 from .benchmark import benchmark, require_torch
-from .results import METRIC, MODEL_TITLES, MODELS, PAPER_ACCURACY, Results
+from .results import METRIC, MODEL_TITLES, MODELS, PAPER_ACCURACY, Curve, Results
+from .sweep import Sweep, sweep
 
 _MODEL_NAMES = ("Linear", "MLP", "CNN", "GRU", "build")
 
-__all__ = ["METRIC", "MODEL_TITLES", "MODELS", "PAPER_ACCURACY", "Results", "benchmark", "require_torch"]
+__all__ = ["METRIC", "MODEL_TITLES", "MODELS", "PAPER_ACCURACY", "Curve", "Results", "Sweep"]
+__all__ += ["benchmark", "require_torch", "sweep"]
 __all__ += _MODEL_NAMES
 
 

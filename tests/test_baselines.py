@@ -16,6 +16,7 @@ import torch
 from mnist1d_baselines import MODELS, PAPER_ACCURACY, Results, benchmark
 from mnist1d_baselines import models as baseline_models
 from mnist1d_baselines import train as training
+from mnist1d_baselines.resources import memory_bytes, share_out
 from mnist1d_core import PRESETS, generate
 from mnist1d_core.resources import InsufficientResources
 
@@ -264,10 +265,10 @@ def test_progress_counts_the_steps_of_every_worker(canonical):
 
 
 def test_models_are_shared_out_between_workers_by_cost():
-    assert training._share_out(["linear", "mlp", "cnn"], 2) == [["cnn"], ["linear", "mlp"]]
-    assert training._share_out(list(MODELS), 2) == [["gru"], ["linear", "mlp", "cnn"]]
-    assert training._share_out(["mlp", "linear"], 5) == [["mlp"], ["linear"]]
-    assert training._share_out(list(MODELS), 1) == [list(MODELS)]
+    assert share_out(["linear", "mlp", "cnn"], 2) == [["cnn"], ["linear", "mlp"]]
+    assert share_out(list(MODELS), 2) == [["gru"], ["linear", "mlp", "cnn"]]
+    assert share_out(["mlp", "linear"], 5) == [["mlp"], ["linear"]]
+    assert share_out(list(MODELS), 1) == [list(MODELS)]
 
 
 @pytest.mark.parametrize("interruption", [ValueError("stop"), KeyboardInterrupt()])
@@ -411,7 +412,7 @@ def test_the_memory_estimate_bounds_what_training_takes():
         )
         for seeds in (1, 9)
     }
-    estimate = training.memory_bytes(MODELS, 8, length=40, test_examples=1000)
+    estimate = memory_bytes(MODELS, 8, length=40, test_examples=1000)
     assert 0 < grown[9] - grown[1] <= estimate, (grown, estimate)
     assert estimate < 3 * (grown[9] - grown[1])  # an upper estimate, not a wild one
 
@@ -467,9 +468,26 @@ def test_missing_torch_names_the_extra():
     )
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1] == (
-        "ImportError: the baselines need torch (>= 2.4), which is not installed: "
+        f"ImportError: the baselines need torch (>= {pyproject_torch_minimum()}), which is not installed: "
         "pip install 'mnist1d-datasets[benchmark]'"
     )
+
+
+def pyproject_torch_minimum() -> str:
+    import re
+    from pathlib import Path
+
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    (requirement,) = [r for r in pyproject["project"]["optional-dependencies"]["benchmark"] if r.startswith("torch")]
+    return re.fullmatch(r"torch>=([\d.]+)", requirement)[1]
+
+
+def test_one_torch_minimum_the_extras_floor():
+    from mnist1d_baselines.benchmark import torch_minimum
+
+    assert torch_minimum() == pyproject_torch_minimum()
 
 
 def test_arguments_are_checked_before_torch_is_needed():
