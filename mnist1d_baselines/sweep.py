@@ -23,6 +23,7 @@ from typing import Any
 from mnist1d_core import MNIST1DConfig, generate
 from mnist1d_core.config import PARAMETER_NAMES
 from mnist1d_core.generate import Progress
+from mnist1d_core.resources import check_memory as check_data_memory
 
 from .benchmark import _check_config, _check_lengths, _check_split, _check_training, run
 from .resources import check_memory
@@ -135,6 +136,8 @@ def sweep(
         test_examples=max(c.num_test for c in configs),
         values=len(configs),
     )
+    for c in configs:  # the data too, before any of it is made
+        check_data_memory(c)
     datasets = []
     for c in configs:
         data = generate(c)
