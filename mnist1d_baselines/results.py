@@ -176,26 +176,26 @@ class Results:
         return mean_std(self.runs[model])
 
     def _rows(self, paper: Mapping[str, float] | None) -> tuple[list[str], list[list[str]]]:
-        """The tables' header and cells: model, final accuracy, the best during training
-        (with curves), the paper's number (when given)."""
+        """The tables' header and cells: model, final accuracy, the paper's number (when
+        given), the best during training (with curves)."""
         header = ["model", METRIC]
-        header += [f"best during training, {SELECTED}"] if self.curves is not None else []
         header += ["paper (%)"] if paper is not None else []
+        header += [f"best during training, {SELECTED}"] if self.curves is not None else []
         rows = []
         for model in self.runs:
             cells = [MODEL_TITLES[model], self.summary(model)]
+            if paper is not None:
+                cells.append(f"{paper[model]:g}" if model in paper else "")
             if self.curves is not None:
                 best, steps = self.best(model)
                 where = f"{min(steps)}-{max(steps)}" if min(steps) != max(steps) else f"{steps[0]}"
                 cells.append(f"{mean_std(best)} at step{'s' * (min(steps) != max(steps))} {where}")
-            if paper is not None:
-                cells.append(f"{paper[model]:g}" if model in paper else "")
             rows.append(cells)
         return header, rows
 
     def table(self) -> str:
-        """A text table: model, final accuracy (mean ± std over seeds), the best during
-        training (with curves), the paper's number (measured on a preset it reports), each
+        """A text table: model, final accuracy (mean ± std over seeds), the paper's number
+        (measured on a preset it reports), the best during training (with curves), each
         seed's accuracy; then :meth:`caption`."""
         header, rows = self._rows(PAPER_ACCURACY.get(self.preset))
         rows = [header + ["runs"]] + [
