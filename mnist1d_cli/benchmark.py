@@ -135,7 +135,7 @@ def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
     )
 
 
-def parse_sweep(text: str) -> tuple[str, list]:
+def parse_sweep(text: str, option: str = "--sweep") -> tuple[str, list]:
     """``PARAM=V1,V2,...`` -> the parameter and its values, each converted as the parameter's
     own flag converts it (checked against the config by ``sweep_configs``)."""
     from mnist1d_baselines.sweep import NOT_SWEPT
@@ -143,33 +143,35 @@ def parse_sweep(text: str) -> tuple[str, list]:
     name, sep, listed = text.partition("=")
     name = name.strip().replace("-", "_")
     if not sep:
-        raise UsageError(f"--sweep {text!r}: expected PARAM=V1,V2,... (e.g. iid_noise_scale=0,0.1,0.2)")
+        raise UsageError(f"{option} {text!r}: expected PARAM=V1,V2,... (e.g. iid_noise_scale=0,0.1,0.2)")
     if name in NOT_SWEPT:
-        raise UsageError(f"--sweep: {name} cannot be swept: {NOT_SWEPT[name]}")
+        raise UsageError(f"{option}: {name} cannot be swept: {NOT_SWEPT[name]}")
     if name not in SWEPT_FLAGS:
-        raise UsageError(f"--sweep: unknown parameter {name!r}; choose from: {', '.join(SWEPT_FLAGS)}")
+        raise UsageError(f"{option}: unknown parameter {name!r}; choose from: {', '.join(SWEPT_FLAGS)}")
     kind, values = SWEPT_FLAGS[name][0], []
     for item in listed.split(","):
         if not item.strip():
-            raise UsageError(f"--sweep {text!r}: an empty value")
+            raise UsageError(f"{option} {text!r}: an empty value")
         try:
             values.append(kind(item))
         except ValueError:
-            raise UsageError(f"--sweep {name}: invalid {kind.__name__} value: {item.strip()!r}") from None
+            raise UsageError(f"{option} {name}: invalid {kind.__name__} value: {item.strip()!r}") from None
     return name, values
 
 
-def sweep_configs(args: argparse.Namespace, config):
-    """The swept parameter, its values and their configs on top of ``config``, checked."""
+def sweep_configs(args: argparse.Namespace, config, option: str = "--sweep"):
+    """The swept parameter (``option``'s value, e.g. ``--sweep`` or an export's
+    ``--benchmark-sweep``), its values and their configs on top of ``config``, checked with
+    the memory they need, before any work."""
     from mnist1d_baselines.sweep import sweep_configs
 
-    parameter, values = parse_sweep(args.sweep)
+    parameter, values = parse_sweep(getattr(args, option[2:].replace("-", "_")), option)
     if parameter in parameter_changes(args):
-        raise UsageError(f"--sweep {parameter}: also given as --{parameter.replace('_', '-')}; give it once")
+        raise UsageError(f"{option} {parameter}: also given as --{parameter.replace('_', '-')}; give it once")
     try:
         configs = sweep_configs(config, parameter, values)
     except ValueError as error:
-        raise UsageError(f"--sweep {error}") from None
+        raise UsageError(f"{option} {error}") from None
     from mnist1d_baselines.resources import check_memory
 
     length, test_examples = (max(getattr(c, name) for c in configs) for name in ("final_seq_length", "num_test"))
@@ -227,7 +229,7 @@ def _run_benchmark(args: argparse.Namespace) -> None:
             raise UsageError("--sweep makes each value's data; it cannot train on --from's data as stored")
         config = config_from_arguments(args)
         parameter, values, configs = sweep_configs(args, config)
-        results = _swept(args, config, parameter, configs)
+        results = swept(args, config, parameter, configs)
         title = f"{config.name}, {parameter} swept"
     elif args.source is not None:
         config, splits = _stored(args)
@@ -253,8 +255,9 @@ def _run_benchmark(args: argparse.Namespace) -> None:
         print(f"wrote {args.json.resolve()}")
 
 
-def _swept(args: argparse.Namespace, config, parameter: str, configs):
-    """``mnist1d_baselines.sweep`` with the command line's options (values already checked)."""
+def swept(args: argparse.Namespace, config, parameter: str, configs):
+    """``mnist1d_baselines.sweep`` with the command line's options, on the configs that
+    :func:`sweep_configs` checked (for ``export --benchmark-sweep`` too)."""
     from mnist1d_baselines import sweep
 
     announce(args, len(configs))

@@ -13,6 +13,7 @@ import torch  # noqa: F401  (the benchmark extra: this module is "ml" throughout
 
 from mnist1d_baselines import Results  # noqa: E402
 from mnist1d_cli import benchmark as benchmark_command  # noqa: E402
+from mnist1d_cli import hub as hub_command  # noqa: E402  (now: it binds benchmark's train, unpatched)
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
 
@@ -30,7 +31,8 @@ def no_training(monkeypatch):
         raise AssertionError("trained despite bad input")
 
     monkeypatch.setattr(benchmark_command, "train", refuse)
-    monkeypatch.setattr(benchmark_command, "_swept", refuse)
+    monkeypatch.setattr(benchmark_command, "swept", refuse)
+    monkeypatch.setattr(hub_command, "train", refuse)
 
 
 def measured(path: Path) -> dict:
@@ -181,6 +183,15 @@ def test_export_benchmark_puts_the_results_on_a_card_that_verifies(tmp_path, cap
     name = next(p.name for p in out.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
     assert f"**`{name}`**" in card and "| MLP |" in card and "40 steps" in card
     assert "torch " in card  # the versions that measured them
+    assert main(["verify", str(out)]) == 0
+
+
+def test_export_benchmark_with_curves_shows_the_best_during_training(tmp_path, capsys):
+    out = tmp_path / "export"
+    args = ["export", "--config", "canonical", *SMALL, "--out", str(out), "--benchmark", *QUICK, "--eval-every", "20"]
+    assert main(args) == 0
+    card = (out / "README.md").read_text()
+    assert "best during training, selected on the test set" in card and " at step" in card
     assert main(["verify", str(out)]) == 0
 
 
