@@ -13,9 +13,9 @@ BATCH_SIZE = 100
 #: Test examples per forward pass when measuring accuracy: bounds memory on large test sets.
 EVAL_CHUNK = 4096
 
-#: Seconds per step of one copy (one model and seed) on one thread, measured with 3 seeds x
-#: 100 steps on a busy 2-core AMD EPYC (benchmarks/bench_baselines_per_copy.py): used to
-#: share the models out evenly between workers, and for the run time estimate.
+#: Rough seconds per step of one copy (one model and seed) on one thread, of the order
+#: benchmarks/bench_baselines_per_copy.py measures: used to share the models out evenly
+#: between workers, and for the run time estimate.
 SECONDS_PER_STEP = {"linear": 7e-5, "mlp": 7e-4, "cnn": 8e-4, "gru": 7e-3}
 
 
