@@ -2,21 +2,20 @@
 
 Each signal stands upright: its value runs left to right and time runs top to bottom, so
 a digit reads like a pen stroke. One column per class; an optional first row shows the
-templates. Also the baselines' measured accuracy, as bars (``mnist1d plot --results``).
+templates. Figures of the baselines' results are ``mnist1d_baselines.plot``'s; any figure is
+written by :func:`save_figure`.
 Needs matplotlib, the ``plot`` extra: ``pip install "mnist1d-datasets[plot]"``.
 matplotlib is imported only when a figure is drawn, so the rest works without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist1d_baselines.results import METRIC, MODEL_TITLES, MODELS, PAPER_ACCURACY, Results
-from mnist1d_core import MNIST1D, PRESETS, MNIST1DConfig
+from mnist1d_core import MNIST1D, MNIST1DConfig
 from mnist1d_core.config import NUM_CLASSES
 from mnist1d_core.files import written_atomically
 
@@ -89,61 +88,6 @@ def examples_figure(data: MNIST1D, *, per_class: int = 3, templates: bool = Fals
 def save_examples_figure(data: MNIST1D, out: Path, *, per_class: int = 3, templates: bool = False) -> None:
     """Draw :func:`examples_figure` into the PNG file ``out`` (written whole or not at all)."""
     save_figure(examples_figure(data, per_class=per_class, templates=templates), out)
-
-
-def results_figure(results: Mapping[str, Results]) -> Figure:
-    """Bars of the baselines' test accuracy (mean, with the standard deviation over seeds as
-    an error bar), one group per model and one bar per dataset, labelled by ``results``' keys;
-    the paper's number, where it reported one for that dataset, as a black tick. The title
-    gives the seeds and steps, for each dataset when they differ."""
-    if not results:
-        raise ValueError("results: nothing to draw, got no results")
-    check_can_draw()
-    from matplotlib.figure import Figure
-
-    models = [m for m in MODELS if any(m in r.runs for r in results.values())]
-    width = 0.8 / len(results)
-    figure = Figure(figsize=(1.6 + 1.5 * len(models), 3.6), layout="constrained")
-    ax = figure.subplots()
-    labelled = False
-    for i, (label, measured) in enumerate(results.items()):
-        offsets = np.arange(len(models)) - 0.4 + width * (i + 0.5)
-        shown = [m in measured.runs for m in models]
-        means = [measured.mean(m) if ok else 0.0 for m, ok in zip(models, shown)]
-        stds = [measured.std(m) if ok else 0.0 for m, ok in zip(models, shown)]
-        ax.bar(offsets[shown], np.array(means)[shown], width * 0.9, yerr=np.array(stds)[shown], capsize=3, label=label)
-        paper = PAPER_ACCURACY.get(_preset_name(measured), {})
-        ticks = [(x, paper[m]) for x, m, ok in zip(offsets, models, shown) if ok and m in paper]
-        if ticks:  # one legend entry for all the paper's ticks
-            ax.scatter(*zip(*ticks), marker="_", s=300, color="black", zorder=3, label=None if labelled else "paper")
-            labelled = True
-    ax.set_xticks(np.arange(len(models)), [MODEL_TITLES[m] for m in models])
-    ax.set_ylabel(METRIC)
-    ax.set_ylim(0, 100)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
-    ax.set_title(_settings_title(results), fontsize="small")
-    return figure
-
-
-def _settings_title(results: Mapping[str, Results]) -> str:
-    """``"3 seeds, 8000 steps"``; when the results differ in them, one line per label, so that
-    bars trained longer or over more seeds are not read as measured alike."""
-    settings = {label: f"{r.seeds} seed{'s' * (r.seeds > 1)}, {r.steps} steps" for label, r in results.items()}
-    if len(set(settings.values())) == 1:
-        return next(iter(settings.values()))
-    return "\n".join(f"{label}: {setting}" for label, setting in settings.items())
-
-
-def _preset_name(results: Results) -> str | None:
-    """The preset the results were measured on, if any (the paper reports only those)."""
-    if results.config is None:
-        return None
-    try:
-        name = MNIST1DConfig.from_dict(results.config).name
-    except (TypeError, ValueError):
-        return None
-    return name if name in PRESETS else None
 
 
 def save_figure(figure: Figure, out: Path) -> None:

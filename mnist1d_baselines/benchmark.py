@@ -6,7 +6,9 @@ checked before torch is imported or anything is trained.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,9 +19,24 @@ from mnist1d_core import MNIST1DConfig
 from mnist1d_core.config import NUM_CLASSES, _integer
 from mnist1d_core.generate import Progress
 
-from .results import MODELS, Results
+from .resources import check_memory
+from .results import MODELS, Curve, Results
 
-TORCH_MINIMUM = "2.4"  # fused Adam on the CPU
+
+def torch_minimum() -> str | None:
+    """The ``benchmark`` extra's torch floor, as pyproject.toml declares it (read from the
+    installed package's metadata, so that the error messages never disagree with it)."""
+    try:
+        requirements = importlib.metadata.requires("mnist1d-datasets") or []
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return None
+    for requirement in requirements:
+        match = re.fullmatch(r"torch\s*>=\s*([\w.]+)\s*;\s*extra\s*==\s*['\"]benchmark['\"]", requirement.strip())
+        if match:
+            return match[1]
+    return None
+
+
 INSTALL_HINT = "pip install 'mnist1d-datasets[benchmark]'"
 
 
@@ -35,6 +52,7 @@ def benchmark(
     threads: int = 1,
     workers: int = 1,
     config: MNIST1DConfig | Mapping[str, Any] | None = None,
+    eval_every: int | None = None,
     progress: Progress | None = None,
 ) -> Results:
     """Train the paper's baselines on the train split; measure their test accuracy.
@@ -52,8 +70,12 @@ def benchmark(
     followed by the authors' constructor would; the data order is the same for every seed
     (in order, no shuffling). The same call gives the same accuracies in any process on
     the same machine (CPU and torch build): training runs on ``threads`` threads whatever
-    torch's setting, and a seed's result does not depend on the other seeds and models
-    of the call, nor on ``workers``. The caller's torch random state is not touched.
+    torch's setting. A seed's trained parameters, and so its accuracy, are the same bits
+    whatever the number of seeds, the other models of the call and ``workers``: each copy
+    is computed with the same kernels alone or stacked (tested under ATen's scalar, AVX2
+    and AVX-512 kernels and oneDNN limited to AVX2, on 1 and 2 threads). Another machine,
+    torch build or ``threads`` may round differently: accuracies then agree within noise.
+    The caller's torch random state is not touched.
 
     Parameters
     ----------
@@ -77,6 +99,11 @@ def benchmark(
         up to one per core. The results are the same for any number of workers.
     config : MNIST1DConfig or mapping, optional
         The generator parameters of the data, recorded in the results (JSON-serialisable).
+    eval_every : int, optional
+        Also measure test accuracy and loss every ``eval_every`` steps (1 to ``steps``) and
+        after the last: the results then hold curves, whose last point is the final
+        accuracy, and the best accuracy during training. Measuring does not change
+        training: the final accuracies are the same bits with or without it.
     progress : callable, optional
         Called as ``progress(done, total)`` after each step: with one worker ``total`` is
         ``steps``; with several, the steps of all their groups (``steps`` x groups).
@@ -91,49 +118,50 @@ def benchmark(
     TypeError, ValueError
         A bad argument, named with its value.
     ImportError
-        torch is missing or older than 2.4 (install the ``benchmark`` extra).
+        torch is missing or older than the ``benchmark`` extra's floor (:func:`torch_minimum`).
     mnist1d_core.resources.InsufficientResources
         (a ValueError) The models and seeds would need more memory than is available.
     MemoryError
         The memory ran out all the same, during training.
     """
-    models = _check_models(models)
-    seeds = _integer("seeds", seeds, minimum=1)
-    steps = _integer("steps", steps, minimum=1)
-    threads = _integer("threads", threads, minimum=1)
-    workers = _integer("workers", workers, minimum=1)
+    models, seeds, steps, threads, workers, eval_every = _check_training(
+        models, seeds, steps, threads, workers, eval_every
+    )
     x_train, y_train = _check_split("train", x_train, y_train)
     x_test, y_test = _check_split("test", x_test, y_test)
-    length = x_train.shape[1]
-    if x_test.shape[1] != length:
-        raise ValueError(f"x_test has signals of length {x_test.shape[1]}, x_train of length {length}")
-    if "cnn" in models and length < 3:
-        raise ValueError(
-            f"the cnn needs signals of length >= 3 (its first kernel is 5 wide over the signal "
-            f"padded by 1), got length {length}"
-        )
+    _check_lengths(models, x_train.shape[1], x_test.shape[1])
     config = _check_config(config)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable, got {progress!r}")
+    options = dict(models=models, seeds=seeds, steps=steps, threads=threads, workers=workers, eval_every=eval_every)
+    return run([(x_train, y_train, x_test, y_test)], [config], **options, progress=progress)[0]
 
+
+def run(datasets, configs, *, models, seeds, steps, threads, workers, eval_every, progress) -> list[Results]:
+    """Train on checked numpy datasets ((x_train, y_train, x_test, y_test) each, float32 and
+    int64); one Results per dataset, with its config."""
     torch = require_torch()
-    from .train import check_memory, train
+    from .train import train
 
-    check_memory(models, seeds, length=length, test_examples=len(x_test))
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in (x_train, y_train, x_test, y_test))
+    check_memory(
+        models,
+        seeds,
+        length=datasets[0][0].shape[1],
+        test_examples=max(len(d[2]) for d in datasets),
+        values=len(datasets),
+    )
+    tensors = [tuple(torch.from_numpy(a) for a in data) for data in datasets]
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        runs = train(
+        measured = train(
             models,
             range(seeds),
-            x_train,
-            y_train,
-            x_test,
-            y_test,
+            tensors,
             steps=steps,
             threads=threads,
             workers=workers,
+            eval_every=eval_every,
             progress=progress,
         )
     except RuntimeError as error:  # torch's allocator, past what check_memory foresaw (another process took it)
@@ -143,29 +171,61 @@ def benchmark(
     finally:
         torch.set_num_threads(previous)
     versions = {"mnist1d-datasets": mnist1d_core.__version__, "torch": torch.__version__, "numpy": np.__version__}
-    return Results(
-        runs={name: tuple(runs[name]) for name in models},
-        steps=steps,
-        config=config,
-        versions=versions,
-        threads=threads,
-    )
+    return [
+        Results(
+            runs={name: tuple(by_model[name].final) for name in models},
+            steps=steps,
+            config=config,
+            versions=versions,
+            threads=threads,
+            curves=None
+            if eval_every is None
+            else {
+                name: Curve(tuple(m.steps), tuple(map(tuple, m.accuracy)), tuple(map(tuple, m.loss)))
+                for name, m in by_model.items()
+            },
+        )
+        for by_model, config in zip(measured, configs)
+    ]
+
+
+def _check_training(models, seeds, steps, threads, workers, eval_every):
+    models = _check_models(models)
+    seeds = _integer("seeds", seeds, minimum=1)
+    steps = _integer("steps", steps, minimum=1)
+    threads = _integer("threads", threads, minimum=1)
+    workers = _integer("workers", workers, minimum=1)
+    if eval_every is not None:
+        eval_every = _integer("eval_every", eval_every, minimum=1)
+        if eval_every > steps:
+            raise ValueError(f"eval_every must be at most steps ({steps}), got {eval_every}")
+    return models, seeds, steps, threads, workers, eval_every
+
+
+def _check_lengths(models, length: int, test_length: int) -> None:
+    if test_length != length:
+        raise ValueError(f"x_test has signals of length {test_length}, x_train of length {length}")
+    if "cnn" in models and length < 3:
+        raise ValueError(
+            f"the cnn needs signals of length >= 3 (its first kernel is 5 wide over the signal "
+            f"padded by 1), got length {length}"
+        )
 
 
 def require_torch():
     """The ``torch`` module, or an ImportError that says how to install it."""
+    minimum = torch_minimum()
     try:
         import torch
     except ModuleNotFoundError as error:
-        raise ImportError(
-            f"the baselines need torch (>= {TORCH_MINIMUM}), which is not installed: {INSTALL_HINT}"
-        ) from error
+        needed = f"torch (>= {minimum})" if minimum else "torch"
+        raise ImportError(f"the baselines need {needed}, which is not installed: {INSTALL_HINT}") from error
     except ImportError as error:  # installed, but its libraries did not load (a broken install, no memory)
         raise ImportError(f"the baselines need torch, which is installed but failed to load: {error}") from error
     except RuntimeError as error:  # std::bad_alloc while loading: the process has too little memory
         raise MemoryError(f"loading torch ran out of memory ({error})") from None
-    if torch.__version__ < TORCH_MINIMUM:  # TorchVersion compares as a version
-        raise ImportError(f"the baselines need torch >= {TORCH_MINIMUM}, found {torch.__version__}: {INSTALL_HINT}")
+    if minimum and torch.__version__ < minimum:  # TorchVersion compares as a version
+        raise ImportError(f"the baselines need torch >= {minimum}, found {torch.__version__}: {INSTALL_HINT}")
     return torch
 
 

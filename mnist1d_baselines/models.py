@@ -19,10 +19,21 @@ the same initial parameters as their classes would (PyTorch's default initialisa
 Its ``forward`` is their computation (with torch's own convolution and GRU kernels): the
 reference. Its ``stacked_forward(params, x)`` computes the same function for S copies at
 once, from parameters stacked along a new first dimension (the layout of
-``torch.func.stack_module_state``), on one shared input batch: convolutions as strided
-windows times matrices, the GRU as a hand-written cell running both directions together.
-That is what the fast training uses; the tests check that the two agree. Sizes follow the
-signal length, so variants with other lengths work (theirs hard-code 40).
+``torch.func.stack_module_state``), on one input batch shared by all copies, (B, length),
+or one per copy, (S, B, length): convolutions as strided windows times matrices, the GRU
+as a hand-written cell running both directions together. That is what the fast training
+uses; the tests check that the two agree. Sizes follow the signal length, so variants
+with other lengths work (theirs hard-code 40).
+
+Every operation that rounds a sum (the matrix products, forward and backward) and the
+GRU's recurrence run once per copy, with the same kernels on the same shapes whether a
+copy trains alone or in a stack of any size; what runs on the whole stack works element
+by element. So a copy's arithmetic, and its bits, do not depend on what trains beside it.
+
+>>> from mnist1d_baselines import build
+>>> model = build("cnn", 40, seed=0)  # doctest: +SKIP
+>>> model(torch.zeros(8, 40)).shape  # doctest: +SKIP
+torch.Size([8, 10])
 """
 
 from __future__ import annotations
@@ -42,18 +53,26 @@ GRU_HIDDEN = 6
 
 
 def _shared_dense(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """One input for all copies: x (B, I), weight (S, O, I), bias (S, O) -> (S, B, O).
-
-    Still one product per copy (not one wide product for all): each copy's arithmetic is
-    then the same however many copies run together, so a seed's result does not depend
-    on how many seeds or models train beside it.
-    """
-    return _dense(x.expand(len(weight), *x.shape), weight, bias)
+    """One input for all copies, or one per copy: x (B, I) or (S, B, I), weight (S, O, I),
+    bias (S, O) -> (S, B, O)."""
+    return _dense(x.expand(len(weight), *x.shape[-2:]), weight, bias)
 
 
 def _dense(h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """Each copy its own input: h (S, B, I), weight (S, O, I), bias (S, O) -> (S, B, O)."""
-    return torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+    """Each copy its own input: h (S, B, I), weight (S, O, I), bias (S, O) -> (S, B, O).
+
+    One matrix product per copy, never one batched product for all: a batched product
+    (``torch.bmm``) splits its work by the number of copies and threads, so a copy's weight
+    gradient (a sum over the batch) was rounded differently in a stack of 3 than alone.
+    Each copy's products, forward and backward, are then the same kernel calls on the
+    same shapes whatever trains beside it.
+    """
+    return _per_copy(lambda h, w, b: torch.addmm(b, h, w.t()), h, weight, bias)
+
+
+def _per_copy(function, *stacks: Tensor) -> Tensor:
+    """``function`` applied to each copy's slice of ``stacks`` (each (S, ...)), restacked."""
+    return torch.stack([function(*parts) for parts in zip(*(stack.unbind() for stack in stacks))])
 
 
 class Linear(nn.Module):
@@ -124,9 +143,9 @@ class CNN(nn.Module):
     def stacked_forward(params: dict[str, Tensor], x: Tensor) -> Tensor:
         # Time-major layout (S, B, time, channels): a convolution is then a product of
         # its windows (time steps x (input channels, taps)) with the kernel.
-        batch = len(x)
-        windows = _windows(x.unsqueeze(-1), CNN_KERNELS[0])  # (B, T1, taps)
-        h = _shared_dense(windows.flatten(0, 1), params["conv1.weight"].flatten(2), params["conv1.bias"])
+        batch = x.shape[-2]
+        windows = _windows(x.unsqueeze(-1), CNN_KERNELS[0])  # ([S,] B, T1, taps)
+        h = _shared_dense(windows.flatten(-3, -2), params["conv1.weight"].flatten(2), params["conv1.bias"])
         h = h.unflatten(1, (batch, -1)).relu()
         for name, kernel in (("conv2", CNN_KERNELS[1]), ("conv3", CNN_KERNELS[2])):
             windows = _windows(h, kernel)  # (S, B, T, C * taps)
@@ -162,43 +181,61 @@ class GRU(nn.Module):
 
     @staticmethod
     def stacked_forward(params: dict[str, Tensor], x: Tensor) -> Tensor:
-        # Direction 0 reads x forwards, direction 1 reads it backwards; both advance in
-        # the same loop, S copies x 2 directions as one batch of small matrix products.
-        # Gates in torch's order (reset r, update z, new n):
-        #   r, z = sigmoid(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
-        #   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h' = (1 - z) * n + z * h
         def both(name: str) -> Tensor:  # (S, 2, ...): the two directions side by side
             return torch.stack([params[f"gru.{name}_l0"], params[f"gru.{name}_l0_reverse"]], dim=1)
 
         w_ih, w_hh, b_ih, b_hh = both("weight_ih"), both("weight_hh"), both("bias_ih"), both("bias_hh")
-        copies, hidden = w_hh.shape[0], GRU_HIDDEN
-        batch, length = x.shape
-        # One input value per step, so the input projection is a product with a column.
-        series = torch.stack([x, x.flip(1)])[None, :, :, :, None]  # (1, 2, B, T, 1)
-        inputs = (series * w_ih[:, :, None, None, :, 0] + b_ih[:, :, None, None, :]).flatten(0, 1)
-        w_hh, b_hh = w_hh.flatten(0, 1).transpose(1, 2), b_hh.flatten(0, 1).unsqueeze(1)
-        h = x.new_zeros(copies * 2, batch, hidden)
-        states = []
-        for t in range(length):
-            recurrent = torch.baddbmm(b_hh, h, w_hh)
-            step = inputs[:, :, t]
-            r, z = torch.sigmoid(step[..., : 2 * hidden] + recurrent[..., : 2 * hidden]).chunk(2, dim=-1)
-            n = torch.tanh(step[..., 2 * hidden :] + r * recurrent[..., 2 * hidden :])
-            h = n + z * (h - n)
-            states.append(h)
-        states = torch.stack(states, dim=2).unflatten(0, (copies, 2))  # (S, 2, B, T, H)
-        forward, backward = states[:, 0], states[:, 1].flip(2)  # backward back in time order
-        outputs = torch.cat([forward, backward], dim=-1)  # (S, B, T, 2H), as nn.GRU lays them out
+        # Each copy runs its own recurrence: the sigmoid and tanh kernels finish a tensor's
+        # last elements with scalar code that rounds differently from their vector code, so
+        # on a stack, which values get it would depend on the number of copies.
+        x = x.expand(len(w_hh), *x.shape[-2:])
+        outputs = _per_copy(_bidirectional_gru, x, w_ih, w_hh, b_ih, b_hh)  # (S, B, T, 2H)
         return _dense(outputs.flatten(2), params["linear.weight"], params["linear.bias"])
+
+
+def _bidirectional_gru(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> Tensor:
+    """One copy's GRU over x (B, T) from a zero state, weights (2, ...) of the two directions:
+    (B, T, 2H) outputs laid out as ``nn.GRU``'s.
+
+    Direction 0 reads x forwards, direction 1 backwards; both advance in the same loop, as
+    a batch of two small products. Gates in torch's order (reset r, update z, new n):
+    r, z = sigmoid(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z});
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h' = (1 - z) * n + z * h.
+    """
+    hidden = GRU_HIDDEN
+    # One input value per step, so the input projection is a product with a column.
+    series = torch.stack([x, x.flip(1)])[..., None]  # (2, B, T, 1)
+    inputs = series * w_ih[:, None, None, :, 0] + b_ih[:, None, None, :]  # (2, B, T, 3H)
+    w_hh, b_hh = w_hh.transpose(1, 2), b_hh.unsqueeze(1)
+    h = x.new_zeros(2, x.shape[0], hidden)
+    states = []
+    for t in range(x.shape[1]):
+        recurrent = torch.baddbmm(b_hh, h, w_hh)
+        step = inputs[:, :, t]
+        r, z = torch.sigmoid(step[..., : 2 * hidden] + recurrent[..., : 2 * hidden]).chunk(2, dim=-1)
+        n = torch.tanh(step[..., 2 * hidden :] + r * recurrent[..., 2 * hidden :])
+        h = n + z * (h - n)
+        states.append(h)
+    forward, backward = torch.stack(states, dim=2)  # (B, T, H) each
+    return torch.cat([forward, backward.flip(1)], dim=-1)  # backward back in time order
 
 
 #: Model name -> class, in the paper's table order.
 ARCHITECTURES: dict[str, type[nn.Module]] = {"linear": Linear, "mlp": MLP, "cnn": CNN, "gru": GRU}
 
 
-def build(name: str, *, seed: int, length: int) -> nn.Module:
-    """Model ``name`` for signals of ``length``, initialised as ``torch.manual_seed(seed)``
-    then the authors' constructor would; the caller's torch random state is left as it was."""
+def build(name: str, length: int = 40, *, seed: int = 0) -> nn.Module:
+    """Model ``name`` (``"linear"``, ``"mlp"``, ``"cnn"`` or ``"gru"``) for signals of
+    ``length``, initialised as ``torch.manual_seed(seed)`` then the authors' constructor
+    would; the caller's torch random state is left as it was.
+
+    Raises ValueError for an unknown name, or a length the model cannot take (the CNN
+    needs at least 3).
+    """
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown model {name!r}; choose from: {', '.join(ARCHITECTURES)}")
+    if isinstance(length, bool) or not isinstance(length, int) or length < (3 if name == "cnn" else 1):
+        raise ValueError(f"length must be an integer >= {3 if name == 'cnn' else 1} for the {name}, got {length!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return ARCHITECTURES[name](length)

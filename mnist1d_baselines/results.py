@@ -12,6 +12,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mnist1d_core import PRESETS, MNIST1DConfig
+
 #: The models, in the paper's table order.
 MODELS = ("linear", "mlp", "cnn", "gru")
 
@@ -25,13 +27,37 @@ PAPER_ACCURACY: dict[str, dict[str, float]] = {
 }
 
 METRIC = "test accuracy (%)"
+#: How the best accuracy during training is chosen, said wherever it is shown.
+SELECTED = "selected on the test set"
 
 _NOT_RESULTS = "not a benchmark results layout"  # from_dict's errors begin so, whatever the field
 
 
 def mean_std(accuracies: Sequence[float]) -> str:
-    """``"mean ± std"`` of accuracies in percent, one decimal (std: population, as numpy's)."""
+    """``"mean ± std"`` of accuracies in percent, one decimal (std: population, as numpy's);
+    one accuracy alone, without a deviation it does not have."""
+    if len(accuracies) == 1:
+        return f"{accuracies[0]:.1f}"
     return f"{statistics.fmean(accuracies):.1f} ± {statistics.pstdev(accuracies):.1f}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Curve:
+    """One model's test accuracy (%) and mean test loss during training, per seed, after
+    each of ``steps`` (the last is the run's final step)."""
+
+    steps: tuple[int, ...]
+    runs: tuple[tuple[float, ...], ...]
+    loss: tuple[tuple[float, ...], ...]
+
+    def best(self) -> tuple[tuple[float, ...], tuple[int, ...]]:
+        """Per seed, the highest accuracy of the curve and the first step that reached it:
+        selected on the test set, so an optimistic figure (no validation split is held out)."""
+        picks = [max(range(len(self.steps)), key=lambda i, r=run: (r[i], -i)) for run in self.runs]
+        return tuple(run[i] for run, i in zip(self.runs, picks)), tuple(self.steps[i] for i in picks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"steps": list(self.steps), "runs": [list(r) for r in self.runs], "loss": [list(r) for r in self.loss]}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +78,9 @@ class Results:
     threads : int
         torch's intra-op threads while training. The same seed gives the same accuracies
         on the same machine and thread count; another thread count may round differently.
+    curves : dict of str to Curve, optional
+        Model name -> its test accuracy and loss during training (``eval_every``), whose
+        last point is the final accuracy of ``runs``.
     """
 
     runs: Mapping[str, tuple[float, ...]]
@@ -59,6 +88,7 @@ class Results:
     config: Mapping[str, Any] | None
     versions: Mapping[str, str]
     threads: int
+    curves: Mapping[str, Curve] | None = None
 
     @property
     def seeds(self) -> int:
@@ -71,21 +101,48 @@ class Results:
         """Standard deviation over seeds (population, ``numpy.std``'s default; 0 for one seed)."""
         return statistics.pstdev(self.runs[model])
 
+    @property
+    def preset(self) -> str | None:
+        """The preset the results were measured on, if any (the paper reports only those)."""
+        try:
+            name = MNIST1DConfig.from_dict(self.config).name if self.config is not None else None
+        except (TypeError, ValueError):
+            return None
+        return name if name in PRESETS else None
+
+    def best(self, model: str) -> tuple[tuple[float, ...], tuple[int, ...]] | None:
+        """Per seed, the best test accuracy during training and its step (see
+        :meth:`Curve.best`), or None without curves."""
+        return self.curves[model].best() if self.curves is not None else None
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout: ``{"config", "results": {model: {"mean", "std", "runs"}},
-        "steps", "seeds", "metric", "threads", "versions"}``."""
-        return {
+        "steps", "seeds", "metric", "threads", "versions"}``; with curves, also
+        ``"curves": {model: {"steps", "runs", "loss"}}`` (per seed) and each model's
+        ``"best": {"mean", "std", "runs", "steps"}``, the best accuracy during training."""
+        results = {}
+        for model, runs in self.runs.items():
+            results[model] = {"mean": self.mean(model), "std": self.std(model), "runs": list(runs)}
+            if self.curves is not None:
+                best, steps = self.best(model)
+                results[model]["best"] = {
+                    "mean": statistics.fmean(best),
+                    "std": statistics.pstdev(best),
+                    "runs": list(best),
+                    "steps": list(steps),
+                }
+        data = {
             "config": None if self.config is None else dict(self.config),
-            "results": {
-                model: {"mean": self.mean(model), "std": self.std(model), "runs": list(runs)}
-                for model, runs in self.runs.items()
-            },
+            "results": results,
             "steps": self.steps,
             "seeds": self.seeds,
             "metric": METRIC,
             "threads": self.threads,
             "versions": dict(self.versions),
         }
+        if self.curves is not None:
+            data["curves"] = {model: curve.to_dict() for model, curve in self.curves.items()}
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -98,12 +155,14 @@ class Results:
         ``TypeError`` naming the field and its bad value.
         """
         try:
+            runs, steps = _checked_runs(data), _positive_int("steps", data["steps"])
             return cls(
-                runs=_checked_runs(data),
-                steps=_positive_int("steps", data["steps"]),
+                runs=runs,
+                steps=steps,
                 config=_checked_config(data["config"]),
                 versions=_checked_versions(data["versions"]),
                 threads=_positive_int("threads", data["threads"]),
+                curves=_checked_curves(data["curves"], runs, steps) if "curves" in data else None,
             )
         except KeyError as error:
             raise ValueError(f"{_NOT_RESULTS}: no {error} field") from None
@@ -113,16 +172,38 @@ class Results:
             raise ValueError(f"{_NOT_RESULTS}: {error}") from None
 
     def summary(self, model: str) -> str:
-        """``mean ± std`` in percent, one decimal."""
+        """``mean ± std`` in percent, one decimal (the accuracy alone for one seed)."""
         return mean_std(self.runs[model])
 
+    def _rows(self, paper: Mapping[str, float] | None) -> tuple[list[str], list[list[str]]]:
+        """The tables' header and cells: model, final accuracy, the paper's number (when
+        given), the best during training (with curves)."""
+        header = ["model", METRIC]
+        header += ["paper (%)"] if paper is not None else []
+        header += [f"best during training, {SELECTED}"] if self.curves is not None else []
+        rows = []
+        for model in self.runs:
+            cells = [MODEL_TITLES[model], self.summary(model)]
+            if paper is not None:
+                cells.append(f"{paper[model]:g}" if model in paper else "")
+            if self.curves is not None:
+                best, steps = self.best(model)
+                where = f"{min(steps)}-{max(steps)}" if min(steps) != max(steps) else f"{steps[0]}"
+                cells.append(f"{mean_std(best)} at step{'s' * (min(steps) != max(steps))} {where}")
+            rows.append(cells)
+        return header, rows
+
     def table(self) -> str:
-        """A text table: model, mean ± std over seeds, each seed's accuracy."""
-        rows = [("model", METRIC, "runs")]
-        rows += [(MODEL_TITLES[m], self.summary(m), " ".join(f"{a:.1f}" for a in r)) for m, r in self.runs.items()]
-        widths = [max(len(row[i]) for row in rows) for i in range(2)]
-        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows]
-        return "\n".join(lines + [self.caption()])
+        """A text table: model, final accuracy (mean ± std over seeds), the paper's number
+        (measured on a preset it reports), the best during training (with curves), each
+        seed's accuracy; then :meth:`caption`."""
+        header, rows = self._rows(PAPER_ACCURACY.get(self.preset))
+        rows = [header + ["runs"]] + [
+            cells + [" ".join(f"{a:.1f}" for a in self.runs[model])] for cells, model in zip(rows, self.runs)
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        lines = ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)) + "  " + row[-1] for row in rows]
+        return "\n".join([line.rstrip() for line in lines] + [self.caption()])
 
     def __str__(self) -> str:
         return self.table()
@@ -130,21 +211,15 @@ class Results:
     def caption(self) -> str:
         """Seeds, steps and versions in one sentence."""
         versions = ", ".join(f"{name} {version}" for name, version in self.versions.items())
-        return (
-            f"Mean ± standard deviation over {self.seeds} seed{'s' * (self.seeds > 1)}, "
-            f"{self.steps} steps each; {versions}."
-        )
+        over = f"Mean ± standard deviation over {self.seeds} seeds" if self.seeds > 1 else "One seed"
+        return f"{over}, {self.steps} steps each; {versions}."
 
     def markdown(self, paper: Mapping[str, float] | None = None) -> str:
         """A markdown table of the results, beside ``paper`` (e.g. ``PAPER_ACCURACY["canonical"]``)
         when given, then :meth:`caption`."""
-        header = ["model", METRIC] + (["paper (%)"] if paper is not None else [])
+        header, rows = self._rows(paper)
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for model in self.runs:
-            cells = [MODEL_TITLES[model], self.summary(model)]
-            if paper is not None:
-                cells.append(f"{paper[model]:g}" if model in paper else "")
-            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         return "\n".join(lines) + "\n\n" + self.caption() + "\n"
 
 
@@ -202,3 +277,41 @@ def _checked_versions(versions: Any) -> dict[str, str]:
     if not isinstance(versions, Mapping):
         raise TypeError(f"versions must be an object, got {reprlib.repr(versions)}")
     return dict(versions)
+
+
+def _checked_curves(curves: Any, runs: Mapping[str, tuple[float, ...]], steps: int) -> dict[str, Curve]:
+    """``data["curves"]``: one per model of the results, per seed, ending at ``steps`` with
+    the final accuracy."""
+    if not isinstance(curves, Mapping) or set(curves) != set(runs):
+        raise ValueError(f"curves must be an object with the models of results, got {reprlib.repr(curves)}")
+    checked = {}
+    for model, curve in curves.items():
+        if not isinstance(curve, Mapping) or not {"steps", "runs", "loss"} <= set(curve):
+            raise TypeError(f"curves.{model} must be an object with steps, runs and loss, got {reprlib.repr(curve)}")
+        points = curve["steps"]
+        if not isinstance(points, list) or not points or points[-1] != steps:
+            raise ValueError(
+                f"curves.{model}.steps must be a list ending at steps ({steps}), got {reprlib.repr(points)}"
+            )
+        for a, b in zip([0, *points], points):
+            _positive_int(f"curves.{model}.steps", b)
+            if b <= a:
+                raise ValueError(f"curves.{model}.steps must increase, got {reprlib.repr(points)}")
+        accuracy = _per_seed(f"curves.{model}.runs", curve["runs"], len(runs[model]), len(points), upper=100)
+        loss = _per_seed(f"curves.{model}.loss", curve["loss"], len(runs[model]), len(points), upper=float("inf"))
+        if any(run[-1] != final for run, final in zip(accuracy, runs[model])):
+            raise ValueError(f"curves.{model}.runs must end at each seed's final accuracy, {list(runs[model])}")
+        checked[model] = Curve(tuple(points), accuracy, loss)
+    return checked
+
+
+def _per_seed(name: str, value: Any, seeds: int, points: int, *, upper: float) -> tuple[tuple[float, ...], ...]:
+    if not isinstance(value, list) or len(value) != seeds:
+        raise ValueError(f"{name} must hold one list per seed ({seeds}), got {reprlib.repr(value)}")
+    for run in value:
+        if not isinstance(run, list) or len(run) != points:
+            raise ValueError(f"{name} must hold {points} numbers per seed, got {reprlib.repr(run)}")
+        for number in run:
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= upper:
+                raise ValueError(f"{name} must hold numbers in [0, {upper:g}], got {reprlib.repr(number)}")
+    return tuple(tuple(float(number) for number in run) for run in value)

@@ -10,8 +10,8 @@ shuffling; then the accuracy (%) on the whole test set. Inputs are float32 (thei
 
 - ``steps`` is the number of updates; their loop makes ``total_steps + 1`` (8001 for 8000).
   8000 is their ``get_model_args`` default; their classification notebook sets 6000.
-- No intermediate evaluations or checkpoints (they evaluate every 250 steps, which does
-  not change training): only the final test accuracy is measured.
+- Test evaluations during training only when asked (``eval_every``; they evaluate every
+  250 steps), which do not change training; no checkpoints.
 - Their notebooks seed numpy and Python but not torch (``mnist1d.utils.set_seed``), so
   their initialisation is not reproducible; here a model of seed ``s`` starts from the
   parameters ``torch.manual_seed(s)`` and its constructor draw (see ``models.build``).
@@ -19,15 +19,19 @@ shuffling; then the accuracy (%) on the whole test set. Inputs are float32 (thei
 
 :func:`fit` trains every model and seed of a run together: their parameters stacked
 per architecture, one forward per architecture on the shared batch, one backward through
-the sum of the models' losses and one Adam step for all. Adam works element by element
-and each model's loss depends only on its own parameters, so every model gets exactly the
-updates it would get alone, to the bit (:class:`PerCopyAdam`); only the order of
-floating-point operations differs from :func:`fit_one`, the authors' loop one model at a
-time, which the tests compare it with.
+the sum of the models' losses and one Adam step for all. Each model's loss depends only on
+its own parameters; its products and recurrence run per copy (``models``) and Adam
+updates each copy as a tensor of its own (:class:`PerCopyAdam`). So a copy's arithmetic is
+the same kernels on the same shapes whatever trains beside it: a seed reaches the same
+parameters, bit for bit, alone or among any number of seeds and models, on a given
+machine, torch build and thread count. Only the order of floating-point operations
+differs from :func:`fit_one`, the authors' loop one model at a time, which the tests
+compare it with (equal within rounding, accuracies within noise).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -39,53 +43,12 @@ from torch.func import stack_module_state
 from torch.optim.adam import adam
 
 from mnist1d_core.generate import Progress
-from mnist1d_core.resources import InsufficientResources, available_memory, size
 
 from .models import ARCHITECTURES, build
+from .resources import BATCH_SIZE, EVAL_CHUNK, share_out
 
 LEARNING_RATE = 1e-2
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, which the authors keep
-BATCH_SIZE = 100
-#: Test examples per forward pass when measuring accuracy: bounds memory on large test sets.
-EVAL_CHUNK = 4096
-#: Training time per seed and step of each model, relative (measured at one thread): used
-#: only to share the models out evenly between workers.
-COST = {"linear": 1, "mlp": 10, "cnn": 12, "gru": 40}
-
-
-#: Memory of one trained copy (one model, one seed), from the growth of peak RSS with the
-#: number of seeds (torch 2.13 CPU; signals of 40 and 400 steps; 10, 1000 and 5000 test
-#: examples), rounded up: 32 bytes per parameter (its value, gradient, Adam's two moments and
-#: the copies stacking makes), with a + b x length parameters, plus the larger of a training
-#: batch's activations and an evaluation chunk's, c + d x length bytes per example each.
-_MEMORY = {  # model: (a, b), (training c, d), (evaluation c, d)
-    "linear": ((10, 10), (0, 0), (64, 0)),
-    "mlp": ((68_618, 256), (4_000, 0), (4_000, 8)),
-    "cnn": ((3_960, 32), (0, 800), (0, 320)),
-    "gru": ((334, 120), (0, 2_000), (0, 480)),
-}
-
-
-def memory_bytes(models: Sequence[str], seeds: int, *, length: int, test_examples: int) -> int:
-    """Peak memory (an upper estimate) of training ``models`` x ``seeds`` copies on signals
-    of ``length`` and then measuring them on ``test_examples``: every copy is held at once."""
-    chunk = min(EVAL_CHUNK, test_examples)
-    total = 0
-    for name in models:
-        (a, b), (train_c, train_d), (eval_c, eval_d) = _MEMORY[name]
-        activations = max(BATCH_SIZE * (train_c + train_d * length), chunk * (eval_c + eval_d * length))
-        total += seeds * (32 * (a + b * length) + activations)
-    return total
-
-
-def check_memory(models: Sequence[str], seeds: int, *, length: int, test_examples: int) -> None:
-    """Refuse, before any training, a run whose copies do not fit in memory."""
-    needed, available = memory_bytes(models, seeds, length=length, test_examples=test_examples), available_memory()
-    if available is not None and needed > available:
-        raise InsufficientResources(
-            f"seeds={seeds}: training {' '.join(models)} x {seeds} seeds needs about {size(needed)} of memory, "
-            f"but {size(available)} is available; use fewer seeds or models"
-        )
 
 
 def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -97,22 +60,41 @@ def batch(step: int, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 Stack = dict[str, Tensor]
 """The parameters of S models of one architecture, stacked: name -> (S, ...) tensor."""
 
+Data = tuple[Tensor, Tensor, Tensor, Tensor]
+"""One dataset: x_train (n, length) float32, y_train (n,) int64, x_test, y_test."""
+
+
+@dataclasses.dataclass
+class Measured:
+    """One model's measurements on one dataset, per seed: the final test accuracy (%),
+    and, when evaluated during training, the test accuracy and mean loss at ``steps``."""
+
+    final: list[float]
+    steps: list[int] = dataclasses.field(default_factory=list)
+    accuracy: list[list[float]] = dataclasses.field(default_factory=list)
+    loss: list[list[float]] = dataclasses.field(default_factory=list)
+
 
 def train(
     models: Sequence[str],
     seeds: Sequence[int],
-    x_train: Tensor,
-    y_train: Tensor,
-    x_test: Tensor,
-    y_test: Tensor,
+    datasets: Sequence[Data],
     *,
     steps: int,
     threads: int,
     workers: int = 1,
+    eval_every: int | None = None,
     progress: Progress | None = None,
-) -> dict[str, list[float]]:
-    """Train every model for every seed; return each one's test accuracy in percent.
+) -> list[dict[str, Measured]]:
+    """Train every model for every seed on every dataset; measure each on its test set.
 
+    Returns, per dataset, model name -> :class:`Measured`. With ``eval_every``, the test
+    accuracy and loss are also measured after every ``eval_every`` steps and after the last
+    (which is then the final accuracy); measuring reads the parameters, never changes them.
+
+    Datasets whose signals have the same length and whose batches have the same sizes
+    train together, as one stack of datasets x seeds copies per model, each copy on its
+    own dataset's batches (:func:`fit`); the others one group after another.
     With ``workers`` > 1 the models are shared out, whole, between that many threads, each
     running :func:`fit` on its group: torch releases the interpreter lock in its kernels,
     so the groups train in parallel, and a model's arithmetic does not depend on what
@@ -120,39 +102,84 @@ def train(
     The initial parameters are drawn first, in the calling thread (the draws use torch's
     global generator, which threads would otherwise share). ``threads`` is torch's
     intra-op threads, set in each worker (OpenMP keeps that setting per thread).
-    ``progress(done, total)`` counts the steps of all groups: total = steps x groups.
-    Other arguments as :func:`fit`'s; x_test, y_test as x_train, y_train.
+    ``progress(done, total)`` counts the steps of all groups.
     """
-    stacks = initial(models, seeds, length=x_train.shape[1])
-    groups = _share_out(models, workers)
-    counter = _StepCounter(progress, total=steps * len(groups))
+    together = _trainable_together(datasets)
+    stacks = [initial(models, list(seeds) * len(group), length=datasets[group[0]][0].shape[1]) for group in together]
+    groups = share_out(models, workers)
+    counter = _StepCounter(progress, total=steps * len(groups) * len(together))
 
-    def work(group: Sequence[str]) -> dict[str, list[float]]:
+    def work(group: Sequence[str]) -> dict[tuple[int, str], Measured]:
         torch.set_num_threads(threads)
-        fit({name: stacks[name] for name in group}, x_train, y_train, steps=steps, progress=counter.step)
-        return {name: accuracies(name, stacks[name], x_test, y_test) for name in group}
+        measured = {}
+        for indices, stack in zip(together, stacks):
+            mine = {name: stack[name] for name in group}
+            data = [datasets[i] for i in indices]
+            for i, by_model in zip(indices, _fit_and_measure(mine, data, len(seeds), steps, eval_every, counter.step)):
+                measured.update({(i, name): value for name, value in by_model.items()})
+        return measured
 
     if len(groups) == 1:
-        return work(groups[0])
-    with ThreadPoolExecutor(len(groups), thread_name_prefix="mnist1d-baselines") as pool:
-        futures = [pool.submit(work, group) for group in groups]
-        try:
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)  # all of them, unless one failed
-            for future in finished:
-                future.result()  # raises a worker's error
-            return {name: runs for future in futures for name, runs in future.result().items()}
-        except BaseException:  # an error or Ctrl-C: the other workers stop after their current step
-            counter.cancel()
-            raise
+        measured = work(groups[0])
+    else:
+        with ThreadPoolExecutor(len(groups), thread_name_prefix="mnist1d-baselines") as pool:
+            futures = [pool.submit(work, group) for group in groups]
+            try:
+                finished, _ = wait(futures, return_when=FIRST_EXCEPTION)  # all of them, unless one failed
+                for future in finished:
+                    future.result()  # raises a worker's error
+            except BaseException:  # an error or Ctrl-C: the other workers stop after their current step
+                counter.cancel()
+                raise
+            measured = {key: value for future in futures for key, value in future.result().items()}
+    return [{name: measured[i, name] for name in models} for i in range(len(datasets))]
 
 
-def _share_out(models: Sequence[str], workers: int) -> list[list[str]]:
-    """At most ``workers`` groups of about equal cost: each model, costliest first, to the
-    cheapest group so far."""
-    groups: list[list[str]] = [[] for _ in range(min(workers, len(models)))]
-    for name in sorted(models, key=COST.__getitem__, reverse=True):
-        min(groups, key=lambda group: sum(COST[m] for m in group)).append(name)
-    return [sorted(group, key=list(models).index) for group in groups]
+def _trainable_together(datasets: Sequence[Data]) -> list[list[int]]:
+    """Indices of the datasets, grouped by signal length and batch sizes (all 100 when the
+    train split is a multiple of 100; else they depend on its size)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (x_train, *_) in enumerate(datasets):
+        n, length = x_train.shape
+        groups.setdefault((length, 0 if n % BATCH_SIZE == 0 else n), []).append(i)
+    return list(groups.values())
+
+
+def _fit_and_measure(
+    stacks: dict[str, Stack], datasets: Sequence[Data], seeds: int, steps: int, eval_every: int | None, progress
+) -> list[dict[str, Measured]]:
+    """Train stacks of datasets x seeds copies (dataset-major), measuring each dataset's
+    copies on its test set; returns, per dataset, model -> Measured."""
+    measured = [{name: Measured(final=[]) for name in stacks} for _ in datasets]
+
+    def evaluate(step: int) -> None:
+        for d, (_, _, x_test, y_test) in enumerate(datasets):
+            for name, stack in stacks.items():
+                accuracy, loss = measure(
+                    name, {k: p[d * seeds : (d + 1) * seeds] for k, p in stack.items()}, x_test, y_test
+                )
+                entry = measured[d][name]
+                entry.steps.append(step)
+                entry.accuracy.append(accuracy)
+                entry.loss.append(loss)
+
+    x_train = [x for x, *_ in datasets] if len(datasets) > 1 else datasets[0][0]
+    y_train = [y for _, y, *_ in datasets] if len(datasets) > 1 else datasets[0][1]
+    during = evaluate if eval_every is not None else None
+    fit(stacks, x_train, y_train, steps=steps, progress=progress, eval_every=eval_every, evaluate=during)
+    if eval_every is None:
+        evaluate(steps)
+    for by_model in measured:
+        for entry in by_model.values():
+            entry.final = entry.accuracy[-1]
+            if eval_every is None:
+                entry.steps, entry.accuracy, entry.loss = [], [], []
+            else:  # per seed, not per evaluation
+                entry.accuracy, entry.loss = (
+                    [list(a) for a in zip(*entry.accuracy)],
+                    [list(a) for a in zip(*entry.loss)],
+                )
+    return measured
 
 
 class _Cancelled(Exception):
@@ -185,7 +212,14 @@ def initial(models: Sequence[str], seeds: Sequence[int], *, length: int) -> dict
 
 
 def fit(
-    stacks: dict[str, Stack], x_train: Tensor, y_train: Tensor, *, steps: int, progress: Progress | None = None
+    stacks: dict[str, Stack],
+    x_train: Tensor | Sequence[Tensor],
+    y_train: Tensor | Sequence[Tensor],
+    *,
+    steps: int,
+    progress: Progress | None = None,
+    eval_every: int | None = None,
+    evaluate: Callable[[int], None] | None = None,
 ) -> None:
     """Train stacked models together, in place.
 
@@ -193,28 +227,47 @@ def fit(
     ----------
     stacks : dict of str to Stack
         Model name (``models.ARCHITECTURES``) -> the parameters of its copies, e.g. from
-        :func:`initial`.
-    x_train : Tensor
-        (n, length) float32 signals.
-    y_train : Tensor
-        (n,) int64 labels in 0-9.
+        :func:`initial`; every stack has the same number of copies.
+    x_train : Tensor or sequence of Tensor
+        (n, length) float32 signals, shared by all copies; or one such tensor per dataset,
+        the copies then split evenly between them in order (dataset-major), and every
+        dataset's batches of the same size.
+    y_train : Tensor or sequence of Tensor
+        (n,) int64 labels in 0-9, as x_train.
     steps : int
         Optimizer updates.
     progress : callable, optional
         Called as ``progress(steps_done, steps)`` after each update.
+    eval_every, evaluate : int and callable, optional
+        ``evaluate(steps_done)`` is called after every ``eval_every`` updates and after the
+        last; it must not change the parameters.
     """
     optimizer = PerCopyAdam([p for stack in stacks.values() for p in stack.values()])
+    copies = len(next(iter(next(iter(stacks.values())).values())))
     for step in range(steps):
-        x, y = batch(step, x_train, y_train)
+        x, y = _batches(step, x_train, y_train, copies)
         # The sum over models of each one's mean loss: each gets its own gradient.
         loss = sum(
-            F.cross_entropy(logits.flatten(0, 1), y.repeat(len(logits)), reduction="sum")
+            F.cross_entropy(logits.flatten(0, 1), y, reduction="sum")
             for logits in (ARCHITECTURES[name].stacked_forward(stack, x) for name, stack in stacks.items())
         )
-        (loss / len(y)).backward()
+        (loss / x.shape[-2]).backward()
         optimizer.step()
+        if evaluate is not None and ((step + 1) % eval_every == 0 or step + 1 == steps):
+            evaluate(step + 1)
         if progress is not None:
             progress(step + 1, steps)
+
+
+def _batches(step: int, x_train, y_train, copies: int) -> tuple[Tensor, Tensor]:
+    """The inputs of ``step``, (B, length) shared or (copies, B, length) per copy, and the
+    copies' labels, flattened to (copies x B,)."""
+    if isinstance(x_train, Tensor):
+        x, y = batch(step, x_train, y_train)
+        return x, y.repeat(copies)
+    xs, ys = zip(*(batch(step, x, y) for x, y in zip(x_train, y_train)))
+    each = copies // len(xs)
+    return torch.stack(xs).repeat_interleave(each, dim=0), torch.stack(ys).repeat_interleave(each, dim=0).flatten()
 
 
 class PerCopyAdam:
@@ -265,17 +318,25 @@ class PerCopyAdam:
 
 def accuracies(name: str, stack: Stack, x_test: Tensor, y_test: Tensor) -> list[float]:
     """Test accuracy in percent of each model of ``stack`` (architecture ``name``)."""
+    return measure(name, stack, x_test, y_test)[0]
+
+
+def measure(name: str, stack: Stack, x_test: Tensor, y_test: Tensor) -> tuple[list[float], list[float]]:
+    """Test accuracy (%) and mean cross-entropy of each model of ``stack``."""
     with torch.no_grad():
-        return _accuracies(lambda x: ARCHITECTURES[name].stacked_forward(stack, x), x_test, y_test)
+        return _measure(lambda x: ARCHITECTURES[name].stacked_forward(stack, x), x_test, y_test)
 
 
-def _accuracies(logits: Callable[[Tensor], Tensor], x: Tensor, y: Tensor) -> list[float]:
-    """From ``logits(x)``, (S, len(x), 10) for S models, each one's accuracy (%) on (x, y)."""
-    correct = sum(
-        (logits(x[i : i + EVAL_CHUNK]).argmax(-1) == y[i : i + EVAL_CHUNK]).sum(-1)
-        for i in range(0, len(x), EVAL_CHUNK)
-    )
-    return [100.0 * int(c) / len(y) for c in correct]
+def _measure(logits: Callable[[Tensor], Tensor], x: Tensor, y: Tensor) -> tuple[list[float], list[float]]:
+    """From ``logits(x)``, (S, len(x), 10) for S models, each one's accuracy (%) and mean
+    loss on (x, y)."""
+    correct, loss = 0, 0
+    for i in range(0, len(x), EVAL_CHUNK):
+        out, labels = logits(x[i : i + EVAL_CHUNK]), y[i : i + EVAL_CHUNK]
+        correct = correct + (out.argmax(-1) == labels).sum(-1)
+        losses = F.cross_entropy(out.flatten(0, 1), labels.repeat(len(out)), reduction="none")
+        loss = loss + losses.unflatten(0, (len(out), -1)).double().sum(-1)
+    return [100.0 * int(c) / len(y) for c in correct], [float(v) / len(y) for v in loss]
 
 
 def fit_one(name: str, seed: int, x_train: Tensor, y_train: Tensor, *, steps: int) -> torch.nn.Module:
@@ -299,4 +360,4 @@ def fit_one(name: str, seed: int, x_train: Tensor, y_train: Tensor, *, steps: in
 def accuracy_one(model: torch.nn.Module, x_test: Tensor, y_test: Tensor) -> float:
     """Test accuracy in percent of one model."""
     with torch.no_grad():
-        return _accuracies(lambda x: model(x).unsqueeze(0), x_test, y_test)[0]
+        return _measure(lambda x: model(x).unsqueeze(0), x_test, y_test)[0][0]

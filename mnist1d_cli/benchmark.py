@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from mnist1d_core import PRESETS
 
 from .errors import CommandError, UsageError
+from .options import _FLAGS as SWEPT_FLAGS  # the parameters' flags: name -> (type, metavar)
 from .options import (
     ProgressBar,
     add_config_arguments,
@@ -51,6 +53,12 @@ def _add_benchmark(sub: argparse._SubParsersAction) -> None:
         "for an export of several configs, --config names one",
     )
     add_training_arguments(p)
+    p.add_argument(
+        "--sweep",
+        metavar="PARAM=V1,V2,...",
+        help="train on each value of one dataset parameter, on top of the chosen config (e.g. "
+        "iid_noise_scale=0,0.1,0.2): one row per value; every value's copies train together",
+    )
     p.add_argument("--json", type=file_argument, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
     p.set_defaults(run=_run_benchmark, config=None)  # None: canonical, or an export's only config
@@ -70,6 +78,13 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seeds", type=int, default=3, metavar="N", help="runs per model, seeds 0..N-1 (default: 3)")
     group.add_argument("--steps", type=int, default=8000, metavar="N", help="training steps per run (default: 8000)")
     group.add_argument(
+        "--eval-every",
+        type=int,
+        metavar="N",
+        help="also measure test accuracy and loss every N steps: learning curves in the JSON, and the best "
+        "accuracy during training (selected on the test set) beside the final one; training is unchanged",
+    )
+    group.add_argument(
         "--workers",
         type=int,
         default=_cores(),
@@ -84,6 +99,8 @@ def check_training_arguments(args: argparse.Namespace, *, training: bool = True)
     for name in ("seeds", "steps", "workers"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.eval_every is not None and not 1 <= args.eval_every <= args.steps:
+        raise UsageError(f"--eval-every must be between 1 and --steps ({args.steps}), got {args.eval_every}")
     if len(set(args.models)) != len(args.models):
         raise UsageError(f"--models names a model twice: {' '.join(args.models)}")
     if not training:
@@ -99,8 +116,10 @@ def check_training_arguments(args: argparse.Namespace, *, training: bool = True)
 def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
     """``mnist1d_baselines.benchmark`` with the command line's options, and a progress bar."""
     from mnist1d_baselines import benchmark
+    from mnist1d_baselines.resources import check_memory
 
-    label = f"training {' '.join(args.models)} x {args.seeds} seed{'s' * (args.seeds > 1)} on {config.name}"
+    check_memory(args.models, args.seeds, length=len(x_train[0]), test_examples=len(x_test))  # before the estimate
+    announce(args)
     return benchmark(
         x_train,
         y_train,
@@ -110,9 +129,79 @@ def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
         seeds=args.seeds,
         steps=args.steps,
         workers=args.workers,
+        eval_every=args.eval_every,
         config=config,
-        progress=ProgressBar(label),
+        progress=ProgressBar(_label(args, config.name)),
     )
+
+
+def parse_sweep(text: str, option: str = "--sweep") -> tuple[str, list]:
+    """``PARAM=V1,V2,...`` -> the parameter and its values, each converted as the parameter's
+    own flag converts it (checked against the config by ``sweep_configs``)."""
+    from mnist1d_baselines.sweep import NOT_SWEPT
+
+    name, sep, listed = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep:
+        raise UsageError(f"{option} {text!r}: expected PARAM=V1,V2,... (e.g. iid_noise_scale=0,0.1,0.2)")
+    if name in NOT_SWEPT:
+        raise UsageError(f"{option}: {name} cannot be swept: {NOT_SWEPT[name]}")
+    if name not in SWEPT_FLAGS:
+        raise UsageError(f"{option}: unknown parameter {name!r}; choose from: {', '.join(SWEPT_FLAGS)}")
+    kind, values = SWEPT_FLAGS[name][0], []
+    for item in listed.split(","):
+        if not item.strip():
+            raise UsageError(f"{option} {text!r}: an empty value")
+        try:
+            values.append(kind(item))
+        except ValueError:
+            raise UsageError(f"{option} {name}: invalid {kind.__name__} value: {item.strip()!r}") from None
+    return name, values
+
+
+def sweep_configs(args: argparse.Namespace, config, option: str = "--sweep"):
+    """The swept parameter (``option``'s value, e.g. ``--sweep`` or an export's
+    ``--benchmark-sweep``), its values and their configs on top of ``config``, checked with
+    the memory they need, before any work."""
+    from mnist1d_baselines.sweep import sweep_configs
+
+    parameter, values = parse_sweep(getattr(args, option[2:].replace("-", "_")), option)
+    if parameter in parameter_changes(args):
+        raise UsageError(f"{option} {parameter}: also given as --{parameter.replace('_', '-')}; give it once")
+    try:
+        configs = sweep_configs(config, parameter, values)
+    except ValueError as error:
+        raise UsageError(f"{option} {error}") from None
+    from mnist1d_baselines.resources import check_memory
+
+    length, test_examples = (max(getattr(c, name) for c in configs) for name in ("final_seq_length", "num_test"))
+    check_memory(args.models, args.seeds, length=length, test_examples=test_examples, values=len(configs))
+    return parameter, values, configs
+
+
+def announce(args: argparse.Namespace, values: int = 1) -> None:
+    """One line on stderr, before a run that takes more than a minute: its estimated time."""
+    from mnist1d_baselines.resources import estimated_seconds
+
+    seconds = estimated_seconds(args.models, args.seeds, steps=args.steps, values=values, workers=args.workers)
+    if seconds >= 60:
+        print(
+            f"mnist1d: {_label(args, None, values)} x {args.steps} steps: about {_duration(seconds)} "
+            "(a rough estimate; machines differ by a few times)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _label(args: argparse.Namespace, name: str | None, values: int = 1) -> str:
+    label = f"training {' '.join(args.models)} x {args.seeds} seed{'s' * (args.seeds > 1)}"
+    label += f" x {values} values" if values > 1 else ""
+    return label + (f" on {name}" if name else "")
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
 
 
 def _cores() -> int:
@@ -135,26 +224,54 @@ def _run_benchmark(args: argparse.Namespace) -> None:
             "any config of the export)"
         )
 
-    if args.source is not None:
+    if args.sweep is not None:
+        if args.source is not None:
+            raise UsageError("--sweep makes each value's data; it cannot train on --from's data as stored")
+        config = config_from_arguments(args)
+        parameter, values, configs = sweep_configs(args, config)
+        results = swept(args, config, parameter, configs)
+        title = f"{config.name}, {parameter} swept"
+    elif args.source is not None:
         config, splits = _stored(args)
         (x_train, y_train), (x_test, y_test) = splits["train"], splits["test"]
+        results = train(args, config, x_train, y_train, x_test, y_test)
+        title = f"{config.name} (from {args.source})"
     else:
         from mnist1d_core import generate
 
         config = config_from_arguments(args)
         data = generate(config, progress=ProgressBar(f"generating {config.name}"))
-        (x_train, y_train), (x_test, y_test) = (data.train.x, data.train.y), (data.test.x, data.test.y)
+        results = train(args, config, data.train.x, data.train.y, data.test.x, data.test.y)
+        title = config.name
 
-    results = train(args, config, x_train, y_train, x_test, y_test)
     if args.json is not None:  # first: a reader that goes away (`| head`) must not cost the run
         from mnist1d_core.files import written_atomically
 
         with written_atomically(args.json) as partial:
             partial.write_text(results.to_json())
-    print(f"{config.name}" + (f" (from {args.source})" if args.source is not None else ""))
+    print(title)
     print(results.table())
     if args.json is not None:
         print(f"wrote {args.json.resolve()}")
+
+
+def swept(args: argparse.Namespace, config, parameter: str, configs):
+    """``mnist1d_baselines.sweep`` with the command line's options, on the configs that
+    :func:`sweep_configs` checked (for ``export --benchmark-sweep`` too)."""
+    from mnist1d_baselines import sweep
+
+    announce(args, len(configs))
+    return sweep(
+        config,
+        parameter,
+        [getattr(c, parameter) for c in configs],
+        models=args.models,
+        seeds=args.seeds,
+        steps=args.steps,
+        workers=args.workers,
+        eval_every=args.eval_every,
+        progress=ProgressBar(_label(args, config.name, len(configs))),
+    )
 
 
 def _stored(args: argparse.Namespace):

@@ -6,7 +6,6 @@ import argparse
 import json
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,9 +24,6 @@ from .options import (
     parameter_changes,
     path_argument,
 )
-
-if TYPE_CHECKING:
-    from mnist1d_baselines.results import Results
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -131,8 +127,9 @@ def _add_plot(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         type=path_argument,
         metavar="FILE.json",
-        help="instead: draw the baselines' test accuracy measured by `mnist1d benchmark --json`, as "
-        "bars (one per file) beside the paper's numbers",
+        help="instead: draw the baselines' test accuracy measured by `mnist1d benchmark --json`, files "
+        "overlaid: sweeps (--sweep) as accuracy against the value; learning curves (--eval-every, in "
+        "every file) as accuracy against the step; else final accuracies as bars; beside the paper's numbers",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=_run_plot)
@@ -157,18 +154,30 @@ def _run_plot(args: argparse.Namespace) -> None:
 
 
 def _plot_results(args: argparse.Namespace) -> None:
-    from mnist1d_builders.plot import check_can_draw, results_figure, save_figure
+    from mnist1d_baselines.plot import curves_figure, results_figure, sweep_figure
+    from mnist1d_builders.plot import check_can_draw, save_figure
 
     _refuse_dataset_options(args)
     measured = {}
     for path in args.results:  # every file is read and checked before anything is drawn
         results, label = _read_results(path)
         measured[label if label not in measured else f"{label} ({path.name})"] = results
+    sweeps = {label: r for label, r in measured.items() if hasattr(r, "parameter")}
+    if sweeps and len(sweeps) != len(measured):
+        raise UsageError("--results: sweeps and single runs cannot share a figure; draw them apart")
+    if len({s.parameter for s in sweeps.values()}) > 1:
+        raise UsageError("--results: sweeps of different parameters cannot share a figure; draw them apart")
     try:
         check_can_draw()
     except ImportError as error:
         raise UsageError(str(error)) from None
-    save_figure(results_figure(measured), args.out)
+    if sweeps:
+        figure = sweep_figure(sweeps)
+    elif all(r.curves is not None for r in measured.values()):
+        figure = curves_figure(measured)
+    else:
+        figure = results_figure(measured)
+    save_figure(figure, args.out)
     print(f"wrote {args.out.resolve()} ({', '.join(measured)})")
 
 
@@ -181,21 +190,35 @@ def _refuse_dataset_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--results draws measured results: the dataset options do not apply, got {' '.join(given)}")
 
 
-def _read_results(path: Path) -> tuple[Results, str]:
-    """The results in ``path`` and their label (their config's name, else the file's), or a
-    UsageError naming the file and what is wrong with it."""
-    from mnist1d_baselines.results import Results
+def _read_results(path: Path):
+    """The results (or sweep) in ``path`` and their label (their config's name, else the
+    file's), or a UsageError naming the file and what is wrong with it."""
+    from mnist1d_baselines import Results, Sweep
 
     if path.is_dir():
         raise UsageError(f"--results {str(path)!r} is a folder; give the name of a file")
     try:
-        results = Results.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        return results, MNIST1DConfig.from_dict(results.config).name if results.config else path.stem
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "sweep" in data:
+            swept = Sweep.from_dict(data)
+            return swept, _config_name(swept.results[0].config, path, without=swept.parameter)
+        results = Results.from_dict(data)
+        return results, _config_name(results.config, path)
     except FileNotFoundError:
         raise UsageError(f"--results {str(path)!r}: no such file") from None
     except (UnicodeDecodeError, TypeError, ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError;
         # RecursionError: arrays nested thousands deep, which json cannot read
         raise UsageError(f"--results {str(path)!r}: not the JSON of `mnist1d benchmark --json` ({error})") from None
+
+
+def _config_name(config, path: Path, without: str | None = None) -> str:
+    """The name of the config the results were measured on; for a sweep, of the config
+    they were swept from (the swept parameter at its default), else the file's stem."""
+    if not config:
+        return path.stem
+    if without is not None:
+        config = {**config, without: getattr(MNIST1DConfig(), without)}
+    return MNIST1DConfig.from_dict(config).name
 
 
 COMMANDS = [_add_generate, _add_info, _add_plot]

@@ -5,6 +5,7 @@ seconds; benchmarks/bench_baselines_table.py runs the full recipe.
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ import torch
 from mnist1d_baselines import MODELS, PAPER_ACCURACY, Results, benchmark
 from mnist1d_baselines import models as baseline_models
 from mnist1d_baselines import train as training
+from mnist1d_baselines.resources import memory_bytes, share_out
 from mnist1d_core import PRESETS, generate
 from mnist1d_core.resources import InsufficientResources
 
@@ -134,6 +136,23 @@ def test_parameter_counts_are_the_authors():
     assert counts == {"linear": 410, "mlp": 40 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10, "cnn": 5210, "gru": 5134}
 
 
+def test_the_models_are_public_and_documented():
+    import mnist1d_baselines
+
+    for name, cls in zip(MODELS, ("Linear", "MLP", "CNN", "GRU")):
+        assert cls in mnist1d_baselines.__all__ and getattr(mnist1d_baselines, cls).__doc__
+        model = mnist1d_baselines.build(name, 40, seed=1)
+        assert type(model) is getattr(mnist1d_baselines, cls)
+        assert model(torch.zeros(2, 40)).shape == (2, 10)
+    assert "build" in mnist1d_baselines.__all__ and mnist1d_baselines.build.__doc__
+    same = [mnist1d_baselines.build("mlp", seed=3).linear1.weight for _ in range(2)]
+    assert torch.equal(*same)
+    with pytest.raises(ValueError, match="unknown model 'resnet'; choose from: linear, mlp, cnn, gru"):
+        mnist1d_baselines.build("resnet")
+    with pytest.raises(ValueError, match="length must be an integer >= 3 for the cnn, got 2"):
+        mnist1d_baselines.build("cnn", 2)
+
+
 def test_batches_are_taken_in_order_and_wrap_as_the_authors_slicing_does():
     x, y = torch.arange(250.0).unsqueeze(1), torch.arange(250)
     starts = [int(training.batch(step, x, y)[0][0, 0]) for step in range(6)]
@@ -173,9 +192,9 @@ def test_a_seed_is_the_same_whatever_trains_beside_it(canonical):
 
 def test_a_seed_trains_to_the_same_bits_whatever_the_number_of_seeds(canonical):
     # Accuracies after tens of steps hide last-bit differences that hundreds of steps grow
-    # into points (torch's fused Adam over a whole stack rounded the last copy's tail
-    # differently: seed 1's MLP at 300 steps was 57.9 with 2 seeds, 57.6 with 3). So the
-    # parameters themselves are compared: each seed trained alone against all trained together.
+    # into points, so the parameters themselves are compared: each seed trained alone
+    # against all trained together. (torch.bmm over a stack of 3 rounded a CNN copy's weight
+    # gradient differently from a stack of 1: the products are now computed per copy.)
     x_train, y_train, _, _ = tensors(canonical)
     together = training.initial(MODELS, (0, 1, 2), length=40)
     training.fit(together, x_train, y_train, steps=25)
@@ -185,6 +204,43 @@ def test_a_seed_trains_to_the_same_bits_whatever_the_number_of_seeds(canonical):
         for name in MODELS:
             for key, param in alone[name].items():
                 assert torch.equal(together[name][key][i], param[0]), (seed, name, key)
+
+
+# Trains seeds 0-2 together and each alone, twice, on 500 examples; prints whether every
+# seed's parameters match to the bit, and whether the repeat gave the same bits.
+KERNEL_PATH_CHECK = """
+import torch
+from mnist1d_core import PRESETS, generate
+from mnist1d_baselines import MODELS, train
+d = generate(PRESETS["canonical"])
+x, y = torch.tensor(d.train.x[:500], dtype=torch.float32), torch.tensor(d.train.y[:500])
+def fit(seeds):
+    stacks = train.initial(MODELS, seeds, length=40)
+    train.fit(stacks, x, y, steps=6)
+    return stacks
+together, again = fit((0, 1, 2)), fit((0, 1, 2))
+alone = [fit((seed,)) for seed in (0, 1, 2)]
+print(all(torch.equal(together[m][k][i], alone[i][m][k][0]) for i in range(3) for m in MODELS for k in together[m]))
+print(all(torch.equal(together[m][k], again[m][k]) for m in MODELS for k in together[m]))
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(
+    "kernels",
+    [{}, {"ATEN_CPU_CAPABILITY": "default"}, {"ATEN_CPU_CAPABILITY": "avx2"}, {"ONEDNN_MAX_CPU_ISA": "AVX2"}],
+    ids=["default", "aten-default", "aten-avx2", "onednn-avx2"],
+)
+def test_a_seed_trains_to_the_same_bits_on_every_kernel_path(kernels, threads):
+    # ATen's scalar, AVX2 and (where the processor has it, by default) AVX-512 kernels, and
+    # oneDNN limited to AVX2: the promise must not depend on the processor CI gets.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
+    env = {**inherited, "OMP_NUM_THREADS": str(threads), **kernels}
+    out = subprocess.run(
+        [sys.executable, "-c", KERNEL_PATH_CHECK], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True"], (kernels, threads)
 
 
 def test_the_optimizer_keeps_torchs_adam_defaults():
@@ -209,10 +265,10 @@ def test_progress_counts_the_steps_of_every_worker(canonical):
 
 
 def test_models_are_shared_out_between_workers_by_cost():
-    assert training._share_out(["linear", "mlp", "cnn"], 2) == [["cnn"], ["linear", "mlp"]]
-    assert training._share_out(list(MODELS), 2) == [["gru"], ["linear", "mlp", "cnn"]]
-    assert training._share_out(["mlp", "linear"], 5) == [["mlp"], ["linear"]]
-    assert training._share_out(list(MODELS), 1) == [list(MODELS)]
+    assert share_out(["linear", "mlp", "cnn"], 2) == [["cnn"], ["linear", "mlp"]]
+    assert share_out(list(MODELS), 2) == [["gru"], ["linear", "mlp", "cnn"]]
+    assert share_out(["mlp", "linear"], 5) == [["mlp"], ["linear"]]
+    assert share_out(list(MODELS), 1) == [list(MODELS)]
 
 
 @pytest.mark.parametrize("interruption", [ValueError("stop"), KeyboardInterrupt()])
@@ -356,7 +412,7 @@ def test_the_memory_estimate_bounds_what_training_takes():
         )
         for seeds in (1, 9)
     }
-    estimate = training.memory_bytes(MODELS, 8, length=40, test_examples=1000)
+    estimate = memory_bytes(MODELS, 8, length=40, test_examples=1000)
     assert 0 < grown[9] - grown[1] <= estimate, (grown, estimate)
     assert estimate < 3 * (grown[9] - grown[1])  # an upper estimate, not a wild one
 
@@ -412,9 +468,26 @@ def test_missing_torch_names_the_extra():
     )
     assert out.returncode == 1
     assert out.stderr.strip().splitlines()[-1] == (
-        "ImportError: the baselines need torch (>= 2.4), which is not installed: "
+        f"ImportError: the baselines need torch (>= {pyproject_torch_minimum()}), which is not installed: "
         "pip install 'mnist1d-datasets[benchmark]'"
     )
+
+
+def pyproject_torch_minimum() -> str:
+    import re
+    from pathlib import Path
+
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    (requirement,) = [r for r in pyproject["project"]["optional-dependencies"]["benchmark"] if r.startswith("torch")]
+    return re.fullmatch(r"torch>=([\d.]+)", requirement)[1]
+
+
+def test_one_torch_minimum_the_extras_floor():
+    from mnist1d_baselines.benchmark import torch_minimum
+
+    assert torch_minimum() == pyproject_torch_minimum()
 
 
 def test_arguments_are_checked_before_torch_is_needed():

@@ -13,6 +13,7 @@ import torch  # noqa: F401  (the benchmark extra: this module is "ml" throughout
 
 from mnist1d_baselines import Results  # noqa: E402
 from mnist1d_cli import benchmark as benchmark_command  # noqa: E402
+from mnist1d_cli import hub as hub_command  # noqa: E402  (now: it binds benchmark's train, unpatched)
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
 
@@ -30,6 +31,8 @@ def no_training(monkeypatch):
         raise AssertionError("trained despite bad input")
 
     monkeypatch.setattr(benchmark_command, "train", refuse)
+    monkeypatch.setattr(benchmark_command, "swept", refuse)
+    monkeypatch.setattr(hub_command, "train", refuse)
 
 
 def measured(path: Path) -> dict:
@@ -117,6 +120,20 @@ def test_from_a_damaged_build_is_refused_naming_the_file(tmp_path, capsys, no_tr
         (["--steps", "x"], "argument --steps: invalid int value: 'x'"),
         (["--from", "no/such/folder"], "--from 'no/such/folder': not a folder"),
         (["--sigma", "-1"], "sigma"),
+        (["--eval-every", "0"], "--eval-every must be between 1 and --steps (8000), got 0"),
+        (["--eval-every", "-5"], "--eval-every must be between 1 and --steps (8000), got -5"),
+        (["--steps", "10", "--eval-every", "11"], "--eval-every must be between 1 and --steps (10), got 11"),
+        (["--sweep", "sigma=1,2"], "--sweep: unknown parameter 'sigma'; choose from: num_samples, train_split"),
+        (["--sweep", "algorithm=paper,sharded"], "--sweep: algorithm cannot be swept"),
+        (["--sweep", "iid_noise_scale"], "--sweep 'iid_noise_scale': expected PARAM=V1,V2,..."),
+        (["--sweep", "iid_noise_scale="], "--sweep 'iid_noise_scale=': an empty value"),
+        (["--sweep", "iid_noise_scale=0.1,,0.2"], "an empty value"),
+        (["--sweep", "iid_noise_scale=0.1,0.10"], "--sweep iid_noise_scale: the value 0.1 is given twice"),
+        (["--sweep", "iid_noise_scale=0.1,-2"], "--sweep iid_noise_scale must be >= 0, got -2.0"),
+        (["--sweep", "max_translation=1,2.5"], "--sweep max_translation: invalid int value: '2.5'"),
+        (["--sweep", "seed=1,2", "--seed", "3"], "--sweep seed: also given as --seed; give it once"),
+        (["--sweep", "num_samples=1000,2000", "--from", "."], "--sweep makes each value's data; it cannot train on"),
+        (["--sweep", "seed=1,2", "--seeds", "100000000", "--models", "mlp"], "x 100000000 seeds x 2 values needs"),
     ],
 )
 def test_bad_input_exits_2_in_one_line_before_training(tmp_path, capsys, no_training, args, message):
@@ -169,10 +186,47 @@ def test_export_benchmark_puts_the_results_on_a_card_that_verifies(tmp_path, cap
     assert main(["verify", str(out)]) == 0
 
 
+def test_export_benchmark_with_curves_shows_the_best_during_training(tmp_path, capsys):
+    out = tmp_path / "export"
+    args = ["export", "--config", "canonical", *SMALL, "--out", str(out), "--benchmark", *QUICK, "--eval-every", "20"]
+    assert main(args) == 0
+    card = (out / "README.md").read_text()
+    assert "best during training, selected on the test set" in card and " at step" in card
+    assert main(["verify", str(out)]) == 0
+
+
 def test_export_benchmark_refuses_bad_training_options_before_writing(tmp_path, capsys, no_training):
     out = tmp_path / "export"
     assert main(["export", "--out", str(out), "--benchmark", "--seeds", "0"]) == 2
     assert "--seeds must be >= 1, got 0" in capsys.readouterr().err and not out.exists()
+
+
+def test_plot_results_draws_curves_and_sweeps(generated, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from mnist1d_baselines import Results as Read
+    from mnist1d_baselines import Sweep
+
+    curves = tmp_path / "curves.json"
+    assert main(["benchmark", *SMALL, *QUICK, "--eval-every", "20", "--json", str(curves)]) == 0
+    swept = tmp_path / "sweep.json"
+    quick = ["--models", "linear", "--seeds", "1", "--steps", "5"]
+    assert main(["benchmark", *SMALL, *quick, "--sweep", "max_translation=1,48", "--json", str(swept)]) == 0
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(generated))
+    for files in ([curves, curves], [swept], [curves, plain]):
+        png = tmp_path / "figure.png"
+        assert main(["plot", "--results", *map(str, files), "--out", str(png), "--force"]) == 0
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    from mnist1d_baselines.plot import curves_figure, sweep_figure
+
+    figure = curves_figure({"a": Read.from_dict(measured(curves))})
+    assert [ax.get_title() for ax in figure.axes] == ["logistic regression", "MLP"]
+    assert list(figure.axes[0].lines[0].get_xdata()) == [20, 40]
+    figure = sweep_figure({"a": Sweep.from_dict(measured(swept))})
+    assert figure.axes[0].get_xlabel() == "max_translation"
+    capsys.readouterr()
+    assert main(["plot", "--results", str(swept), str(plain), "--out", str(tmp_path / "mixed.png")]) == 2
+    assert "sweeps and single runs cannot share a figure" in capsys.readouterr().err
 
 
 def test_plot_results_draws_a_png(generated, tmp_path, capsys):
@@ -289,3 +343,60 @@ def test_a_torch_that_fails_to_load_is_one_line(tmp_path, failure, status, messa
     )
     assert (result.returncode, result.stdout) == (status, "")
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
+
+
+# --- learning curves, sweeps, the table and the run time estimate ------------------------------
+
+
+def test_eval_every_adds_curves_and_changes_no_training_bits(generated, tmp_path, capsys):
+    out = tmp_path / "curves.json"
+    assert main(["benchmark", *SMALL, *QUICK, "--eval-every", "15", "--json", str(out)]) == 0
+    curved = measured(out)
+    assert {m: r["runs"] for m, r in curved["results"].items()} == {
+        m: r["runs"] for m, r in generated["results"].items()
+    }
+    for model, curve in curved["curves"].items():
+        assert curve["steps"] == [15, 30, 40] and len(curve["runs"]) == len(curve["loss"]) == 2
+        assert [run[-1] for run in curve["runs"]] == curved["results"][model]["runs"]
+        assert set(curved["results"][model]["best"]) == {"mean", "std", "runs", "steps"}
+    assert "best during training, selected on the test set" in capsys.readouterr().out
+
+
+def test_sweep_trains_every_value_and_tables_one_row_each(tmp_path, capsys):
+    out = tmp_path / "sweep.json"
+    args = ["benchmark", *SMALL, "--models", "linear", "--seeds", "2", "--steps", "30"]
+    assert main([*args, "--sweep", "iid_noise_scale=0,0.8", "--json", str(out)]) == 0
+    data = measured(out)
+    assert data["sweep"]["parameter"] == "iid_noise_scale" and data["sweep"]["values"] == [0.0, 0.8]
+    separate = tmp_path / "separate.json"
+    assert main([*args, "--iid-noise-scale", "0.8", "--json", str(separate)]) == 0
+    assert data["sweep"]["results"][1]["results"] == measured(separate)["results"]  # the same bits
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "custom-num_samples_1000-seed_5, iid_noise_scale swept"
+    assert lines[1].split() == ["iid_noise_scale", "logistic", "regression"]
+    assert lines[2].startswith("0.0 ") and lines[3].startswith("0.8 ")
+
+
+def test_table_shows_the_papers_number_and_no_deviation_for_one_seed(capsys):
+    assert main(["benchmark", "--models", "linear", "--seeds", "1", "--steps", "3"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[1:3]
+    assert "paper (%)" in header and row.split()[-2:] == ["32", row.split()[2]]
+    assert "±" not in row
+
+
+def test_a_long_run_says_its_estimated_time_first(monkeypatch, capsys):
+    import mnist1d_baselines
+
+    def fake(*args, **kwargs):
+        print("TRAINING", file=sys.stderr)
+        return Results(runs={"linear": (50.0,)}, steps=8000, config=None, versions={}, threads=1)
+
+    monkeypatch.setattr(mnist1d_baselines, "benchmark", fake)
+    assert main(["benchmark", "--seeds", "3"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        err[0].startswith("mnist1d: training linear mlp cnn gru x 3 seeds x 8000 steps: about ")
+        and err[1] == "TRAINING"
+    )
+    assert main(["benchmark", "--models", "linear", "--seeds", "1", "--steps", "100"]) == 0
+    assert capsys.readouterr().err.splitlines() == ["TRAINING"]  # a short run: no estimate

@@ -172,8 +172,8 @@ def test_cli_refuses_dataset_options_with_results(tmp_path, capsys, options, nam
 
 
 def test_results_of_other_steps_or_seeds_are_told_apart_in_the_title(tmp_path, capsys):
+    from mnist1d_baselines.plot import results_figure
     from mnist1d_baselines.results import Results
-    from mnist1d_builders.plot import results_figure
 
     alike = {"a": Results.from_dict(results_layout()), "b": Results.from_dict(results_layout())}
     assert results_figure(alike).axes[0].get_title() == "2 seeds, 200 steps"
@@ -191,3 +191,11 @@ def test_results_of_other_steps_or_seeds_are_told_apart_in_the_title(tmp_path, c
     assert main(["plot", "--results", *map(str, paths), "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert capsys.readouterr().out == f"wrote {out.resolve()} (canonical, canonical (b.json))\n"
+
+
+def test_the_examples_figure_needs_no_baselines():
+    # Layers: the builders do not import the baselines; the command line joins them.
+    import subprocess
+
+    code = "import sys, mnist1d_builders.plot; print('mnist1d_baselines' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False\n"
