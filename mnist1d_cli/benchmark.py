@@ -6,10 +6,9 @@ import argparse
 import os
 import sys
 
-from mnist1d_core import PRESETS
+from mnist1d_core import PRESETS, Damaged, parse_parameter
 
-from .errors import CommandError, UsageError
-from .options import _FLAGS as SWEPT_FLAGS  # the parameters' flags: name -> (type, metavar)
+from .errors import UsageError
 from .options import (
     ProgressBar,
     add_config_arguments,
@@ -136,8 +135,9 @@ def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
 
 
 def parse_sweep(text: str, option: str = "--sweep") -> tuple[str, list]:
-    """``PARAM=V1,V2,...`` -> the parameter and its values, each converted as the parameter's
-    own flag converts it (checked against the config by ``sweep_configs``)."""
+    """``PARAM=V1,V2,...`` -> the parameter and its values, each parsed and checked as the
+    parameter's own flag (``mnist1d_core.parse_parameter``), then against the config by
+    ``sweep_configs``."""
     from mnist1d_baselines.sweep import NOT_SWEPT
 
     name, sep, listed = text.partition("=")
@@ -146,16 +146,14 @@ def parse_sweep(text: str, option: str = "--sweep") -> tuple[str, list]:
         raise UsageError(f"{option} {text!r}: expected PARAM=V1,V2,... (e.g. iid_noise_scale=0,0.1,0.2)")
     if name in NOT_SWEPT:
         raise UsageError(f"{option}: {name} cannot be swept: {NOT_SWEPT[name]}")
-    if name not in SWEPT_FLAGS:
-        raise UsageError(f"{option}: unknown parameter {name!r}; choose from: {', '.join(SWEPT_FLAGS)}")
-    kind, values = SWEPT_FLAGS[name][0], []
+    values = []
     for item in listed.split(","):
         if not item.strip():
             raise UsageError(f"{option} {text!r}: an empty value")
         try:
-            values.append(kind(item))
-        except ValueError:
-            raise UsageError(f"{option} {name}: invalid {kind.__name__} value: {item.strip()!r}") from None
+            values.append(parse_parameter(name, item))  # as the parameter's own flag parses it
+        except ValueError as error:
+            raise UsageError(f"{option}: {error}") from None
     return name, values
 
 
@@ -297,7 +295,7 @@ def _stored(args: argparse.Namespace):
         return with_builders(verified)
     except UsageError:
         raise
-    except CommandError as error:  # damage found by verification: nothing is trained on it
+    except Damaged as error:  # damage found by verification: nothing is trained on it
         raise UsageError(f"--from {args.source}: {error}") from None
 
 

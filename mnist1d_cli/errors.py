@@ -45,14 +45,6 @@ def exit_status(error: BaseException) -> int | None:
     return next((status for kind, status in exit_statuses() if isinstance(error, kind)), None)
 
 
-def __getattr__(name: str) -> type:
-    if name == "CommandError":  # the old name of a command's damaged data, for its callers
-        from mnist1d_core.errors import Damaged
-
-        return Damaged
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # The extra (pyproject.toml) that installs each library a command may need.
 _EXTRAS = {
     **dict.fromkeys(["datasets", "pyarrow", "huggingface_hub", "yaml"], "hf"),
