@@ -60,23 +60,23 @@ def _summary(numbers: Mapping) -> str:
 
 
 def results_markdown(entry: Mapping, paper: Mapping[str, float] | None = None) -> str:
-    """A markdown table of one config's results: final accuracy, the best during training with
-    its step when recorded, and the paper's number when given; then a caption."""
+    """A markdown table of one config's results: final accuracy, the paper's number when given,
+    and the best during training with its step when recorded; then a caption."""
     models = entry["results"]
     best = any("best" in numbers for numbers in models.values())
     header = ["model", "final test accuracy (%)"]
-    header += ["best during training (%), at step"] if best else []
     header += ["paper (%)"] if paper is not None else []
+    header += ["best during training, selected on the test set (%), at step"] if best else []
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for model, numbers in models.items():
         cells = [_TITLES.get(model, model), _summary(numbers)]
+        if paper is not None:
+            cells.append(f"{paper[model]:g}" if model in paper else "")
         if best:
             top = numbers.get("best")
             steps = top and top.get("steps")
             at = f" (step {', '.join(str(s) for s in steps)})" if isinstance(steps, list) and steps else ""
             cells.append(f"{_summary(top)}{at}" if top else "")
-        if paper is not None:
-            cells.append(f"{paper[model]:g}" if model in paper else "")
         lines.append("| " + " | ".join(cells) + " |")
     runs = len(next(iter(models.values()))["runs"])
     caption = f"Over {runs} seed{'s' * (runs > 1)}" + (" (mean ± standard deviation)" if runs > 1 else "")
