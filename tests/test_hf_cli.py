@@ -141,7 +141,7 @@ def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_cha
     folder = Path(first.split(" (tfds): ")[1])
     shard = folder / "mnist1d-train.array_record-00000-of-00001"
     assert any(line.endswith(f"  {shard.name}") for line in checked)
-    assert any(f"re-read from {shard.name}: matches metadata.json" in line for line in checked)
+    assert any(f"re-read from {shard.name}: matches MANIFEST.json" in line for line in checked)
     verified = mnist1d("verify", str(folder), home=tmp_path)
     assert verified.returncode == 0 and verified.stdout.splitlines() == [f"{folder}: intact", *checked]
 
