@@ -151,8 +151,8 @@ def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_cha
     damaged = mnist1d("verify", str(folder), home=tmp_path)
     assert damaged.returncode == 1 and damaged.stdout == ""
     assert damaged.stderr == (
-        f"mnist1d: error: {shard}: its SHA-256 differs from the one SHA256SUMS and metadata.json "
-        "record; the file is damaged\n"
+        f"mnist1d: error: {shard}: damaged: its SHA-256 differs from the one MANIFEST.json records, "
+        "and so does the content of train\n"
     )
 
     # The same folder asked for in the other format: refused, one line, the build kept.
