@@ -160,7 +160,7 @@ def test_build_with_the_tfds_framework_as_array_record_then_verify_finds_one_cha
     assert other.returncode == 2 and other.stdout == ""
     assert other.stderr.splitlines()[-1] == (
         f"mnist1d: error: file_format='tfrecord': {folder} already holds custom-num_samples_100 as array_record; "
-        "TFDS keeps one file format per folder, use another data_dir"
+        "build with --force to replace it, add tfrecord with `tfds convert_format`, or use another data dir"
     )
     assert shard.is_file()
 
