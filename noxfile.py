@@ -15,7 +15,10 @@ grain: PyPI's Linux torch is a CUDA build of several GB. The tests that need the
 ``ml``) run in the main suite only, on Python 3.11 with the CPU build of torch.
 
 The interpreters come from pyenv where it is installed (``pyenv install 3.10 3.13``), or
-from PATH.
+from PATH; none is downloaded. The sessions install with uv where it is installed (the
+``test`` extra brings it), else pip; a session's environment is kept in ``.nox`` and reused
+by the next run (``--reuse-venv=no`` makes it anew), which re-installs only what changed.
+The suite runs on every core (pytest-xdist), as ``scripts/dev.py test`` runs it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 import nox
 import tomllib
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent
 OLDEST, NEWEST = "3.10", "3.13"
@@ -43,9 +47,16 @@ _REPORTED = (
     "matplotlib",
 )
 ML_MODULES = ["tests/test_baselines.py", "tests/test_cli_benchmark.py"]  # torch at import
+# pytest-xdist, as scripts/dev.py test runs the suite: on every core, at most four, a file per worker.
+PARALLEL = ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
 
 nox.options.sessions = ["oldest", "newest"]
 nox.options.error_on_missing_interpreters = True  # a missing Python fails, never passes by skipping
+# TensorFlow and its company are about 1.5 GB a session: installed by uv (parallel downloads,
+# a cache of unpacked wheels) they take a fraction of pip's time, and a kept session none.
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")  # the interpreters of this machine, or a failure
 
 
 def _pyenv_interpreters() -> None:
@@ -67,9 +78,11 @@ _pyenv_interpreters()
 
 
 def _test_tools() -> list[str]:
-    """The ``test`` extra's requirements, but for the package's own extras, torch, jax, grain and nox."""
+    """The ``test`` extra's requirements, but for the package's own extras, torch, jax, grain,
+    and the tools that run the sessions (nox, uv)."""
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
-    return [r for r in extra if not r.startswith(("mnist1d-datasets[", "torch", "jax", "grain", "nox"))]
+    skipped = {"mnist1d-datasets", "torch", "jax", "grain", "nox", "uv"}
+    return [r for r in extra if Requirement(r).name not in skipped]
 
 
 def _suite(session: nox.Session, *constraints: str) -> None:
@@ -82,7 +95,7 @@ def _suite(session: nox.Session, *constraints: str) -> None:
         f"f'{{n}} {{m.version(n)}}' for n in {_REPORTED!r}), sep=', ')",
     )
     ignored = [f"--ignore={m}" for m in ML_MODULES]
-    session.run("python", "-m", "pytest", "-q", "-m", "not ml", *ignored, *session.posargs)
+    session.run("python", "-m", "pytest", "-q", *PARALLEL, "-m", "not ml", *ignored, *session.posargs)
 
 
 @nox.session(python=OLDEST)

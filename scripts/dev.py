@@ -10,6 +10,7 @@ once and reinstalled only when pyproject.toml changes.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 import venv
@@ -25,9 +26,18 @@ OUT = ROOT / "out"
 
 
 def ensure_environment() -> None:
+    if sys.version_info < (3, 10):  # noqa: UP036  (run by any python3, before requires-python applies)
+        sys.exit(f"this project needs Python 3.10 or later; {sys.executable} is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            shutil.rmtree(VENV, ignore_errors=True)  # the next run starts anew, not from half an environment
+            sys.exit(
+                f"could not create {VENV} ({error}); python3's venv and ensurepip modules are needed "
+                "(Debian, Ubuntu: apt install python3-venv)"
+            )
     wanted = hashlib.sha256(
         (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes() + EXTRAS.encode()
     ).hexdigest()
@@ -75,7 +85,9 @@ def main_job() -> None:
 
 
 def tests() -> None:
-    run(PYTHON, "-m", "pytest", "-q")
+    # pytest-xdist: on every core, at most four (each worker holds TensorFlow, torch and datasets);
+    # a test file on one worker, so that its module-scoped builds are made once.
+    run(PYTHON, "-m", "pytest", "-q", "-n", "auto", "--maxprocesses", "4", "--dist", "loadfile")
 
 
 def main() -> None:

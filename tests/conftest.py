@@ -1,15 +1,48 @@
-"""Shared by every test: nothing may reach the network, and Ctrl-C reaches child processes.
+"""Shared by every test: an environment of the suite's own, nothing may reach the network,
+and Ctrl-C reaches child processes.
+
+The environment: whatever the shell holds (TensorFlow's log level, the Hugging Face
+libraries' offline switches, token, endpoint and caches, TFDS's data folder, PYTHONWARNINGS,
+a home that cannot be written), the suite runs the same. The variables that change what the
+frameworks do are removed, and every cache and home folder points into a temporary folder of
+this process (each pytest-xdist worker has its own), removed at its end. The tests' child
+processes inherit it; a test that depends on one of those variables sets it itself.
 
 Connections to loopback stay allowed (local worker processes talk over it); any other
 address fails the test that tries it. ``refuse_network`` installs the same guard in a
 process of its own (test_docs.py runs the docs in one).
 """
 
+import atexit
 import ipaddress
+import os
+import shutil
 import signal
 import socket
+import sys
+import tempfile
+import warnings
+from pathlib import Path
 
 import pytest
+
+# Read by the frameworks at import: set before any test module imports them.
+_SET_BY_USERS = ("HF_", "HUGGINGFACE_", "TFDS_", "TF_CPP_", "TF_ENABLE_", "XDG_", "MPLCONFIGDIR", "KERAS_HOME")
+for _name in [name for name in os.environ if name.startswith(_SET_BY_USERS)] + ["PYTHONWARNINGS"]:
+    os.environ.pop(_name, None)
+_HOME = Path(tempfile.mkdtemp(prefix="mnist1d-tests-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+os.environ.update(
+    HOME=str(_HOME),  # ~/.keras, ~/.apache_beam, ~/.config/matplotlib, ~/.cache/... land here
+    XDG_CACHE_HOME=str(_HOME / ".cache"),
+    XDG_CONFIG_HOME=str(_HOME / ".config"),
+    HF_HOME=str(_HOME / ".cache" / "huggingface"),
+    TFDS_DATA_DIR=str(_HOME / "tensorflow_datasets"),
+    MPLCONFIGDIR=str(_HOME / ".config" / "matplotlib"),
+)
+if sys.warnoptions:  # PYTHONWARNINGS or -W: the suite's filters (pytest's, pyproject.toml's) decide instead
+    sys.warnoptions.clear()
+    warnings.resetwarnings()
 
 # The Ctrl-C tests send SIGINT to the commands they start, as a terminal would. A suite run in
 # the background (`cmd &` from a script, nohup) starts with SIGINT ignored, which every child

@@ -1,7 +1,14 @@
-"""``mnist1d publish``: the dry run, and the release through a recording stand-in for the Hub
-client (the network is off: HF_HUB_OFFLINE=1 and no sockets)."""
+"""``mnist1d publish``: the dry run, the release through a recording stand-in for the Hub
+client (the network is off: HF_HUB_OFFLINE=1 and no sockets), and each Hub call's failures
+met for real: an unreachable endpoint, and a Hub on loopback that refuses every request."""
 
 import inspect
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +17,7 @@ import pytest
 pytest.importorskip("datasets")
 
 import huggingface_hub  # noqa: E402
-from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError  # noqa: E402
+from huggingface_hub.errors import RemoteEntryNotFoundError, RepositoryNotFoundError  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, release  # noqa: E402
@@ -52,7 +59,7 @@ class RecordingHub:
         self._record("hf_hub_download", repo_id, filename, **kwargs)
         sums = self.tags[kwargs["revision"].removeprefix("commit-")]
         if sums is None:
-            raise EntryNotFoundError(filename)
+            raise RemoteEntryNotFoundError("404", response=SimpleNamespace(headers={}, request=None))
         path = self.tmp_path / "downloaded" / filename
         path.parent.mkdir(exist_ok=True)
         path.write_text(sums)
@@ -234,3 +241,156 @@ def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_afte
     assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download", "export"]
     assert folders[0].name.startswith(release.WORK_PREFIX) and not folders[0].exists()
     assert not folders[0].with_name(folders[0].name + ".owner").exists()
+
+
+# The Hub calls' failures. Each step's real HfApi call, made against a Hub that cannot be
+# reached or that refuses: the calls before it are stood in for, and succeed.
+
+STEPS = ["list_repo_refs", "hf_hub_download", "create_repo", "upload_folder", "create_tag"]
+STEP_WORDS = {
+    "list_repo_refs": "listing its tags",
+    "hf_hub_download": f"reading SHA256SUMS at tag {TAG}",
+    "create_repo": "creating the repository",
+    "upload_folder": "uploading the export",
+    "create_tag": f"tagging {TAG} (uploaded as commit c0ffee, untagged)",
+}
+
+
+class RefusingHub(BaseHTTPRequestHandler):
+    """Answers every request with ``status``, as the Hub does a bad token (401), a token without
+    write access (403), too many requests (429) or its own fault (500)."""
+
+    status = 401
+
+    def _answer(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": f"refused with {self.status}"}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Offline mode off (this module's ``hub_offline`` turns it on)."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def refusing_hub():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingHub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def hub_failing_at(step: str, endpoint: str):
+    """A real ``HfApi`` on ``endpoint`` whose calls before ``step`` are stood in for."""
+
+    class Hub(huggingface_hub.HfApi):
+        def list_repo_refs(self, *args, **kwargs):
+            if step == "list_repo_refs":
+                return super().list_repo_refs(*args, **kwargs)
+            tags = [SimpleNamespace(name=TAG, target_commit="c0ffee")] if step == "hf_hub_download" else []
+            return SimpleNamespace(tags=tags)
+
+        def create_repo(self, *args, **kwargs):
+            if step == "create_repo":
+                return super().create_repo(*args, **kwargs)
+
+        def upload_folder(self, *args, **kwargs):
+            if step == "upload_folder":
+                return super().upload_folder(*args, **kwargs)
+            return SimpleNamespace(oid="c0ffee", commit_url="https://huggingface.co/commit/c0ffee")
+
+    return Hub(endpoint=endpoint, token="hf_fake")
+
+
+def publish_line(monkeypatch, capsys, client) -> str:
+    """What ``mnist1d publish`` with ``client`` says on stderr; it must fail with exit status 1."""
+    monkeypatch.setattr(release, "_hub_client", lambda: client)
+    assert main(["publish", "--repo", REPO, "--version", DATA_VERSION, "--config", "canonical"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    return error.rstrip("\n")
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_each_hub_call_refused_is_one_line_naming_the_repository_and_the_step(
+    online, refusing_hub, monkeypatch, capsys, step
+):
+    monkeypatch.setattr(RefusingHub, "status", 403)
+    line = publish_line(monkeypatch, capsys, hub_failing_at(step, refusing_hub))
+    assert line.startswith(f"mnist1d: error: {REPO}: {STEP_WORDS[step]}: permission denied: "), line
+    assert line.endswith(("(HTTP 403: refused with 403)", "(HTTP 403)")), line  # a HEAD request's answer has no body
+
+
+@pytest.mark.parametrize(
+    "status, cause",
+    [
+        (401, "the token was refused: set HF_TOKEN to a valid token, or run `hf auth login` (HTTP 401"),
+        (403, "permission denied: the token needs write access to this repository (HTTP 403"),
+        (429, "rate limited by the Hub: wait, then run the command again (HTTP 429"),
+        (500, "the Hub failed: try again later (HTTP 500"),
+    ],
+)
+def test_each_refusal_says_its_cause(online, refusing_hub, monkeypatch, capsys, status, cause):
+    monkeypatch.setattr(RefusingHub, "status", status)
+    line = publish_line(monkeypatch, capsys, hub_failing_at("create_repo", refusing_hub))
+    assert line == f"mnist1d: error: {REPO}: creating the repository: {cause}: refused with {status})"
+
+
+@pytest.mark.parametrize("step", ["list_repo_refs", "create_repo", "create_tag"])  # the calls made once
+def test_each_hub_call_unreachable_is_one_line(online, monkeypatch, capsys, step):
+    line = publish_line(monkeypatch, capsys, hub_failing_at(step, "http://127.0.0.1:9"))
+    assert line.startswith(f"mnist1d: error: {REPO}: {STEP_WORDS[step]}: cannot reach http://127.0.0.1:9 ("), line
+
+
+def test_a_download_that_cannot_reach_the_hub_is_not_taken_for_a_missing_file(online, monkeypatch, capsys):
+    # hf_hub_download and upload_folder retry for about 20 s before they give up: their
+    # "cannot reach" is raised here as they raise it in the end.
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    client = hub_failing_at("hf_hub_download", "http://127.0.0.1:9")
+    with pytest.raises(Exception) as unreachable:  # the network's own error, whichever HTTP library raises it
+        huggingface_hub.HfApi(endpoint="http://127.0.0.1:9").list_repo_refs(REPO, repo_type="dataset")
+
+    def download(*args, **kwargs):
+        raise LocalEntryNotFoundError("not in the cache, and the Hub cannot be reached") from unreachable.value
+
+    monkeypatch.setattr(client, "hf_hub_download", download)
+    line = publish_line(monkeypatch, capsys, client)
+    assert line.startswith(
+        f"mnist1d: error: {REPO}: reading SHA256SUMS at tag {TAG}: cannot reach http://127.0.0.1:9 ("
+    )
+
+
+def test_the_command_with_a_token_and_no_network_says_one_line(tmp_path):
+    """As a user meets it: HF_ENDPOINT unreachable, a token that was never checked."""
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": "http://127.0.0.1:9",
+        "HF_TOKEN": "hf_fake",
+        "HF_HUB_OFFLINE": "0",
+        "HF_HOME": str(tmp_path / "hf"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "mnist1d_cli", "publish", "--repo", REPO, "--version", DATA_VERSION],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        f"mnist1d: error: {REPO}: listing its tags: cannot reach http://127.0.0.1:9 "
+        "(ConnectError: [Errno 111] Connection refused)\n"
+    )

@@ -11,7 +11,7 @@
 
 from .card import CARD_FILE, FIGURE, FIGURE_COMMAND, check_repo_id, preset_card, render_card, write_preset_card
 from .exporter import check_export, export
-from .release import PublishError, publish, release_tag
+from .release import HubError, PublishError, publish, release_tag
 from .summary import ConfigSummary, SplitSummary, summarize
 from .verify import read_card_metadata, verify_export
 
@@ -20,6 +20,7 @@ __all__ = [
     "FIGURE",
     "FIGURE_COMMAND",
     "ConfigSummary",
+    "HubError",
     "PublishError",
     "SplitSummary",
     "check_export",

@@ -34,6 +34,11 @@ class PublishError(ValueError):
     """A release that must not be made: a bad version or repository, or a tag in the way."""
 
 
+class HubError(OSError):
+    """A call to the Hub that failed for the network, the token, a permission or a rate limit.
+    Its message is one line: the repository, the step, the cause."""
+
+
 def release_tag(version: str) -> str:
     """``"1.0.0"`` -> ``"v1.0.0"``, for the version this code makes (:data:`DATA_VERSION`)."""
     if not isinstance(version, str) or not _VERSION_PATTERN.fullmatch(version):
@@ -64,7 +69,8 @@ def publish(
     Refuses, before any upload: data that disagrees with the fingerprint registry, and a tag
     ``v<version>`` that already holds other files (the same files: nothing to do).
     ``dry_run`` prints the plan and touches no network. ``client`` is a
-    ``huggingface_hub.HfApi`` (default: one with the saved token).
+    ``huggingface_hub.HfApi`` (default: one with the saved token). A Hub call that fails for
+    the network, the token, a permission or a rate limit raises :class:`HubError`.
     """
     tag = release_tag(version)
     check_repo_id(repo_id)
@@ -95,21 +101,24 @@ def publish(
         if dry_run:
             echo("dry run: nothing uploaded, nothing tagged")
             return
-        client.create_repo(repo_id, repo_type="dataset", exist_ok=True)
-        commit = client.upload_folder(
-            repo_id=repo_id,
-            repo_type="dataset",
-            folder_path=str(folder),
-            commit_message=f"MNIST-1D {tag}",
-            delete_patterns=["*.parquet"],
-        )
-        client.create_tag(
-            repo_id,
-            repo_type="dataset",
-            tag=tag,
-            revision=commit.oid,
-            tag_message=f"MNIST-1D {tag}: {RELEASES[-1].changes}",
-        )
+        with _hub_step(client, repo_id, "creating the repository"):
+            client.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+        with _hub_step(client, repo_id, "uploading the export"):
+            commit = client.upload_folder(
+                repo_id=repo_id,
+                repo_type="dataset",
+                folder_path=str(folder),
+                commit_message=f"MNIST-1D {tag}",
+                delete_patterns=["*.parquet"],
+            )
+        with _hub_step(client, repo_id, f"tagging {tag} (uploaded as commit {commit.oid}, untagged)"):
+            client.create_tag(
+                repo_id,
+                repo_type="dataset",
+                tag=tag,
+                revision=commit.oid,
+                tag_message=f"MNIST-1D {tag}: {RELEASES[-1].changes}",
+            )
         echo(f"published {commit.commit_url}, tagged {tag}")
 
 
@@ -140,19 +149,67 @@ def _hub_client():
 
 def _tag_sums(client, repo_id: str, tag: str) -> str | None:
     """The ``SHA256SUMS`` at tag ``tag`` ("" if the tag lacks one), or None if there is no tag."""
-    from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError
+    from huggingface_hub.errors import RemoteEntryNotFoundError, RepositoryNotFoundError
 
     try:
-        refs = client.list_repo_refs(repo_id, repo_type="dataset")
+        with _hub_step(client, repo_id, "listing its tags", expected=(RepositoryNotFoundError,)):
+            refs = client.list_repo_refs(repo_id, repo_type="dataset")
     except RepositoryNotFoundError:
         return None
     target = next((ref.target_commit for ref in refs.tags if ref.name == tag), None)
     if target is None:
         return None
     try:
-        return Path(client.hf_hub_download(repo_id, SUMS_FILE, repo_type="dataset", revision=target)).read_text()
-    except EntryNotFoundError:
+        with _hub_step(client, repo_id, f"reading {SUMS_FILE} at tag {tag}", expected=(RemoteEntryNotFoundError,)):
+            path = client.hf_hub_download(repo_id, SUMS_FILE, repo_type="dataset", revision=target)
+    except RemoteEntryNotFoundError:  # the tag has none (not: the Hub could not be asked)
         return ""
+    return Path(path).read_text()
+
+
+@contextlib.contextmanager
+def _hub_step(client, repo_id: str, step: str, expected: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """Run one Hub call. Its failures, but ``expected`` (which the caller handles), become a
+    :class:`HubError` naming ``repo_id``, ``step`` and the cause: no answer (the network, or
+    HF_HUB_OFFLINE), or a refusal (the token, a permission, a rate limit, the Hub's own fault)."""
+    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    try:
+        from httpx2 import HTTPError  # the HTTP library of huggingface_hub 2: the base of its errors
+    except ImportError:
+        from httpx import HTTPError  # of huggingface_hub 1
+
+    try:
+        yield
+    except expected:
+        raise
+    except (HTTPError, OfflineModeIsEnabled, LocalEntryNotFoundError) as error:
+        raise HubError(f"{repo_id}: {step}: {_cause(error, client)}") from None
+
+
+def _cause(error: BaseException, client) -> str:
+    """Why a Hub call failed, in a few words and what to do about it."""
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    if isinstance(error, LocalEntryNotFoundError) and error.__cause__ is not None:
+        error = error.__cause__  # hf_hub_download's "not in the cache either": why the Hub was not asked
+    if isinstance(error, OfflineModeIsEnabled):
+        return "HF_HUB_OFFLINE is set: unset it to publish"
+    if not isinstance(error, HfHubHTTPError):  # no answer from the Hub at all
+        endpoint = getattr(client, "endpoint", None) or "the Hub"
+        return f"cannot reach {endpoint} ({_one_line(f'{type(error).__name__}: {error}')})"
+    status = error.response.status_code
+    advice = {
+        401: "the token was refused: set HF_TOKEN to a valid token, or run `hf auth login`",
+        403: "permission denied: the token needs write access to this repository",
+        429: "rate limited by the Hub: wait, then run the command again",
+    }.get(status, "the Hub failed: try again later" if status >= 500 else "the Hub refused the request")
+    detail = f": {_one_line(error.server_message)}" if error.server_message else ""
+    return f"{advice} (HTTP {status}{detail})"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _difference(published: str, local: str) -> str:
