@@ -39,6 +39,7 @@ _REPORTED = (
     "datasets",
     "pyarrow",
     "huggingface_hub",
+    "filelock",
     "pyyaml",
     "tensorflow-datasets",
     "tensorflow-cpu",
@@ -46,7 +47,14 @@ _REPORTED = (
     "mlcroissant",
     "matplotlib",
 )
-ML_MODULES = ["tests/test_baselines.py", "tests/test_cli_benchmark.py"]  # torch at import
+# torch, jax or grain at import
+ML_MODULES = [
+    "tests/test_baselines.py",
+    "tests/test_baselines_curves.py",
+    "tests/test_cli_benchmark.py",
+    "tests/test_torch_dataset.py",
+    "tests/test_jax_grain.py",
+]
 # pytest-xdist, as scripts/dev.py test runs the suite: on every core, at most four, a file per worker.
 PARALLEL = ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
 
@@ -86,7 +94,7 @@ def _test_tools() -> list[str]:
 
 
 def _suite(session: nox.Session, *constraints: str) -> None:
-    session.install(*constraints, "-e", ".[hf,tfds,plot]", *_test_tools())
+    session.install(*constraints, "-e", ".[hf,tfds,tfds-cli,plot]", *_test_tools())
     # What the session tests, for the log (README "Supported versions").
     session.run(
         "python",
