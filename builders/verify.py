@@ -22,6 +22,7 @@ from mnist1d_core import Fingerprinter
 from mnist1d_core.fingerprint import registry
 
 from .manifest import (
+    DATASET,
     MANIFEST_FILE,
     IntegrityError,
     legacy_record,
@@ -67,37 +68,68 @@ def verify_directory(path: Path) -> list[str]:
 
 
 def build_kind(folder: Path) -> str | None:
-    """What ``folder`` holds: ``datasets``, ``tfds``, ``hub`` (an export), ``legacy`` or None."""
+    """What ``folder`` holds: ``datasets``, ``tfds``, ``hub`` (an export), ``legacy`` or None.
+
+    A folder is judged by what a loader would find in it, not only by its manifest: a ``datasets``
+    build that lost its ``MANIFEST.json`` still has its shards, or its place in a cache
+    (``mnist1d/<config>/<version>/<hash>``), and an export that lost its card still has config
+    folders; verify then names what is missing instead of passing over the folder."""
     if os.path.lexists(folder / MANIFEST_FILE):
-        try:
-            layout = read_json(folder / MANIFEST_FILE).get("layout")
-        except (IntegrityError, OSError):
-            return "datasets"  # damaged: the generic checks name the file
+        layout = _layout_of(folder / MANIFEST_FILE)
         return {"tfds": "tfds", "hub": "hub-config"}.get(layout, "datasets")
-    if os.path.lexists(folder / "README.md") and (
-        any(folder.glob(f"*/{MANIFEST_FILE}")) or any(folder.glob("*/*.parquet"))
+    if any(_layout_of(manifest) == "hub" for manifest in folder.glob(f"*/{MANIFEST_FILE}")) or (
+        os.path.lexists(folder / "README.md") and any(folder.glob("*/*.parquet"))
     ):  # before the shards of another format: a stray one in an export is named as a stray
         return "hub"
     if any(next(folder.glob(pattern), None) for pattern in _TFDS_SHARDS):
         return "tfds"
     if legacy_record(folder):
         return "legacy"
+    if next(folder.glob(f"{DATASET}-*.arrow"), None) or _in_datasets_place(folder):
+        return "datasets"
     return None
 
 
+def _layout_of(manifest: Path) -> str | None:
+    """The layout a manifest records; None if it cannot say (the checks then name the file)."""
+    try:
+        return read_json(manifest).get("layout")
+    except (IntegrityError, OSError):
+        return None
+
+
+def _in_datasets_place(folder: Path) -> bool:
+    """Whether ``folder`` is where ``datasets`` keeps a build: ``mnist1d/<config>/<version>/<hash>``."""
+    place = Path(folder).absolute().parents
+    return len(place) > 2 and place[2].name == DATASET and _is_version(place[0].name)
+
+
+def _is_version(name: str) -> bool:
+    parts = name.split(".")
+    return len(parts) == 3 and all(part.isdigit() for part in parts)
+
+
 def find_builds(root: Path) -> list[tuple[Path, str]]:
-    """The builds under ``root``, in name order (an export counts as one; nothing under a build)."""
+    """The builds under ``root``, in name order (an export counts as one; nothing under a build).
+    A symlink to a folder is listed as such, never followed: verify refuses it, naming its target."""
     found = []
     for folder, dirs, _ in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # not datasets' staging, nor .git
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        found += [(Path(folder, d), "symlink") for d in links]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)  # not staging, nor .git
         kind = build_kind(Path(folder))
         if kind is not None:
             found.append((Path(folder), kind))
             dirs[:] = []
-    return found
+    return sorted(found)
 
 
 def _verify(folder: Path, kind: str) -> list[str]:
+    if kind == "symlink":
+        raise IntegrityError(
+            f"{folder}: a symlink; a folder of builds holds its own, so it is refused: verify the folder it "
+            f"points to, {folder.resolve()}"
+        )
     if kind == "datasets":
         from .arrow import DatasetsReader
 

@@ -144,7 +144,10 @@ def _layout(folder: Path) -> tuple[list[str], list[str]]:
             "remove it if it is not"
         )
     if not (folder / CARD_FILE).is_file():
-        raise IntegrityError(f"{folder / CARD_FILE}: missing, so load_dataset would find no configs")
+        raise IntegrityError(
+            f"{folder / CARD_FILE}: missing, so load_dataset would find no configs and read every "
+            "folder's shards as one dataset"
+        )
     return configs, ignored
 
 

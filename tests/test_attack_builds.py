@@ -1,0 +1,128 @@
+"""A hostile review of ``datasets`` builds, Hub exports and ``.npz`` files (issue 21, issue 25
+items 4 and 6): states a user or a copy can leave that verify once judged wrongly.
+
+- ``mnist1d verify DIR`` of a data dir must not pass over a build it cannot recognise: one that
+  lost its ``MANIFEST.json`` (``load_dataset`` still reads it), or one reached through a symlink.
+- ``mnist1d build`` over a build that lost its manifest must say it is damaged, not that the
+  folder holds no build.
+- An export without its card is an export: ``load_dataset(folder)`` would read every config's
+  shards as one dataset, so verify must not call its config folders intact one by one.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+datasets = pytest.importorskip("datasets")
+
+import mnist1d_builders.hf as hf  # noqa: E402
+from mnist1d_builders import hub  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
+from mnist1d_core import MNIST1DConfig  # noqa: E402
+
+CONFIG = MNIST1DConfig(num_samples=200, seed=5)
+OTHER = MNIST1DConfig(num_samples=200, seed=6)
+
+
+@pytest.fixture(autouse=True)
+def offline(hub_offline):
+    datasets.disable_progress_bars()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    hf.prepare(CONFIG, root / "data")
+    hf.prepare(OTHER, root / "data")
+    hub.export(root / "export", [CONFIG, OTHER])
+    return root
+
+
+@pytest.fixture
+def data_dir(built, tmp_path) -> Path:
+    return Path(shutil.copytree(built / "data", tmp_path / "data"))
+
+
+@pytest.fixture
+def export(built, tmp_path) -> Path:
+    return Path(shutil.copytree(built / "export", tmp_path / "export"))
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return status, out, err
+
+
+# --- a folder holding builds ---------------------------------------------------------------
+
+
+def test_a_build_that_lost_its_manifest_fails_a_data_dirs_verify(data_dir, capsys):
+    folder = hf.build_folder(OTHER, data_dir)
+    (folder / "MANIFEST.json").unlink()
+    status, out, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and out == ""
+    assert err.startswith(f"mnist1d: error: 1 of the 2 builds under {data_dir} failed: {folder / 'MANIFEST.json'}: ")
+    assert "missing" in err
+
+
+def test_an_emptied_build_folder_fails_a_data_dirs_verify(data_dir, capsys):
+    folder = hf.build_folder(OTHER, data_dir)
+    for path in folder.iterdir():
+        path.unlink()
+    status, _, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and f"{folder / 'MANIFEST.json'}: missing" in err
+
+
+@pytest.mark.parametrize("level", ["config", "build"])
+def test_a_build_reached_through_a_symlink_is_not_passed_over(data_dir, tmp_path, capsys, level):
+    folder = hf.build_folder(OTHER, data_dir)
+    link = folder.parent.parent if level == "config" else folder
+    moved = tmp_path / "elsewhere" / link.name
+    moved.parent.mkdir()
+    shutil.move(link, moved)
+    link.symlink_to(moved, target_is_directory=True)
+    status, out, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and out == ""
+    assert f"1 of the 2 builds under {data_dir} failed: {link}: a symlink" in err
+
+
+def test_a_symlink_loop_under_a_data_dir_ends(data_dir, capsys):
+    (data_dir / "mnist1d" / "loop").symlink_to(data_dir, target_is_directory=True)
+    status, _, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and f"{data_dir / 'mnist1d' / 'loop'}: a symlink" in err
+
+
+def test_build_over_a_build_that_lost_its_manifest_says_damaged_and_force_repairs(data_dir, capsys):
+    folder = hf.build_folder(CONFIG, data_dir)
+    (folder / "MANIFEST.json").unlink()
+    args = ["build", "--num-samples", "200", "--seed", "5", "--data-dir", data_dir]
+    status, _, err = cli(capsys, *args)
+    assert status == 1
+    assert err.startswith(f"mnist1d: error: {folder / 'MANIFEST.json'}: missing")
+    assert err.endswith("the existing build is damaged: rebuild it with --force\n")
+    status, out, _ = cli(capsys, *args, "--force")
+    assert status == 0 and out.startswith(f"{CONFIG.name} (hf): {folder}\n")
+    assert (folder / "MANIFEST.json").is_file()
+
+
+# --- an export -------------------------------------------------------------------------------
+
+
+def test_an_export_without_its_card_is_not_called_intact(export, capsys, tmp_path):
+    (export / "README.md").unlink()
+    loaded = datasets.load_dataset(str(export), cache_dir=str(tmp_path / "cache"))
+    assert loaded["train"].num_rows == 2 * CONFIG.split_size("train")  # the configs mixed
+    status, out, err = cli(capsys, "verify", export)
+    assert status == 1 and out == ""
+    assert err.startswith(f"mnist1d: error: {export / 'README.md'}: missing")
+
+
+def test_a_symlinked_export_card_or_a_fifo_card_stays_refused(export, capsys):
+    (export / "README.md").unlink()
+    os.mkfifo(export / "README.md")
+    status, _, err = cli(capsys, "verify", export)
+    assert status == 1 and f"{export / 'README.md'}: a FIFO" in err
