@@ -14,6 +14,7 @@ Damage raises :class:`IntegrityError` naming the file; a path that holds none of
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -30,6 +31,7 @@ from .manifest import (
     read_json,
     read_manifest,
     reason,
+    snippet,
     verify_build,
 )
 
@@ -157,13 +159,14 @@ def _verify_npz(path: Path) -> list[str]:
 
     os.close(open_regular(path))  # no FIFO, device or symlink
     try:
+        _check_npz_headers(path)
         with np.load(path, allow_pickle=False) as arrays:
             splits = {"train": (arrays["x"], arrays["y"]), "test": (arrays["x_test"], arrays["y_test"])}
             contents = {}
             for split, (x, y) in splits.items():
                 contents[split] = Fingerprinter()
                 contents[split].update(x, y)
-    except (ValueError, KeyError, EOFError, OSError, zipfile.BadZipFile) as error:
+    except (ValueError, KeyError, EOFError, OSError, MemoryError, zipfile.BadZipFile) as error:
         if isinstance(error, PermissionError):
             raise
         raise IntegrityError(f"{path}: damaged, or not an .npz of `mnist1d generate` ({reason(error)})") from None
@@ -184,6 +187,31 @@ def _verify_npz(path: Path) -> list[str]:
         f"matches the registered {match}" if match else "no registered preset has this content (a custom variant)"
     )
     return [*lines, f"registry: {verdict}"]
+
+
+#: The arrays verify reads from an ``.npz`` of ``mnist1d generate``, and the kinds of number each holds.
+_NPZ_ARRAYS = {"x": "f", "y": "iu", "x_test": "f", "y_test": "iu"}
+
+
+def _check_npz_headers(path: Path) -> None:
+    """Read only the headers of the arrays verify loads: each must hold numbers of its kind
+    (signals floats, labels whole numbers), and no more bytes than its member of the archive
+    holds, so that a forged header cannot make ``np.load`` allocate what the file does not have."""
+    import numpy as np
+
+    with zipfile.ZipFile(path) as archive:
+        for name, kinds in _NPZ_ARRAYS.items():
+            member = archive.getinfo(f"{name}.npy")
+            with archive.open(member) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = (
+                    np.lib.format.read_array_header_1_0 if version == (1, 0) else (np.lib.format.read_array_header_2_0)
+                )
+                shape, _, dtype = read_header(f)
+            if dtype.kind not in kinds:
+                raise ValueError(f"{name}: holds {dtype}, not {'floats' if kinds == 'f' else 'whole numbers'}")
+            if math.prod(shape) * dtype.itemsize > member.file_size:
+                raise ValueError(f"{name}: its header announces shape {snippet(str(shape))}, more than the file holds")
 
 
 def _verify_frozen_pickle(path: Path) -> list[str]:

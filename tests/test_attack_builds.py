@@ -7,12 +7,17 @@ items 4 and 6): states a user or a copy can leave that verify once judged wrongl
   folder holds no build.
 - An export without its card is an export: ``load_dataset(folder)`` would read every config's
   shards as one dataset, so verify must not call its config folders intact one by one.
+- An ``.npz`` whose header announces an enormous array is named, without reading it; one whose
+  labels are not whole numbers is not "intact".
 """
 
+import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 datasets = pytest.importorskip("datasets")
@@ -119,6 +124,47 @@ def test_an_export_without_its_card_is_not_called_intact(export, capsys, tmp_pat
     status, out, err = cli(capsys, "verify", export)
     assert status == 1 and out == ""
     assert err.startswith(f"mnist1d: error: {export / 'README.md'}: missing")
+
+
+# --- an .npz of `mnist1d generate` -----------------------------------------------------------
+
+
+@pytest.fixture
+def npz(tmp_path, capsys) -> Path:
+    out = tmp_path / "g.npz"
+    assert cli(capsys, "generate", "--num-samples", "200", "--seed", "5", "--out", out)[0] == 0
+    return out
+
+
+def rewrite(path: Path, **members: bytes) -> None:
+    with np.load(path) as arrays:
+        contents = {name: arrays[name] for name in arrays.files}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, array in contents.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            z.writestr(f"{name}.npy", members.get(name, buffer.getvalue()))
+
+
+def test_an_npz_announcing_an_enormous_array_is_named_without_reading_it(npz, capsys):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**6, 10**6)})
+    rewrite(npz, x=header.getvalue() + bytes(64))
+    status, out, err = cli(capsys, "verify", npz)
+    assert status == 1 and out == ""
+    assert err.startswith(f"mnist1d: error: {npz}: damaged, or not an .npz of `mnist1d generate` (x: ")
+
+
+@pytest.mark.parametrize("change", ["labels", "signals"])
+def test_an_npz_whose_arrays_are_not_numbers_of_the_right_kind_is_not_intact(npz, capsys, change):
+    with np.load(npz) as arrays:
+        y, x = arrays["y"], arrays["x"]
+    buffer = io.BytesIO()
+    np.save(buffer, y + 0.5 if change == "labels" else x.astype("U8"))
+    rewrite(npz, **{"y" if change == "labels" else "x": buffer.getvalue()})
+    status, out, err = cli(capsys, "verify", npz)
+    assert status == 1 and out == ""
+    assert err.startswith(f"mnist1d: error: {npz}: damaged, or not an .npz of `mnist1d generate`")
 
 
 def test_a_symlinked_export_card_or_a_fifo_card_stays_refused(export, capsys):
