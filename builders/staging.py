@@ -42,8 +42,12 @@ def building(target: Path) -> Iterator[Path]:
     with FileLock(str(lock_path(target))):
         left = sorted(target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"))
         if left:
-            count = sum(
-                1 for folder in left for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")
+            count = sum(  # in real folders only: a symlink left there is removed, never walked
+                1
+                for folder in left
+                if folder.is_dir() and not folder.is_symlink()
+                for p in folder.rglob("*")
+                if p.is_file() and not p.name.endswith(".lock")
             )
             for folder in left:
                 remove(folder)

@@ -172,3 +172,28 @@ def test_a_symlinked_export_card_or_a_fifo_card_stays_refused(export, capsys):
     os.mkfifo(export / "README.md")
     status, _, err = cli(capsys, "verify", export)
     assert status == 1 and f"{export / 'README.md'}: a FIFO" in err
+
+
+# --- what a killed build leaves beside its target ---------------------------------------------
+
+
+@pytest.mark.parametrize("points_to", ["a folder", "a file"])
+def test_a_staging_leftover_that_is_a_symlink_is_removed_without_walking_its_target(
+    data_dir, tmp_path, monkeypatch, points_to
+):
+    folder = hf.build_folder(CONFIG, data_dir)
+    target = tmp_path / "elsewhere"  # a symlink to / once made the build walk the whole file system
+    if points_to == "a file":
+        target.write_text("kept")
+    else:
+        (target / "inside").mkdir(parents=True)
+        (target / "inside" / "file").write_text("kept")
+    leftover = folder.with_name(f".{folder.name}.staging-0123456789ab")
+    leftover.symlink_to(target)
+    walked = []
+    rglob = Path.rglob
+    monkeypatch.setattr(Path, "rglob", lambda self, *a: walked.append(self) or rglob(self, *a))
+    assert hf.prepare(CONFIG, data_dir, force=True) == folder
+    assert leftover not in walked
+    assert not os.path.lexists(leftover) and (target / ("" if points_to == "a file" else "inside/file")).exists()
+    assert hf.verify_directory(folder)
