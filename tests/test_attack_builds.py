@@ -197,3 +197,16 @@ def test_a_staging_leftover_that_is_a_symlink_is_removed_without_walking_its_tar
     assert leftover not in walked
     assert not os.path.lexists(leftover) and (target / ("" if points_to == "a file" else "inside/file")).exists()
     assert hf.verify_directory(folder)
+
+
+# --- what an error message shows -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["stray\nsecond line", "\x1b[2J\x1b[31mred", "tab\there\r"])
+def test_a_file_name_with_control_characters_gives_one_escaped_line(data_dir, capsys, name):
+    folder = hf.build_folder(CONFIG, data_dir)
+    (folder / name).write_text("x")
+    status, out, err = cli(capsys, "verify", folder)
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and "\x1b" not in err and "\r" not in err and "\t" not in err
+    assert err.startswith(f"mnist1d: error: {folder}/{name.encode('unicode_escape').decode()}: a file that")
