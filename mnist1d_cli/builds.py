@@ -11,7 +11,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, one_line
 from .options import add_config_arguments, check_output_folder, config_from_arguments, path_argument, with_builders
 
 
@@ -99,7 +99,7 @@ def _run_build(args: argparse.Namespace) -> None:
     path, checked = with_builders(build)
     print(f"{config.name} ({args.framework}): {path}")
     for line in checked:
-        print(f"  {line}")
+        print(f"  {one_line(line)}")
 
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:
@@ -141,7 +141,7 @@ def _run_verify(args: argparse.Namespace) -> None:
     checked = with_builders(verify)
     print(f"{args.dir}: intact")
     for line in checked:
-        print(f"  {line}")
+        print(f"  {one_line(line)}")
 
 
 COMMANDS = [_add_build, _add_verify]

@@ -210,3 +210,11 @@ def test_a_file_name_with_control_characters_gives_one_escaped_line(data_dir, ca
     assert status == 1 and out == ""
     assert err.count("\n") == 1 and "\x1b" not in err and "\r" not in err and "\t" not in err
     assert err.startswith(f"mnist1d: error: {folder}/{name.encode('unicode_escape').decode()}: a file that")
+
+
+def test_a_name_verify_ignores_is_listed_escaped(data_dir, capsys):
+    folder = hf.build_folder(CONFIG, data_dir)
+    (folder / "cache-\x1b[2J\n.arrow").write_text("x")  # a name datasets' cache pattern matches: ignored
+    status, out, _ = cli(capsys, "verify", folder)
+    assert status == 0 and "\x1b" not in out
+    assert "  ignored: cache-\\x1b[2J\\n.arrow (datasets' cache" in out
