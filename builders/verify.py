@@ -114,15 +114,21 @@ def _is_version(name: str) -> bool:
 def find_builds(root: Path) -> list[tuple[Path, str]]:
     """The builds under ``root``, in name order (an export counts as one; nothing under a build).
     A symlink to a folder is listed as such, never followed: verify refuses it, naming its target."""
-    found = []
-    for folder, dirs, _ in os.walk(root):
-        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        found += [(Path(folder, d), "symlink") for d in links]
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in links)  # not staging, nor .git
-        kind = build_kind(Path(folder))
+    found, pending = [], [Path(root)]
+    while pending:  # iterative: a tree nested thousands deep is no RecursionError
+        folder = pending.pop()
+        kind = build_kind(folder)
         if kind is not None:
-            found.append((Path(folder), kind))
-            dirs[:] = []
+            found.append((folder, kind))
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.is_dir():  # not staging, nor .git
+                    continue
+                if entry.is_symlink():
+                    found.append((Path(entry.path), "symlink"))
+                else:
+                    pending.append(Path(entry.path))
     return sorted(found)
 
 

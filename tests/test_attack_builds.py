@@ -23,7 +23,7 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import mnist1d_builders.hf as hf  # noqa: E402
-from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders import hub, staging  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
 
@@ -191,8 +191,8 @@ def test_a_staging_leftover_that_is_a_symlink_is_removed_without_walking_its_tar
     leftover = folder.with_name(f".{folder.name}.staging-0123456789ab")
     leftover.symlink_to(target)
     walked = []
-    rglob = Path.rglob
-    monkeypatch.setattr(Path, "rglob", lambda self, *a: walked.append(self) or rglob(self, *a))
+    tree = staging.tree
+    monkeypatch.setattr(staging, "tree", lambda folder: walked.append(folder) or tree(folder))
     assert hf.prepare(CONFIG, data_dir, force=True) == folder
     assert leftover not in walked
     assert not os.path.lexists(leftover) and (target / ("" if points_to == "a file" else "inside/file")).exists()
@@ -218,3 +218,55 @@ def test_a_name_verify_ignores_is_listed_escaped(data_dir, capsys):
     status, out, _ = cli(capsys, "verify", folder)
     assert status == 0 and "\x1b" not in out
     assert "  ignored: cache-\\x1b[2J\\n.arrow (datasets' cache" in out
+
+
+# --- trees nested deeper than Python's recursion limit ---------------------------------------
+
+
+@pytest.fixture
+def nest():
+    """Makes a file ``depth`` folders below a folder; removes the trees afterwards (pytest's own
+    clean-up, ``shutil.rmtree``, recurses and would fail on them)."""
+    made = []
+
+    def make(folder: Path, depth: int = 1500) -> Path:
+        bottom = folder
+        bottom.mkdir(exist_ok=True)
+        made.append(folder)
+        for _ in range(depth):  # one by one: mkdir(parents=True) recurses too
+            bottom = bottom / "a"
+            bottom.mkdir()
+        (bottom / "file").write_text("x")
+        return bottom / "file"
+
+    yield make
+    for folder in made:
+        staging.remove(folder)
+
+
+def test_a_deep_tree_in_a_build_is_named_not_a_recursion_error(data_dir, capsys, nest):
+    folder = hf.build_folder(CONFIG, data_dir)
+    stray = nest(folder / "cache-deep")
+    status, out, err = cli(capsys, "verify", folder)
+    assert status == 1 and err == f"mnist1d: error: {stray}: a file that MANIFEST.json does not list; " + (
+        "a loader could read it as part of the dataset: remove it if it is not\n"
+    )
+    status, out, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and f"1 of the 2 builds under {data_dir} failed: {stray}: a file" in err
+
+
+def test_a_deep_tree_beside_builds_or_in_an_export_gives_one_line(data_dir, export, capsys, nest):
+    nest(data_dir / "deep")
+    status, out, _ = cli(capsys, "verify", data_dir)
+    assert status == 0 and out.splitlines()[1] == "  2 builds, all intact:"
+    stray = nest(export / CONFIG.name / "deep")
+    status, out, err = cli(capsys, "verify", export)
+    assert status == 1 and err.startswith(f"mnist1d: error: {stray}: a file that MANIFEST.json does not list")
+
+
+def test_a_deep_staging_leftover_is_removed(data_dir, nest):
+    folder = hf.build_folder(CONFIG, data_dir)
+    leftover = folder.with_name(f".{folder.name}.staging-0123456789ab")
+    nest(leftover)
+    assert hf.prepare(CONFIG, data_dir, force=True) == folder
+    assert not os.path.lexists(leftover)
