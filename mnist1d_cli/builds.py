@@ -90,6 +90,8 @@ def _run_build(args: argparse.Namespace) -> None:
                 kwargs = {"file_format": args.file_format or "tfrecord"}
             try:
                 path = prepare(config, args.data_dir, force=args.force, **kwargs)
+                if not path.is_dir():  # verify would judge a file there as a pickle or an .npz
+                    raise IntegrityError(f"{path}: not a folder, where the build's folder belongs")
                 return path, verify_directory(path)
             except IntegrityError as error:  # an existing build, found damaged
                 if args.force or isinstance(error, LegacyBuild):

@@ -270,3 +270,17 @@ def test_a_deep_staging_leftover_is_removed(data_dir, nest):
     nest(leftover)
     assert hf.prepare(CONFIG, data_dir, force=True) == folder
     assert not os.path.lexists(leftover)
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_file_in_the_place_of_a_build_is_named_as_such_and_force_repairs_it(data_dir, capsys, kind):
+    folder = hf.build_folder(CONFIG, data_dir)
+    staging.remove(folder)
+    folder.write_bytes(b"\x80\x04not a build") if kind == "file" else os.mkfifo(folder)
+    args = ["build", "--num-samples", "200", "--seed", "5", "--data-dir", data_dir]
+    status, _, err = cli(capsys, *args)
+    assert status == 1 and err == (
+        f"mnist1d: error: {folder}: not a folder, where the build's folder belongs; "
+        "the existing build is damaged: rebuild it with --force\n"
+    )
+    assert cli(capsys, *args, "--force")[0] == 0 and hf.verify_directory(folder)
