@@ -284,3 +284,14 @@ def test_a_file_in_the_place_of_a_build_is_named_as_such_and_force_repairs_it(da
         "the existing build is damaged: rebuild it with --force\n"
     )
     assert cli(capsys, *args, "--force")[0] == 0 and hf.verify_directory(folder)
+
+
+def test_a_config_folder_of_an_export_is_read_as_verify_judged_it(export):
+    from mnist1d_builders.read import read_splits
+
+    assert hf.verify_directory(export / CONFIG.name)  # intact on its own, as load_dataset(folder) reads it
+    params, splits = read_splits(export / CONFIG.name)
+    whole_params, whole = read_splits(export, CONFIG.name)
+    assert params == whole_params == CONFIG
+    for split in splits:
+        assert all(np.array_equal(a, b) for a, b in zip(splits[split], whole[split]))
