@@ -42,9 +42,13 @@ ACCEPTS = (
 _TFDS_SHARDS = ("mnist1d-*.tfrecord*", "mnist1d-*.array_record*")
 
 
-def verify_directory(path: Path) -> list[str]:
-    """Check ``path`` (see the module); return what was checked, one line each."""
+def verify_directory(path: Path, kind: str | None = None) -> list[str]:
+    """Check ``path`` (see the module); return what was checked, one line each. ``kind``
+    (``"datasets"``) says what ``path`` must be, when the caller knows: ``mnist1d build`` of the
+    folder it keeps, which then is checked as such even with none of its records left."""
     path = Path(path)
+    if kind is not None:
+        return _verify(path, kind)
     if path.is_file():
         return _verify_npz(path) if path.suffix == ".npz" else _verify_frozen_pickle(path)
     if not path.is_dir():
@@ -73,13 +77,14 @@ def build_kind(folder: Path) -> str | None:
     """What ``folder`` holds: ``datasets``, ``tfds``, ``hub`` (an export), ``legacy`` or None.
 
     A folder is judged by what a loader would find in it, not only by its manifest: a ``datasets``
-    build that lost its ``MANIFEST.json`` still has its shards, or its place in a cache
-    (``mnist1d/<config>/<version>/<hash>``), and an export that lost its card still has config
-    folders; verify then names what is missing instead of passing over the folder."""
+    build of this package that lost its ``MANIFEST.json`` still has its ``dataset_info.json``
+    (builder ``mnist1d``; not the cache ``datasets`` makes of a folder that happens to be named
+    mnist1d), and an export that lost its card still has its config folders; verify then names
+    what is missing instead of passing over the folder."""
     if os.path.lexists(folder / MANIFEST_FILE):
-        layout = _layout_of(folder / MANIFEST_FILE)
+        layout = _record_of(folder / MANIFEST_FILE).get("layout")
         return {"tfds": "tfds", "hub": "hub-config"}.get(layout, "datasets")
-    if any(_layout_of(manifest) == "hub" for manifest in folder.glob(f"*/{MANIFEST_FILE}")) or (
+    if any(_record_of(manifest).get("layout") == "hub" for manifest in folder.glob(f"*/{MANIFEST_FILE}")) or (
         os.path.lexists(folder / "README.md") and any(folder.glob("*/*.parquet"))
     ):  # before the shards of another format: a stray one in an export is named as a stray
         return "hub"
@@ -87,28 +92,17 @@ def build_kind(folder: Path) -> str | None:
         return "tfds"
     if legacy_record(folder):
         return "legacy"
-    if next(folder.glob(f"{DATASET}-*.arrow"), None) or _in_datasets_place(folder):
+    if _record_of(folder / "dataset_info.json").get("builder_name") == DATASET:
         return "datasets"
     return None
 
 
-def _layout_of(manifest: Path) -> str | None:
-    """The layout a manifest records; None if it cannot say (the checks then name the file)."""
+def _record_of(path: Path) -> dict:
+    """A JSON record read with bounds; empty if it cannot be (the checks then name the file)."""
     try:
-        return read_json(manifest).get("layout")
+        return read_json(path) if os.path.lexists(path) else {}
     except (IntegrityError, OSError):
-        return None
-
-
-def _in_datasets_place(folder: Path) -> bool:
-    """Whether ``folder`` is where ``datasets`` keeps a build: ``mnist1d/<config>/<version>/<hash>``."""
-    place = Path(folder).absolute().parents
-    return len(place) > 2 and place[2].name == DATASET and _is_version(place[0].name)
-
-
-def _is_version(name: str) -> bool:
-    parts = name.split(".")
-    return len(parts) == 3 and all(part.isdigit() for part in parts)
+        return {}
 
 
 def find_builds(root: Path) -> list[tuple[Path, str]]:

@@ -92,7 +92,7 @@ def _run_build(args: argparse.Namespace) -> None:
                 path = prepare(config, args.data_dir, force=args.force, **kwargs)
                 if not path.is_dir():  # verify would judge a file there as a pickle or an .npz
                     raise IntegrityError(f"{path}: not a folder, where the build's folder belongs")
-                return path, verify_directory(path)
+                return path, verify_directory(path, "datasets" if args.framework == "hf" else None)
             except IntegrityError as error:  # an existing build, found damaged
                 if args.force or isinstance(error, LegacyBuild):
                     raise

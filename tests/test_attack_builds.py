@@ -74,12 +74,12 @@ def test_a_build_that_lost_its_manifest_fails_a_data_dirs_verify(data_dir, capsy
     assert "missing" in err
 
 
-def test_an_emptied_build_folder_fails_a_data_dirs_verify(data_dir, capsys):
-    folder = hf.build_folder(OTHER, data_dir)
-    for path in folder.iterdir():
-        path.unlink()
-    status, _, err = cli(capsys, "verify", data_dir)
-    assert status == 1 and f"{folder / 'MANIFEST.json'}: missing" in err
+def test_the_cache_datasets_makes_of_an_export_named_mnist1d_is_no_build_of_this_package(export, capsys, tmp_path):
+    named = export.rename(tmp_path / "mnist1d")  # datasets names its cache folder after the export's
+    datasets.load_dataset(str(named), CONFIG.name, cache_dir=str(tmp_path / "cache"))
+    assert sorted(tmp_path.glob("cache/mnist1d/*/*/*/mnist1d-train.arrow"))  # shards named like a build's
+    status, _, err = cli(capsys, "verify", tmp_path / "cache")
+    assert status == 2 and "holds no MNIST-1D build" in err
 
 
 @pytest.mark.parametrize("level", ["config", "build"])
@@ -101,9 +101,12 @@ def test_a_symlink_loop_under_a_data_dir_ends(data_dir, capsys):
     assert status == 1 and f"{data_dir / 'mnist1d' / 'loop'}: a symlink" in err
 
 
-def test_build_over_a_build_that_lost_its_manifest_says_damaged_and_force_repairs(data_dir, capsys):
+@pytest.mark.parametrize("lost", ["MANIFEST.json", "every file"])
+def test_build_over_a_build_that_lost_its_manifest_says_damaged_and_force_repairs(data_dir, capsys, lost):
     folder = hf.build_folder(CONFIG, data_dir)
-    (folder / "MANIFEST.json").unlink()
+    for path in folder.iterdir():
+        if lost == "every file" or path.name == lost:
+            path.unlink()
     args = ["build", "--num-samples", "200", "--seed", "5", "--data-dir", data_dir]
     status, _, err = cli(capsys, *args)
     assert status == 1
