@@ -298,3 +298,20 @@ def test_a_config_folder_of_an_export_is_read_as_verify_judged_it(export):
     assert params == whole_params == CONFIG
     for split in splits:
         assert all(np.array_equal(a, b) for a, b in zip(splits[split], whole[split]))
+
+
+def test_a_subfolder_that_cannot_be_listed_is_a_fault_naming_it_not_passed_over(data_dir, capsys, monkeypatch):
+    folder = hf.build_folder(CONFIG, data_dir)
+    locked = folder / "cache-sub"
+    locked.mkdir()
+    scandir = os.scandir
+
+    def refusing(path):
+        if Path(path) == locked:  # as chmod 000 would, for a user who is not root
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    status, out, err = cli(capsys, "verify", folder)
+    assert status == 1 and out == ""
+    assert err == f"mnist1d: error: {locked}: permission denied; check the permissions, or choose another location\n"
