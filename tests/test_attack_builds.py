@@ -315,3 +315,23 @@ def test_a_subfolder_that_cannot_be_listed_is_a_fault_naming_it_not_passed_over(
     status, out, err = cli(capsys, "verify", folder)
     assert status == 1 and out == ""
     assert err == f"mnist1d: error: {locked}: permission denied; check the permissions, or choose another location\n"
+
+
+# --- an export's card and the number of configs -----------------------------------------------
+
+
+def test_a_card_whose_prose_grew_past_a_megabyte_still_verifies(export, capsys):
+    with open(export / "README.md", "a") as f:
+        f.write("\nNotes of the team that uses this copy.\n" * 60_000)  # 2.4 MB of prose after the YAML
+    status, out, _ = cli(capsys, "verify", export)
+    assert status == 0 and out.startswith(f"{export}: intact\n")
+
+
+def test_more_configs_than_a_card_can_list_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    from mnist1d_builders.hub import exporter
+
+    monkeypatch.setattr(exporter, "generate", lambda *a, **k: pytest.fail("generated before refusing"))
+    configs = [MNIST1DConfig(num_samples=20, seed=seed) for seed in range(exporter.MAX_CONFIGS + 1)]
+    with pytest.raises(ValueError, match=r"^configs: 1,001 configs; an export holds at most 1,000 \(its card"):
+        hub.export(tmp_path / "out", configs)
+    assert not (tmp_path / "out").exists()
