@@ -35,6 +35,8 @@ def read_splits(directory: Path, config: str | None = None) -> tuple[MNIST1DConf
     verify_directory(directory)
     if kind == "hub":
         return _export(directory, config)
+    if kind == "hub-config":  # one config folder of an export, as load_dataset(folder) reads it
+        return _parquet(directory)
     if kind == "tfds":
         return _tfds(directory)
     return _datasets(directory)
@@ -72,8 +74,6 @@ def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
 
 
 def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]:
-    import pyarrow.parquet as pq
-
     from .hub.card import default_config
 
     names = sorted(p.parent.name for p in directory.glob(f"*/{MANIFEST_FILE}"))
@@ -83,13 +83,20 @@ def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]
             raise ValueError(f"{directory} exports {len(names)} configs, {', '.join(names)}: choose one with --config")
     if config not in names:
         raise ValueError(f"config={config!r}: {directory} exports {', '.join(names)}; choose one with --config")
-    manifest = read_manifest(directory / config, "hub")
+    return _parquet(directory / config)
+
+
+def _parquet(folder: Path) -> tuple[MNIST1DConfig, Splits]:
+    """The splits of one config folder of an export, read from its Parquet shards."""
+    import pyarrow.parquet as pq
+
+    manifest = read_manifest(folder, "hub")
     splits = {}
     for split, record in manifest.splits.items():
-        table = pq.read_table([str(directory / config / shard) for shard in record.shards])
+        table = pq.read_table([str(folder / shard) for shard in record.shards])
         x = table.column("x").combine_chunks()
         if len(x) != record.num_rows:
-            raise IntegrityError(f"{directory / config}: changed while it was read")
+            raise IntegrityError(f"{folder}: changed while it was read")
         splits[split] = (
             x.flatten().to_numpy().reshape(len(x), x.type.list_size),
             table.column("y").to_numpy().astype(np.int64),

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .records import tree
+
 logger = logging.getLogger(__name__)
 
 _STAGING = ".staging-"
@@ -42,8 +44,12 @@ def building(target: Path) -> Iterator[Path]:
     with FileLock(str(lock_path(target))):
         left = sorted(target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"))
         if left:
-            count = sum(
-                1 for folder in left for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")
+            count = sum(  # in real folders only: a symlink left there is removed, never walked
+                1
+                for folder in left
+                if folder.is_dir() and not folder.is_symlink()
+                for p, is_dir in tree(folder)
+                if not is_dir and not p.name.endswith(".lock")
             )
             for folder in left:
                 remove(folder)
@@ -85,7 +91,16 @@ def _exchange(a: Path, b: Path) -> bool:
 def remove(path: Path) -> None:
     """Remove a file, a symlink or a folder tree, if there."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        # Deepest first, one by one: shutil.rmtree recurses, and a tree nested thousands deep would
+        # be a RecursionError. What cannot be removed is left, as rmtree(ignore_errors=True) would.
+        try:
+            entries = list(tree(path))
+        except OSError:  # a folder that cannot be listed: remove what can be
+            shutil.rmtree(path, ignore_errors=True)
+            return
+        for entry, is_dir in [*reversed(entries), (path, True)]:
+            with contextlib.suppress(OSError):
+                entry.rmdir() if is_dir else entry.unlink()
     elif os.path.lexists(path):
         path.unlink()
 

@@ -14,6 +14,7 @@ Damage raises :class:`IntegrityError` naming the file; a path that holds none of
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from mnist1d_core import Fingerprinter
 from mnist1d_core.fingerprint import registry
 
 from .manifest import (
+    DATASET,
     MANIFEST_FILE,
     IntegrityError,
     legacy_record,
@@ -29,6 +31,7 @@ from .manifest import (
     read_json,
     read_manifest,
     reason,
+    snippet,
     verify_build,
 )
 
@@ -39,9 +42,13 @@ ACCEPTS = (
 _TFDS_SHARDS = ("mnist1d-*.tfrecord*", "mnist1d-*.array_record*")
 
 
-def verify_directory(path: Path) -> list[str]:
-    """Check ``path`` (see the module); return what was checked, one line each."""
+def verify_directory(path: Path, kind: str | None = None) -> list[str]:
+    """Check ``path`` (see the module); return what was checked, one line each. ``kind``
+    (``"datasets"``) says what ``path`` must be, when the caller knows: ``mnist1d build`` of the
+    folder it keeps, which then is checked as such even with none of its records left."""
     path = Path(path)
+    if kind is not None:
+        return _verify(path, kind)
     if path.is_file():
         return _verify_npz(path) if path.suffix == ".npz" else _verify_frozen_pickle(path)
     if not path.is_dir():
@@ -67,37 +74,64 @@ def verify_directory(path: Path) -> list[str]:
 
 
 def build_kind(folder: Path) -> str | None:
-    """What ``folder`` holds: ``datasets``, ``tfds``, ``hub`` (an export), ``legacy`` or None."""
+    """What ``folder`` holds: ``datasets``, ``tfds``, ``hub`` (an export), ``legacy`` or None.
+
+    A folder is judged by what a loader would find in it, not only by its manifest: a ``datasets``
+    build of this package that lost its ``MANIFEST.json`` still has its ``dataset_info.json``
+    (builder ``mnist1d``; not the cache ``datasets`` makes of a folder that happens to be named
+    mnist1d), and an export that lost its card still has its config folders; verify then names
+    what is missing instead of passing over the folder."""
     if os.path.lexists(folder / MANIFEST_FILE):
-        try:
-            layout = read_json(folder / MANIFEST_FILE).get("layout")
-        except (IntegrityError, OSError):
-            return "datasets"  # damaged: the generic checks name the file
+        layout = _record_of(folder / MANIFEST_FILE).get("layout")
         return {"tfds": "tfds", "hub": "hub-config"}.get(layout, "datasets")
-    if os.path.lexists(folder / "README.md") and (
-        any(folder.glob(f"*/{MANIFEST_FILE}")) or any(folder.glob("*/*.parquet"))
+    if any(_record_of(manifest).get("layout") == "hub" for manifest in folder.glob(f"*/{MANIFEST_FILE}")) or (
+        os.path.lexists(folder / "README.md") and any(folder.glob("*/*.parquet"))
     ):  # before the shards of another format: a stray one in an export is named as a stray
         return "hub"
     if any(next(folder.glob(pattern), None) for pattern in _TFDS_SHARDS):
         return "tfds"
     if legacy_record(folder):
         return "legacy"
+    if _record_of(folder / "dataset_info.json").get("builder_name") == DATASET:
+        return "datasets"
     return None
 
 
+def _record_of(path: Path) -> dict:
+    """A JSON record read with bounds; empty if it cannot be (the checks then name the file)."""
+    try:
+        return read_json(path) if os.path.lexists(path) else {}
+    except (IntegrityError, OSError):
+        return {}
+
+
 def find_builds(root: Path) -> list[tuple[Path, str]]:
-    """The builds under ``root``, in name order (an export counts as one; nothing under a build)."""
-    found = []
-    for folder, dirs, _ in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # not datasets' staging, nor .git
-        kind = build_kind(Path(folder))
+    """The builds under ``root``, in name order (an export counts as one; nothing under a build).
+    A symlink to a folder is listed as such, never followed: verify refuses it, naming its target."""
+    found, pending = [], [Path(root)]
+    while pending:  # iterative: a tree nested thousands deep is no RecursionError
+        folder = pending.pop()
+        kind = build_kind(folder)
         if kind is not None:
-            found.append((Path(folder), kind))
-            dirs[:] = []
-    return found
+            found.append((folder, kind))
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.is_dir():  # not staging, nor .git
+                    continue
+                if entry.is_symlink():
+                    found.append((Path(entry.path), "symlink"))
+                else:
+                    pending.append(Path(entry.path))
+    return sorted(found)
 
 
 def _verify(folder: Path, kind: str) -> list[str]:
+    if kind == "symlink":
+        raise IntegrityError(
+            f"{folder}: a symlink; a folder of builds holds its own, so it is refused: verify the folder it "
+            f"points to, {folder.resolve()}"
+        )
     if kind == "datasets":
         from .arrow import DatasetsReader
 
@@ -125,13 +159,14 @@ def _verify_npz(path: Path) -> list[str]:
 
     os.close(open_regular(path))  # no FIFO, device or symlink
     try:
+        _check_npz_headers(path)
         with np.load(path, allow_pickle=False) as arrays:
             splits = {"train": (arrays["x"], arrays["y"]), "test": (arrays["x_test"], arrays["y_test"])}
             contents = {}
             for split, (x, y) in splits.items():
                 contents[split] = Fingerprinter()
                 contents[split].update(x, y)
-    except (ValueError, KeyError, EOFError, OSError, zipfile.BadZipFile) as error:
+    except (ValueError, KeyError, EOFError, OSError, MemoryError, zipfile.BadZipFile) as error:
         if isinstance(error, PermissionError):
             raise
         raise IntegrityError(f"{path}: damaged, or not an .npz of `mnist1d generate` ({reason(error)})") from None
@@ -152,6 +187,31 @@ def _verify_npz(path: Path) -> list[str]:
         f"matches the registered {match}" if match else "no registered preset has this content (a custom variant)"
     )
     return [*lines, f"registry: {verdict}"]
+
+
+#: The arrays verify reads from an ``.npz`` of ``mnist1d generate``, and the kinds of number each holds.
+_NPZ_ARRAYS = {"x": "f", "y": "iu", "x_test": "f", "y_test": "iu"}
+
+
+def _check_npz_headers(path: Path) -> None:
+    """Read only the headers of the arrays verify loads: each must hold numbers of its kind
+    (signals floats, labels whole numbers), and no more bytes than its member of the archive
+    holds, so that a forged header cannot make ``np.load`` allocate what the file does not have."""
+    import numpy as np
+
+    with zipfile.ZipFile(path) as archive:
+        for name, kinds in _NPZ_ARRAYS.items():
+            member = archive.getinfo(f"{name}.npy")
+            with archive.open(member) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = (
+                    np.lib.format.read_array_header_1_0 if version == (1, 0) else (np.lib.format.read_array_header_2_0)
+                )
+                shape, _, dtype = read_header(f)
+            if dtype.kind not in kinds:
+                raise ValueError(f"{name}: holds {dtype}, not {'floats' if kinds == 'f' else 'whole numbers'}")
+            if math.prod(shape) * dtype.itemsize > member.file_size:
+                raise ValueError(f"{name}: its header announces shape {snippet(str(shape))}, more than the file holds")
 
 
 def _verify_frozen_pickle(path: Path) -> list[str]:

@@ -27,7 +27,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from .errors import describe, exit_status  # noqa: E402  (light: the standard library only)
+from .errors import describe, exit_status, one_line  # noqa: E402  (light: the standard library only)
 
 __all__ = ["build_parser", "main", "run"]
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if message is not None:
         gc.collect()  # frames kept alive by reference cycles: their progress bars close now, not at exit
         # On a terminal, a progress bar may hold the line: start a new one.
-        print(f"{chr(10) if sys.stderr.isatty() else ''}{message}", file=sys.stderr)
+        print(f"{chr(10) if sys.stderr.isatty() else ''}{one_line(message)}", file=sys.stderr)
     return status
 
 

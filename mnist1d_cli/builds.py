@@ -11,7 +11,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, one_line
 from .options import add_config_arguments, check_output_folder, config_from_arguments, path_argument, with_builders
 
 
@@ -89,7 +89,9 @@ def _run_build(args: argparse.Namespace) -> None:
                 kwargs = {"file_format": args.file_format or "tfrecord"}
             try:
                 path = prepare(config, args.data_dir, force=args.force, **kwargs)
-                return path, verify_directory(path)
+                if not path.is_dir():  # verify would judge a file there as a pickle or an .npz
+                    raise IntegrityError(f"{path}: not a folder, where the build's folder belongs")
+                return path, verify_directory(path, "datasets" if args.framework == "hf" else None)
             except IntegrityError as error:  # an existing build, found damaged
                 if args.force or isinstance(error, LegacyBuild):
                     raise
@@ -98,7 +100,7 @@ def _run_build(args: argparse.Namespace) -> None:
     path, checked = with_builders(build)
     print(f"{config.name} ({args.framework}): {path}")
     for line in checked:
-        print(f"  {line}")
+        print(f"  {one_line(line)}")
 
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:
@@ -140,7 +142,7 @@ def _run_verify(args: argparse.Namespace) -> None:
     checked = with_builders(verify)
     print(f"{args.dir}: intact")
     for line in checked:
-        print(f"  {line}")
+        print(f"  {one_line(line)}")
 
 
 COMMANDS = [_add_build, _add_verify]

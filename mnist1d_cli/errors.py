@@ -4,6 +4,7 @@ before anything heavy, so that a Ctrl-C during the heavy imports still meets ``m
 from __future__ import annotations
 
 import errno
+import unicodedata
 import signal
 import sys
 
@@ -84,3 +85,12 @@ def describe_os_error(error: OSError) -> str:
         errno.EACCES: "; check the permissions, or choose another location",
     }.get(error.errno, "")
     return f"{error.filename}: {error.strerror.lower()}{hint}"
+
+
+def one_line(message: str) -> str:
+    """``message`` with its control characters escaped (``\\n``, ``\\x1b``): a file name may hold
+    any of them, and a message stays one line that cannot drive the terminal."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) == "Cc" else char
+        for char in message
+    )

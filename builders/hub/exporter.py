@@ -44,6 +44,9 @@ from .verify import verify_export
 #: the estimate adds a tenth for page indexes and footers, and room for the card and figure.
 _PARQUET_OVER_ARROW = 1.1
 _FIXED_BYTES = 2 * 10**6
+#: Configs one export holds at most: its card lists each (about 2 KB of YAML and table apiece),
+#: and verify reads a card with a bound (``records.MAX_RECORD_BYTES``, 8 MiB).
+MAX_CONFIGS = 1000
 
 
 def export(
@@ -110,6 +113,11 @@ def check_export(
         if not isinstance(config, MNIST1DConfig):
             raise TypeError(f"configs: expected MNIST1DConfig values, got {config!r}")
     configs = list({config.name: config for config in configs}.values())
+    if len(configs) > MAX_CONFIGS:
+        raise ValueError(
+            f"configs: {len(configs):,} configs; an export holds at most {MAX_CONFIGS:,} (its card lists each "
+            "one, and a card is read with a bound): split them into several exports"
+        )
     if repo_id is not None:
         check_repo_id(repo_id)
     _check_destination(Path(out))

@@ -38,7 +38,7 @@ from ..manifest import (
     snippet,
     verify_build,
 )
-from ..records import open_regular, read_bytes
+from ..records import MAX_RECORD_BYTES, open_regular, read_bytes
 from .card import CARD_FILE, FIGURE, RECORD_KEY, card_data, card_record
 from .parquet import read_content, read_features, shard_name
 from .summary import ConfigSummary, SplitSummary, arrow_bytes
@@ -49,7 +49,7 @@ IGNORED = {
     ".gitattributes": "written by the Hub into every repository",
     ".cache": "huggingface_hub's download metadata",
 }
-_MAX_CARD_BYTES = 2**20
+_MAX_CARD_BYTES = MAX_RECORD_BYTES  # a card of an export's most configs (exporter.MAX_CONFIGS) takes a quarter
 _SHARD = re.compile(rf"({'|'.join(SPLITS)})-(\d{{5}})-of-(\d{{5}})\.parquet")
 
 
@@ -144,7 +144,10 @@ def _layout(folder: Path) -> tuple[list[str], list[str]]:
             "remove it if it is not"
         )
     if not (folder / CARD_FILE).is_file():
-        raise IntegrityError(f"{folder / CARD_FILE}: missing, so load_dataset would find no configs")
+        raise IntegrityError(
+            f"{folder / CARD_FILE}: missing, so load_dataset would find no configs and read every "
+            "folder's shards as one dataset"
+        )
     return configs, ignored
 
 
