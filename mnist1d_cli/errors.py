@@ -4,9 +4,9 @@ before anything heavy, so that a Ctrl-C during the heavy imports still meets ``m
 from __future__ import annotations
 
 import errno
-import unicodedata
 import signal
 import sys
+import unicodedata
 
 
 class UsageError(ValueError):
