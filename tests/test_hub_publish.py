@@ -2,6 +2,7 @@
 client (the network is off: HF_HUB_OFFLINE=1 and no sockets), and each Hub call's failures
 met for real: an unreachable endpoint, and a Hub on loopback that refuses every request."""
 
+import hashlib
 import inspect
 import json
 import os
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +18,9 @@ import pytest
 pytest.importorskip("datasets")
 
 import huggingface_hub  # noqa: E402
-from huggingface_hub.errors import RemoteEntryNotFoundError, RepositoryNotFoundError  # noqa: E402
+from huggingface_hub.errors import RepositoryNotFoundError  # noqa: E402
+from huggingface_hub.hf_api import RepoFile, RepoFolder  # noqa: E402
+from huggingface_hub.utils.sha import git_hash  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, release  # noqa: E402
@@ -36,13 +39,32 @@ TAG = f"v{DATA_VERSION}"
 pytestmark = pytest.mark.usefixtures("hub_offline")
 
 
+def hub_tree(files: dict[str, bytes]):
+    """What the Hub's tree API lists, recursively, for a commit holding ``files`` (content by
+    name): every folder and file, the ``.gitattributes`` the Hub writes in every repository
+    among them, Parquet and PNG files stored with LFS (their git blob is the LFS pointer).
+    Built as ``HfApi.list_repo_tree`` builds them from the Hub's JSON."""
+    files = {".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n", **files}
+    folders = {str(parent) for name in files for parent in PurePosixPath(name).parents} - {"."}
+    for folder in sorted(folders):
+        yield RepoFolder(path=folder, oid=git_hash(folder.encode()))
+    for name, content in files.items():
+        if name.endswith((".parquet", ".png")):
+            sha256 = hashlib.sha256(content).hexdigest()
+            pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {len(content)}\n"
+            lfs = {"size": len(content), "oid": sha256, "pointerSize": len(pointer)}
+            yield RepoFile(path=name, size=len(content), oid=git_hash(pointer.encode()), lfs=lfs)
+        else:
+            yield RepoFile(path=name, size=len(content), oid=git_hash(content))
+
+
 class RecordingHub:
     """Stands in for ``huggingface_hub.HfApi``: records each call, after checking that the real
-    method accepts its arguments. ``tags`` maps a tag to the ``SHA256SUMS`` it holds (None: it
-    has none); ``exists`` says if the repository does."""
+    method accepts its arguments. ``tags`` maps a tag to the files it holds (content by name);
+    ``exists`` says if the repository does."""
 
-    def __init__(self, tmp_path: Path, tags=None, exists=True):
-        self.tmp_path, self.tags, self.exists = tmp_path, dict(tags or {}), exists
+    def __init__(self, tags=None, exists=True):
+        self.tags, self.exists = dict(tags or {}), exists
         self.calls, self.uploaded = [], {}
 
     def _record(self, method, *args, **kwargs):
@@ -55,15 +77,9 @@ class RecordingHub:
             raise RepositoryNotFoundError("404", response=SimpleNamespace(headers={}, request=None))
         return SimpleNamespace(tags=[SimpleNamespace(name=tag, target_commit=f"commit-{tag}") for tag in self.tags])
 
-    def hf_hub_download(self, repo_id, filename, **kwargs):
-        self._record("hf_hub_download", repo_id, filename, **kwargs)
-        sums = self.tags[kwargs["revision"].removeprefix("commit-")]
-        if sums is None:
-            raise RemoteEntryNotFoundError("404", response=SimpleNamespace(headers={}, request=None))
-        path = self.tmp_path / "downloaded" / filename
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(sums)
-        return str(path)
+    def list_repo_tree(self, repo_id, **kwargs):
+        self._record("list_repo_tree", repo_id, **kwargs)
+        return hub_tree(self.tags[kwargs["revision"].removeprefix("commit-")])  # a generator, as the Hub's
 
     def create_repo(self, repo_id, **kwargs):
         self._record("create_repo", repo_id, **kwargs)
@@ -100,15 +116,15 @@ def test_dry_run_prints_every_file_and_the_tag_and_uses_no_client(expected, monk
         out[0]
         == f"would upload to https://huggingface.co/datasets/{REPO} (branch main, created if missing), then tag that commit {TAG}:"
     )
-    for line in expected["SHA256SUMS"].decode().splitlines():
-        digest, name = line.split("  ")
-        assert f"  {name}  {len(expected[name]):,} bytes  sha256 {digest}" in out
-    assert f"  SHA256SUMS  {len(expected['SHA256SUMS']):,} bytes" in out
+    assert out[1:-2] == [
+        f"  {name}  {len(content):,} bytes  sha256 {hashlib.sha256(content).hexdigest()}"
+        for name, content in sorted(expected.items())
+    ]
     assert out[-1] == "dry run: nothing uploaded, nothing tagged"
 
 
-def test_publish_uploads_the_export_then_tags_that_commit(tmp_path, expected):
-    client, said = RecordingHub(tmp_path), []
+def test_publish_uploads_the_export_then_tags_that_commit(expected):
+    client, said = RecordingHub(), []
     hub.publish(REPO, DATA_VERSION, client=client, echo=said.append)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
     _, create, upload, tag = (arguments for _, arguments in client.calls)
@@ -119,49 +135,63 @@ def test_publish_uploads_the_export_then_tags_that_commit(tmp_path, expected):
     assert said[-1] == f"published https://huggingface.co/datasets/{REPO}/commit/c0ffee, tagged {TAG}"
 
 
-def test_a_new_repository_is_created(tmp_path, expected):
-    client = RecordingHub(tmp_path, exists=False)
+def test_a_new_repository_is_created(expected):
+    client = RecordingHub(exists=False)
     hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
     assert [method for method, _ in client.calls] == ["list_repo_refs", "create_repo", "upload_folder", "create_tag"]
     assert client.uploaded == expected
 
 
-def test_a_tag_with_the_same_files_is_left_alone(tmp_path, expected):
-    client, said = RecordingHub(tmp_path, tags={"v0.9.0": "old", TAG: expected["SHA256SUMS"].decode()}), []
+def test_a_tag_with_the_same_files_is_left_alone(expected):
+    client, said = RecordingHub(tags={"v0.9.0": {"old.txt": b"old"}, TAG: expected}), []
     hub.publish(REPO, DATA_VERSION, client=client, echo=said.append)
-    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
-    download = client.calls[1][1]
-    assert (download["filename"], download["revision"]) == ("SHA256SUMS", f"commit-{TAG}")  # the tag's own commit
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "list_repo_tree"]
+    listed = client.calls[1][1]
+    assert (listed["repo_id"], listed["repo_type"], listed["revision"]) == (REPO, "dataset", f"commit-{TAG}")
+    assert listed["recursive"]  # the files in the configs' folders too
     assert said[-1] == f"{REPO} {TAG} already holds exactly these files: nothing to do"
 
 
+def flipped(content: bytes) -> bytes:
+    """``content`` with its last byte changed: the same size, other bytes."""
+    return content[:-1] + bytes([content[-1] ^ 1])
+
+
+TRAIN, TEST = "canonical/train-00000-of-00001.parquet", "canonical/test-00000-of-00001.parquet"
+
+
 @pytest.mark.parametrize(
-    "sums, reason",
+    "change, differing",
     [
-        (
-            "0" * 64 + "  canonical/train-00000-of-00001.parquet\n",
-            "differing: README.md, assets/mnist1d_examples.png, "
-            "canonical/test-00000-of-00001.parquet, canonical/train-00000-of-00001.parquet",
+        (lambda files: {**files, TRAIN: flipped(files[TRAIN])}, [TRAIN]),  # an LFS file: its SHA-256
+        (lambda files: {**files, "README.md": flipped(files["README.md"])}, ["README.md"]),  # its git blob id
+        (lambda files: {**files, TEST: files[TEST] + b"\0"}, [TEST]),  # a longer file
+        (  # a file on one side only
+            lambda files: {**{name: content for name, content in files.items() if name != TEST}, "old/x.parquet": b""},
+            [TEST, "old/x.parquet"],
         ),
-        (None, "it has no SHA256SUMS"),
+        (lambda files: {}, None),  # nothing but the Hub's .gitattributes: every file
     ],
 )
-def test_a_tag_with_other_content_is_refused(tmp_path, sums, reason):
-    client = RecordingHub(tmp_path, tags={TAG: sums})
-    with pytest.raises(hub.PublishError, match=f"tag {TAG} of {REPO} already exists with other files") as error:
+def test_a_tag_with_other_content_is_refused_naming_what_differs(expected, change, differing):
+    client = RecordingHub(tags={TAG: change(expected)})
+    with pytest.raises(hub.PublishError) as error:
         hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
-    assert reason in str(error.value)
-    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download"]
+    assert str(error.value) == (
+        f"version {DATA_VERSION}: tag {TAG} of {REPO} already exists with other files "
+        f"(differing: {', '.join(differing or sorted(expected))}); a published version is never changed"
+    )
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "list_repo_tree"]
 
 
-def test_data_that_disagrees_with_the_registry_is_never_uploaded(tmp_path, monkeypatch):
+def test_data_that_disagrees_with_the_registry_is_never_uploaded(monkeypatch):
     def tampered(config, progress=None):
         data = generate(config, progress=progress)
         data.train.y[0] = (data.train.y[0] + 1) % 10
         return data
 
     monkeypatch.setattr(exporter, "generate", tampered)
-    client = RecordingHub(tmp_path)
+    client = RecordingHub()
     with pytest.raises(FingerprintMismatch, match="canonical/train"):
         hub.publish(REPO, DATA_VERSION, client=client, echo=lambda line: None)
     assert [method for method, _ in client.calls] == ["list_repo_refs"]  # asked about the tag; nothing uploaded
@@ -222,23 +252,22 @@ def test_a_real_upload_needs_a_token_checked_before_the_export(monkeypatch):
         hub.publish(REPO, DATA_VERSION, echo=lambda line: None)
 
 
-def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_after(tmp_path, monkeypatch):
-    client, folders = RecordingHub(tmp_path, tags={TAG: "other"}), []
+def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_after(monkeypatch):
+    client, folders, exported = RecordingHub(tags={TAG: {"old.txt": b"old"}}), [], []
 
     def export(folder, *args, **kwargs):
         client.calls.append(("export", {}))
         folders.append(folder.parent)
-        return real_export(folder, *args, **kwargs)
+        real_export(folder, *args, **kwargs)
+        exported.extend(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
     real_export = release.export
     monkeypatch.setattr(release, "export", export)
-    with pytest.raises(
-        hub.PublishError,
-        match=f"tag {TAG} of {REPO} already exists with other files "
-        r"\(its SHA256SUMS lists no file\)",
-    ):
+    with pytest.raises(hub.PublishError) as error:
         hub.publish(REPO, DATA_VERSION, [PRESETS["canonical"]], client=client, echo=lambda line: None)
-    assert [method for method, _ in client.calls] == ["list_repo_refs", "hf_hub_download", "export"]
+    assert f"tag {TAG} of {REPO} already exists with other files (differing: " in str(error.value)
+    assert f"(differing: {', '.join(sorted([*exported, 'old.txt']))})" in str(error.value)
+    assert [method for method, _ in client.calls] == ["list_repo_refs", "list_repo_tree", "export"]
     assert folders[0].name.startswith(release.WORK_PREFIX) and not folders[0].exists()
     assert not folders[0].with_name(folders[0].name + ".owner").exists()
 
@@ -246,10 +275,10 @@ def test_the_tag_is_looked_up_before_the_export_and_the_work_folder_removed_afte
 # The Hub calls' failures. Each step's real HfApi call, made against a Hub that cannot be
 # reached or that refuses: the calls before it are stood in for, and succeed.
 
-STEPS = ["list_repo_refs", "hf_hub_download", "create_repo", "upload_folder", "create_tag"]
+STEPS = ["list_repo_refs", "list_repo_tree", "create_repo", "upload_folder", "create_tag"]
 STEP_WORDS = {
     "list_repo_refs": "listing its tags",
-    "hf_hub_download": f"reading SHA256SUMS at tag {TAG}",
+    "list_repo_tree": f"listing its files at tag {TAG}",
     "create_repo": "creating the repository",
     "upload_folder": "uploading the export",
     "create_tag": f"tagging {TAG} (uploaded as commit c0ffee, untagged)",
@@ -300,7 +329,7 @@ def hub_failing_at(step: str, endpoint: str):
         def list_repo_refs(self, *args, **kwargs):
             if step == "list_repo_refs":
                 return super().list_repo_refs(*args, **kwargs)
-            tags = [SimpleNamespace(name=TAG, target_commit="c0ffee")] if step == "hf_hub_download" else []
+            tags = [SimpleNamespace(name=TAG, target_commit="c0ffee")] if step == "list_repo_tree" else []
             return SimpleNamespace(tags=tags)
 
         def create_repo(self, *args, **kwargs):
@@ -355,22 +384,21 @@ def test_each_hub_call_unreachable_is_one_line(online, monkeypatch, capsys, step
     assert line.startswith(f"mnist1d: error: {REPO}: {STEP_WORDS[step]}: cannot reach http://127.0.0.1:9 ("), line
 
 
-def test_a_download_that_cannot_reach_the_hub_is_not_taken_for_a_missing_file(online, monkeypatch, capsys):
-    # hf_hub_download and upload_folder retry for about 20 s before they give up: their
-    # "cannot reach" is raised here as they raise it in the end.
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    client = hub_failing_at("hf_hub_download", "http://127.0.0.1:9")
+def test_a_listing_that_cannot_reach_the_hub_as_it_is_read_is_one_line(online, monkeypatch, capsys):
+    # list_repo_tree retries for about 20 s before it gives up: its "cannot reach" is raised here
+    # as it raises it in the end, from the generator it returns, once that is read.
+    client = hub_failing_at("list_repo_tree", "http://127.0.0.1:9")
     with pytest.raises(Exception) as unreachable:  # the network's own error, whichever HTTP library raises it
         huggingface_hub.HfApi(endpoint="http://127.0.0.1:9").list_repo_refs(REPO, repo_type="dataset")
 
-    def download(*args, **kwargs):
-        raise LocalEntryNotFoundError("not in the cache, and the Hub cannot be reached") from unreachable.value
+    def listing(*args, **kwargs):
+        yield from ()
+        raise unreachable.value
 
-    monkeypatch.setattr(client, "hf_hub_download", download)
+    monkeypatch.setattr(client, "list_repo_tree", listing)
     line = publish_line(monkeypatch, capsys, client)
     assert line.startswith(
-        f"mnist1d: error: {REPO}: reading SHA256SUMS at tag {TAG}: cannot reach http://127.0.0.1:9 ("
+        f"mnist1d: error: {REPO}: listing its files at tag {TAG}: cannot reach http://127.0.0.1:9 ("
     )
 
 

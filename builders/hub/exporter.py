@@ -170,13 +170,13 @@ def _write_config(folder: Path, config: MNIST1DConfig, progress) -> ConfigSummar
     return ConfigSummary(config, splits, download_size, shards)
 
 
-def listing(folder: Path) -> str:
-    """Every file of an export with its SHA-256, as ``sha256sum`` prints them (``<hex>  <name>``):
-    the manifests record the shards', this adds the card's and the figure's."""
+def listing(folder: Path) -> dict[str, str]:
+    """Every file of an export, by its name inside ``folder`` (``/``-separated, sorted), with
+    its SHA-256 in hex: the manifests record the shards', this adds the card's and the figure's."""
     from ..manifest import sha256_file
 
     names = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
-    return "".join(f"{sha256_file(Path(folder) / name)}  {name}\n" for name in names)
+    return {name: sha256_file(Path(folder) / name) for name in names}
 
 
 def _record(folder: Path) -> dict[str, bytes] | None:

@@ -1,15 +1,17 @@
 """Releasing an export on the Hugging Face Hub: upload, then tag the commit ``v<version>``.
 
 Everything that can be refused is refused before the export: the version, the repository
-id, the configs, the disk and memory, the token, and a tag that already exists (asked of the
-Hub before the export, compared after it). The export is written in a temporary folder
-``mnist1d-publish-*`` (in ``tempfile.gettempdir()``) owned by the publishing process and
-removed when it ends; the next publish removes those of killed ones.
+id, the configs, the disk and memory, the token, and a tag that already exists (its files
+listed by the Hub before the export, compared with the export's after it: the SHA-256 of a
+file stored with LFS, the git blob id of any other). The export is written in a temporary
+folder ``mnist1d-publish-*`` (in ``tempfile.gettempdir()``) owned by the publishing process
+and removed when it ends; the next publish removes those of killed ones.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import secrets
 import tempfile
@@ -20,7 +22,6 @@ import mnist1d_core
 from mnist1d_core import DATA_VERSION, RELEASES, MNIST1DConfig
 from mnist1d_core.files import owned, remove, remove_abandoned
 
-from ..integrity import SUMS_FILE
 from .card import check_repo_id
 from .exporter import check_export, export, listing
 
@@ -79,23 +80,23 @@ def publish(
         configs = check_export(folder, configs, repo_id=repo_id)  # every argument and size
         if not dry_run:
             client = client if client is not None else _hub_client()  # the token
-        published = None if dry_run else _tag_sums(client, repo_id, tag)
+        published = None if dry_run else _tag_files(client, repo_id, tag)
         export(folder, configs, repo_id=repo_id, progress=progress)
-        sums = listing(folder)  # MANIFEST.json per config records the shards; this lists every file
-        if published == sums:
-            echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
-            return
+        files = listing(folder)  # every file, with its SHA-256
         if published is not None:
+            differing = _differing(published, folder, files)
+            if not differing:
+                echo(f"{repo_id} {tag} already holds exactly these files: nothing to do")
+                return
             raise PublishError(
                 f"version {version}: tag {tag} of {repo_id} already exists with other files "
-                f"({_difference(published, sums)}); a published version is never changed"
+                f"(differing: {', '.join(differing)}); a published version is never changed"
             )
         echo(
             f"{'would upload' if dry_run else 'uploading'} to https://huggingface.co/datasets/{repo_id} "
             f"(branch main, created if missing), then tag that commit {tag}:"
         )
-        for line in sums.splitlines():
-            digest, name = line.split("  ", 1)
+        for name, digest in files.items():
             echo(f"  {name}  {(folder / name).stat().st_size:,} bytes  sha256 {digest}")
         echo("  (*.parquet files of the repository that are not listed here are deleted in the same commit)")
         if dry_run:
@@ -147,9 +148,11 @@ def _hub_client():
     return huggingface_hub.HfApi(library_name="mnist1d-datasets", library_version=mnist1d_core.__version__)
 
 
-def _tag_sums(client, repo_id: str, tag: str) -> str | None:
-    """The ``SHA256SUMS`` at tag ``tag`` ("" if the tag lacks one), or None if there is no tag."""
-    from huggingface_hub.errors import RemoteEntryNotFoundError, RepositoryNotFoundError
+def _tag_files(client, repo_id: str, tag: str) -> dict | None:
+    """The files at tag ``tag`` (``huggingface_hub.hf_api.RepoFile`` by path, but the
+    ``.gitattributes`` the Hub writes in every repository), or None if there is no tag."""
+    from huggingface_hub.errors import RepositoryNotFoundError
+    from huggingface_hub.hf_api import RepoFile
 
     try:
         with _hub_step(client, repo_id, "listing its tags", expected=(RepositoryNotFoundError,)):
@@ -159,12 +162,27 @@ def _tag_sums(client, repo_id: str, tag: str) -> str | None:
     target = next((ref.target_commit for ref in refs.tags if ref.name == tag), None)
     if target is None:
         return None
-    try:
-        with _hub_step(client, repo_id, f"reading {SUMS_FILE} at tag {tag}", expected=(RemoteEntryNotFoundError,)):
-            path = client.hf_hub_download(repo_id, SUMS_FILE, repo_type="dataset", revision=target)
-    except RemoteEntryNotFoundError:  # the tag has none (not: the Hub could not be asked)
-        return ""
-    return Path(path).read_text()
+    with _hub_step(client, repo_id, f"listing its files at tag {tag}"):  # the listing is paged as it is read
+        tree = list(client.list_repo_tree(repo_id, repo_type="dataset", revision=target, recursive=True))
+    return {entry.path: entry for entry in tree if isinstance(entry, RepoFile) and entry.path != ".gitattributes"}
+
+
+def _differing(published: dict, folder: Path, files: dict[str, str]) -> list[str]:
+    """The names, sorted, of the files that differ between the tag (``published``) and the
+    export in ``folder`` (``files``: SHA-256 by name), or are on one side only."""
+
+    def same(name: str) -> bool:
+        theirs = published[name]
+        if theirs.lfs is not None:  # the Hub knows an LFS file by its SHA-256
+            return theirs.lfs.sha256 == files[name]
+        content = (folder / name).read_bytes()  # any other file by its git blob id
+        return theirs.blob_id == hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+    return sorted(
+        name
+        for name in published.keys() | files.keys()
+        if name not in published or name not in files or not same(name)
+    )
 
 
 @contextlib.contextmanager
@@ -172,7 +190,7 @@ def _hub_step(client, repo_id: str, step: str, expected: tuple[type[Exception], 
     """Run one Hub call. Its failures, but ``expected`` (which the caller handles), become a
     :class:`HubError` naming ``repo_id``, ``step`` and the cause: no answer (the network, or
     HF_HUB_OFFLINE), or a refusal (the token, a permission, a rate limit, the Hub's own fault)."""
-    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.errors import OfflineModeIsEnabled
 
     try:
         from httpx2 import HTTPError  # the HTTP library of huggingface_hub 2: the base of its errors
@@ -183,16 +201,14 @@ def _hub_step(client, repo_id: str, step: str, expected: tuple[type[Exception], 
         yield
     except expected:
         raise
-    except (HTTPError, OfflineModeIsEnabled, LocalEntryNotFoundError) as error:
+    except (HTTPError, OfflineModeIsEnabled) as error:
         raise HubError(f"{repo_id}: {step}: {_cause(error, client)}") from None
 
 
 def _cause(error: BaseException, client) -> str:
     """Why a Hub call failed, in a few words and what to do about it."""
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-    if isinstance(error, LocalEntryNotFoundError) and error.__cause__ is not None:
-        error = error.__cause__  # hf_hub_download's "not in the cache either": why the Hub was not asked
     if isinstance(error, OfflineModeIsEnabled):
         return "HF_HUB_OFFLINE is set: unset it to publish"
     if not isinstance(error, HfHubHTTPError):  # no answer from the Hub at all
@@ -210,15 +226,3 @@ def _cause(error: BaseException, client) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _difference(published: str, local: str) -> str:
-    def files(sums: str) -> dict[str, str]:  # a published file may be anything: its other lines are skipped
-        pairs = (line.split("  ", 1) for line in sums.splitlines())
-        return {pair[1]: pair[0] for pair in pairs if len(pair) == 2}
-
-    theirs, ours = files(published), files(local)
-    if not theirs:
-        return f"its {SUMS_FILE} lists no file" if published else f"it has no {SUMS_FILE}"
-    changed = sorted(name for name in theirs.keys() | ours.keys() if theirs.get(name) != ours.get(name))
-    return "differing: " + ", ".join(changed)
