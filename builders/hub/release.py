@@ -193,16 +193,25 @@ def _hub_step(client, repo_id: str, step: str, expected: tuple[type[Exception], 
     from huggingface_hub.errors import OfflineModeIsEnabled
 
     try:
-        from httpx2 import HTTPError  # the HTTP library of huggingface_hub 2: the base of its errors
-    except ImportError:
-        from httpx import HTTPError  # of huggingface_hub 1
-
-    try:
         yield
     except expected:
         raise
-    except (HTTPError, OfflineModeIsEnabled) as error:
+    except (*_http_errors(), OfflineModeIsEnabled) as error:
         raise HubError(f"{repo_id}: {step}: {_cause(error, client)}") from None
+
+
+def _http_errors() -> tuple[type[Exception], ...]:
+    """The base errors of the HTTP library huggingface_hub is built on, whichever is installed:
+    httpx2 (huggingface_hub 2), httpx (1.x) or requests (before 1.0)."""
+    import importlib
+
+    bases = []
+    for module, name in (("httpx2", "HTTPError"), ("httpx", "HTTPError"), ("requests", "RequestException")):
+        try:
+            bases.append(getattr(importlib.import_module(module), name))
+        except ImportError:
+            pass
+    return tuple(bases)
 
 
 def _cause(error: BaseException, client) -> str:
