@@ -21,11 +21,12 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         conflict_handler="resolve",
-        help="write a Hub-ready folder: Parquet, card, checksums",
+        help="write a Hub-ready folder: Parquet, card, manifests",
         description=(
             "Write MNIST-1D configs (default: every named preset; custom parameters too) into a new folder "
             "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, README.md (the "
-            "dataset card, whose YAML lists the configs and their files) and SHA256SUMS (sha256sum -c). "
+            "dataset card, whose YAML lists the configs, their files and their fingerprints) and a MANIFEST.json per "
+            "config (parameters, row counts, fingerprints, every file's SHA-256). "
             "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
             "folder appears only when complete."
         ),
