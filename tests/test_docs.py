@@ -308,6 +308,15 @@ def test_the_site_builds_strictly(tmp_path):
     assert "MNIST1DConfig" in reference and "generate" in reference
 
 
+def test_the_exit_status_table_is_the_command_lines():
+    """The command-line guide lists exactly the statuses ``mnist1d`` can exit with."""
+    import mnist1d_core  # noqa: F401  (exit_statuses() maps the core's Damaged once it is loaded)
+    from mnist1d_cli.errors import exit_statuses
+
+    listed = re.findall(r"^\| (\d+) \|", (DOCS / "guide" / "cli.md").read_text(), re.M)
+    assert sorted(map(int, listed)) == sorted({0, *(status for _, status in exit_statuses())})
+
+
 def update_figures(name: str) -> None:
     """Run the page ``name`` as the test does and commit the figures it makes beside it."""
     blocks = python_blocks(ROOT / name)
