@@ -305,7 +305,14 @@ def test_the_site_builds_strictly(tmp_path):
     for command in ("generate", "info", "plot", "build", "verify", "export", "publish", "card", "benchmark"):
         assert f"usage: mnist1d {command} " in cli, f"the command-line page lacks `mnist1d {command} --help`"
     reference = (tmp_path / "site" / "reference" / "core" / "index.html").read_text()
-    assert "MNIST1DConfig" in reference and "generate" in reference
+    baselines = (tmp_path / "site" / "reference" / "baselines" / "index.html").read_text()
+    # the functions named like their modules (generate, benchmark, ...) are documented, not only the modules
+    for name in ("MNIST1DConfig", "generate.generate", "fingerprint.fingerprint", "config.parameters_markdown"):
+        assert f'id="mnist1d_core.{name}"' in reference, name
+    for name in ("benchmark.benchmark", "sweep.sweep", "models.build", "plot.sweep_figure"):
+        assert f'id="mnist1d_baselines.{name}"' in baselines, name
+    generator = (tmp_path / "site" / "guide" / "generator" / "index.html").read_text()
+    assert "<td>0..1,000,000</td>" in generator, "the parameter table is not rendered on the generator guide"
 
 
 def test_the_exit_status_table_is_the_command_lines():
