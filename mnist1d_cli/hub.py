@@ -24,9 +24,8 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         help="write a Hub-ready folder: Parquet, card, checksums",
         description=(
             "Write MNIST-1D configs (default: every named preset; custom parameters too) into a new folder "
-            "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, <config>/MANIFEST.json "
-            "(the config's record: parameters, fingerprints, every file's SHA-256) and README.md (the dataset card, "
-            "whose YAML lists the configs, their files and fingerprints). "
+            "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, README.md (the "
+            "dataset card, whose YAML lists the configs and their files) and SHA256SUMS (sha256sum -c). "
             "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
             "folder appears only when complete."
         ),
