@@ -1,8 +1,9 @@
 """MkDocs hooks: pages that say what the code says.
 
-``<!-- mnist1d-help -->`` in a page becomes the ``--help`` of ``mnist1d`` and of each of its
-subcommands, taken from the parser when the site is built, so the command-line guide cannot
-drift from the command line.
+When the site is built, ``<!-- mnist1d-help -->`` in a page becomes the ``--help`` of
+``mnist1d`` and of each of its subcommands, taken from the parser, and
+``<!-- mnist1d-parameters -->`` the generator's parameter table,
+``mnist1d_core.config.parameters_markdown()``: neither can drift from the code.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 
 MARKER = "<!-- mnist1d-help -->"
+PARAMETERS_MARKER = "<!-- mnist1d-parameters -->"
 WIDTH = "100"  # argparse wraps to $COLUMNS: fixed, so the page does not depend on the terminal
 
 
@@ -49,4 +51,8 @@ def command_line_reference() -> str:
 def on_page_markdown(markdown: str, **kwargs) -> str:
     if MARKER in markdown:
         markdown = markdown.replace(MARKER, command_line_reference())
+    if PARAMETERS_MARKER in markdown:
+        from mnist1d_core.config import parameters_markdown
+
+        markdown = markdown.replace(PARAMETERS_MARKER, parameters_markdown())
     return markdown

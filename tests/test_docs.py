@@ -13,6 +13,10 @@ made by the page's own code, which saves it under that name in its working direc
 test compares it with the committed copy beside the page. ``python tests/test_docs.py PAGE``
 runs a page the same way and commits its figures (after a change of the page's code).
 
+Files of the repository a page's code reads (``REPOSITORY_FILES``: a committed measurement that
+a figure is drawn from) are copied to the same relative path in its working directory, as a
+reader runs the page from a clone; each must exist and be named by the page.
+
 Substitutions (``SUBSTITUTIONS``; each must still apply, so none goes stale): the Hub
 repository id, ``OWNER/NAME`` in the docs and ``<owner>/<name>`` on the card, becomes a local
 folder made by ``mnist1d_builders.hub.export``: ``datasets`` loads a folder with the Hub layout
@@ -46,6 +50,11 @@ DOCS = ROOT / "docs"
 SUBSTITUTIONS = {
     "docs/guide/hub.md": [("OWNER/NAME", "{hub}")],
     "dataset_card.md": [("<owner>/<name>", "{hub}")],
+}
+
+# page -> files of the repository its code reads, by their path from the repository's root
+REPOSITORY_FILES = {
+    "docs/guide/baselines.md": ["benchmarks/results/sweep_iid_noise_scale.json"],
 }
 
 # (file, a line of the block) -> code run right after that block, in its namespace
@@ -84,6 +93,16 @@ assert len(source) == 4000 and len(head) == 400 and len(batch) == 3 and example[
 """,
     ("docs/guide/verify.md", "damaged[-100] ^= 1"): """
 assert shard.name in message, message
+""",
+    ("docs/guide/baselines.md", "curves = benchmark("): """
+assert curves.to_dict()["curves"]["cnn"]["steps"] == [100, 200, 300]
+""",
+    ("docs/guide/baselines.md", "noisier = sweep("): """
+assert noisier.results[1].mean("linear") < noisier.results[0].mean("linear")  # what the sweep is for
+""",
+    ("docs/guide/baselines.md", "measured = Sweep.from_dict("): """
+assert measured.parameter == "iid_noise_scale" and measured.values == (0.0, 0.05, 0.1, 0.2, 0.4)
+assert measured.results[0].mean("cnn") > 90 > measured.results[3].mean("cnn") and measured.results[4].mean("linear") == 23.1
 """,
     ("docs/tutorials/five-minutes.md", "x_tf, y_tf = tfds.as_numpy("): """
 assert np.array_equal(x_tf, data.train.x.astype(np.float32)) and np.array_equal(y_tf, data.train.y)
@@ -159,6 +178,9 @@ def run_blocks(name: str, blocks: list[tuple[int, str]], work: Path, hub: Path |
     spec_file = private / "blocks.json"
     spec_file.write_text(json.dumps(spec))
     work.mkdir(exist_ok=True)
+    for relative in REPOSITORY_FILES.get(name, []):
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / relative, work / relative)
     env = os.environ | {
         "HOME": str(private / "home"),
         "XDG_CACHE_HOME": str(private / "cache"),
@@ -190,6 +212,13 @@ def test_every_substitution_and_check_applies():
             if file == name:
                 found = sum(line in source for _, source in blocks)
                 assert found == 1, f"check key {line!r} must match one block of {name}"
+
+
+def test_every_repository_file_a_page_reads_exists():
+    for name, files in REPOSITORY_FILES.items():
+        sources = "".join(source for _, source in python_blocks(ROOT / name))
+        for relative in files:
+            assert (ROOT / relative).is_file() and relative in sources, (name, relative)
 
 
 def hub_folder(tmp_path_factory) -> Path:
@@ -276,7 +305,23 @@ def test_the_site_builds_strictly(tmp_path):
     for command in ("generate", "info", "plot", "build", "verify", "export", "publish", "card", "benchmark"):
         assert f"usage: mnist1d {command} " in cli, f"the command-line page lacks `mnist1d {command} --help`"
     reference = (tmp_path / "site" / "reference" / "core" / "index.html").read_text()
-    assert "MNIST1DConfig" in reference and "generate" in reference
+    baselines = (tmp_path / "site" / "reference" / "baselines" / "index.html").read_text()
+    # the functions named like their modules (generate, benchmark, ...) are documented, not only the modules
+    for name in ("MNIST1DConfig", "generate.generate", "fingerprint.fingerprint", "config.parameters_markdown"):
+        assert f'id="mnist1d_core.{name}"' in reference, name
+    for name in ("benchmark.benchmark", "sweep.sweep", "models.build", "plot.sweep_figure"):
+        assert f'id="mnist1d_baselines.{name}"' in baselines, name
+    generator = (tmp_path / "site" / "guide" / "generator" / "index.html").read_text()
+    assert "<td>0..1,000,000</td>" in generator, "the parameter table is not rendered on the generator guide"
+
+
+def test_the_exit_status_table_is_the_command_lines():
+    """The command-line guide lists exactly the statuses ``mnist1d`` can exit with."""
+    import mnist1d_core  # noqa: F401  (exit_statuses() maps the core's Damaged once it is loaded)
+    from mnist1d_cli.errors import exit_statuses
+
+    listed = re.findall(r"^\| (\d+) \|", (DOCS / "guide" / "cli.md").read_text(), re.M)
+    assert sorted(map(int, listed)) == sorted({0, *(status for _, status in exit_statuses())})
 
 
 def update_figures(name: str) -> None:
