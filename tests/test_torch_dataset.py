@@ -87,7 +87,7 @@ def test_a_transform_that_raises_lets_its_exception_through():
     [
         ({"config": "paper"}, ValueError, "unknown preset 'paper'; choose one of: canonical, shuffled"),
         ({"config": 5}, TypeError, "config must be a preset name (canonical, shuffled) or an MNIST1DConfig, got 5"),
-        ({"num_sample": 100}, TypeError, "unknown MNIST-1D parameter(s): num_sample"),
+        ({"num_sample": 100}, TypeError, "unknown MNIST-1D parameter(s): 'num_sample'"),
         ({"num_samples": 5}, ValueError, "num_samples must be in 10..1000000000000000, got 5"),
         ({"train": "test"}, TypeError, "train must be True or False, got 'test'"),
         ({"transform": "normalise"}, TypeError, "transform must be callable or None, got 'normalise'"),
