@@ -30,6 +30,28 @@ _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
 
 
+# The locks this process holds in `building`. A process forked meanwhile (datasets' pool and
+# the manager process it starts) shares their open file, and so the lock: one that outlives a
+# killed build (datasets 4.0's manager does) would keep the next build waiting forever. Each
+# forked child closes its copies at once; the parent's own descriptor keeps the lock.
+_HELD: set[str] = set()
+
+
+def _unlock_in_child() -> None:
+    if not _HELD or not os.path.isdir("/proc/self/fd"):
+        return
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") in _HELD:
+                os.close(int(fd))
+        except OSError:
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_in_child)
+
+
 def lock_path(target: Path) -> Path:
     """The lock beside ``target``: the one ``datasets`` takes for the same folder, so that a
     ``load_dataset`` and a ``mnist1d build`` of one config exclude each other."""
@@ -41,25 +63,31 @@ def building(target: Path) -> Iterator[Path]:
     """Hold ``target``'s lock and yield a new, empty staging folder beside it (see the module)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock_path(target))):
-        left = sorted(target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"))
-        if left:
-            count = sum(  # in real folders only: a symlink left there is removed, never walked
-                1
-                for folder in left
-                if folder.is_dir() and not folder.is_symlink()
-                for p, is_dir in tree(folder)
-                if not is_dir and not p.name.endswith(".lock")
-            )
-            for folder in left:
-                remove(folder)
-            logger.warning("Removed %d files an interrupted build left in %s", count, ", ".join(map(str, left)))
-        staging = target.with_name(f".{target.name}{_STAGING}{secrets.token_hex(6)}")
-        staging.mkdir()
+    lock = str(lock_path(target))
+    with FileLock(lock):
+        held = os.path.realpath(lock)  # as /proc/self/fd names it
+        _HELD.add(held)
         try:
-            yield staging
+            left = sorted(target.parent.glob(f".{glob_escape(target.name)}{_STAGING}*"))
+            if left:
+                count = sum(  # in real folders only: a symlink left there is removed, never walked
+                    1
+                    for folder in left
+                    if folder.is_dir() and not folder.is_symlink()
+                    for p, is_dir in tree(folder)
+                    if not is_dir and not p.name.endswith(".lock")
+                )
+                for folder in left:
+                    remove(folder)
+                logger.warning("Removed %d files an interrupted build left in %s", count, ", ".join(map(str, left)))
+            staging = target.with_name(f".{target.name}{_STAGING}{secrets.token_hex(6)}")
+            staging.mkdir()
+            try:
+                yield staging
+            finally:
+                remove(staging)
         finally:
-            remove(staging)
+            _HELD.discard(held)
 
 
 def put_in_place(built: Path, target: Path) -> None:
