@@ -1,7 +1,7 @@
 """Reading files within bounds; writing files and folders whole or not at all, and removing
 what killed runs left.
 
-Reading: :func:`open_regular`, :func:`read_bytes`, :func:`read_text`, :func:`read_json` and
+Reading: :func:`regular_fd`, :func:`open_regular`, :func:`read_bytes`, :func:`read_text`, :func:`read_json` and
 :func:`sha256` read a regular file only (a symlink is judged by what it points to), never more
 than a stated size, and refuse a FIFO, a device or a socket without waiting on it; JSON is
 parsed with a depth and a digit limit. What they refuse raises :class:`BadFile`, one line that
@@ -265,8 +265,6 @@ def glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
-# --- reading within bounds ------------------------------------------------------------
-
 #: A record's default bound (JSON, checksums, a card): far above any written here, far below a strain.
 MAX_RECORD_BYTES = 16 << 20
 #: JSON nesting this package's records never approach; json's parser recurses once per level.
@@ -291,17 +289,12 @@ def _kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else next((kind for test, kind in _KINDS.items() if test(mode)), "a socket")
 
 
-@contextlib.contextmanager
-def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[BinaryIO]:
-    """Open ``path`` to read bytes, if it is a regular file of at most ``max_bytes``.
-
-    A symlink is followed and judged by what it points to. A folder, a FIFO, a device or a
-    socket is refused from its ``stat``, before it is opened; it is opened non-blocking and
-    checked again, so one swapped in meanwhile is refused too, and never waited on. Reading
-    more than ``max_bytes`` from the handle (a file that grew) raises :class:`BadFile`.
-
-    Raises :class:`BadFile`, or ``OSError`` for a fault (missing, permission denied).
-    """
+def regular_fd(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> int:
+    """A descriptor of ``path`` opened to read, if it is a regular file of at most ``max_bytes``.
+    A symlink is judged by what it points to. A folder, a FIFO, a device or a socket is refused
+    from its ``stat``, before it is opened; it is opened non-blocking and checked again, so one
+    swapped in meanwhile is refused too, and never waited on. Raises :class:`BadFile`, or
+    ``OSError`` for a fault (missing, permission denied)."""
     kind = _kind(os.stat(path).st_mode)  # before opening: a FIFO opened to read waits for a writer
     if kind is None:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -313,7 +306,14 @@ def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> 
         raise BadFile(path, f"{kind}, not a file; nothing was read from it")
     if status.st_size > max_bytes:
         raise BadFile(path, f"{status.st_size:,} bytes, more than the {max_bytes:,} it may hold")
-    with os.fdopen(fd, "rb") as handle:
+    return fd
+
+
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[BinaryIO]:
+    """Open ``path`` to read bytes, if it is a regular file of at most ``max_bytes`` (as
+    :func:`regular_fd` says); reading more than that from the handle (it grew) is :class:`BadFile`."""
+    with os.fdopen(regular_fd(path, max_bytes), "rb") as handle:
         yield _Bounded(handle, path, max_bytes)
 
 

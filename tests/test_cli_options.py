@@ -77,7 +77,7 @@ class Bug(Exception):
 
 
 def integrity_error():
-    from mnist1d_builders.integrity import IntegrityError
+    from mnist1d_builders.records import IntegrityError
 
     return IntegrityError("SHA256SUMS: x.arrow: damaged")
 

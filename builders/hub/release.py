@@ -20,9 +20,11 @@ import mnist1d_core
 from mnist1d_core import DATA_VERSION, RELEASES, MNIST1DConfig
 from mnist1d_core.files import owned, remove, remove_abandoned
 
-from ..integrity import SUMS_FILE
 from .card import check_repo_id
 from .exporter import check_export, export, listing
+
+#: What a tag's files are compared by: ``sha256sum``'s format, of :func:`listing`.
+SUMS_FILE = "SHA256SUMS"
 
 #: The temporary folders of publish, in ``tempfile.gettempdir()``.
 WORK_PREFIX = "mnist1d-publish-"
