@@ -13,7 +13,6 @@ from .options import (
     configs_from_arguments,
     file_argument,
     path_argument,
-    with_builders,
 )
 
 
@@ -59,7 +58,7 @@ def _run_export(args: argparse.Namespace) -> None:
         measured = {name: entry.to_dict() for name, entry in results.items()}  # the card takes plain data
         return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=measured or None)
 
-    checked = with_builders(export)
+    checked = export()
     # Printed once the folder is written: a reader that goes away (`| head`) must not cost it.
     for name, measured in results.items():
         print(f"{name}:\n{measured.table()}")
@@ -97,12 +96,9 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
 def _run_publish(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
 
-    def publish() -> None:
-        from mnist1d_builders.hub import publish
+    from mnist1d_builders.hub import publish
 
-        publish(args.repo, args.version, configs, dry_run=args.dry_run, progress=ProgressBar)
-
-    with_builders(publish)
+    publish(args.repo, args.version, configs, dry_run=args.dry_run, progress=ProgressBar)
 
 
 def _add_card(sub: argparse._SubParsersAction) -> None:
@@ -123,16 +119,13 @@ def _run_card(args: argparse.Namespace) -> None:
     if args.out is not None:
         check_output_file("--out", args.out, force=args.force)
 
-    def card() -> None:
-        from mnist1d_builders.hub import preset_card, write_preset_card
+    from mnist1d_builders.hub import preset_card, write_preset_card
 
-        if args.out is None:
-            sys.stdout.write(preset_card())
-        else:
-            write_preset_card(args.out)
-            print(f"wrote {args.out.resolve()}")
-
-    with_builders(card)
+    if args.out is None:
+        sys.stdout.write(preset_card())
+    else:
+        write_preset_card(args.out)
+        print(f"wrote {args.out.resolve()}")
 
 
 COMMANDS = [_add_export, _add_publish, _add_card]
