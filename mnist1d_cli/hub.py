@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .benchmark import add_training_arguments, check_training_arguments, train
+from .benchmark import add_training_arguments, check_training_arguments, sweep_configs, swept, train
+from .errors import UsageError
 from .options import (
     ProgressBar,
     add_presets_arguments,
@@ -24,7 +25,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         description=(
             "Write MNIST-1D configs (default: every named preset; custom parameters too) into a new folder "
             "laid out as the Hugging Face Hub expects: <config>/<split>-0000i-of-0000n.parquet, README.md (the "
-            "dataset card, whose YAML lists the configs and their files) and SHA256SUMS (sha256sum -c). "
+            "dataset card, whose YAML lists the configs and their files) and <config>/MANIFEST.json (the files' SHA-256). "
             "datasets.load_dataset(DIR, CONFIG) reads it. A preset's content must match the registry; the "
             "folder appears only when complete."
         ),
@@ -40,13 +41,24 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         help="also train the paper's baselines on every config "
         "(as `mnist1d benchmark` does) and put their test accuracy on the card; needs torch",
     )
+    p.add_argument(
+        "--benchmark-sweep",
+        metavar="PARAM=V1,...",
+        help="train the paper's baselines on each value of one generator parameter, on top of every config "
+        "(as `mnist1d benchmark --sweep` does), and put a table on the card: one row per value, one column "
+        "per model; needs torch",
+    )
     add_training_arguments(p)
     p.set_defaults(run=_run_export)
 
 
 def _run_export(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
-    check_training_arguments(args, training=args.benchmark)  # bad values are refused even when unused
+    if args.benchmark and args.benchmark_sweep is not None:
+        raise UsageError("--benchmark and --benchmark-sweep: give one (a config's card shows one table)")
+    sweeping = args.benchmark_sweep is not None
+    check_training_arguments(args, training=args.benchmark or sweeping)  # bad values are refused even when unused
+    sweeps = {c.name: (c, *sweep_configs(args, c, "--benchmark-sweep")) for c in configs if sweeping}
     results = {}
 
     def export() -> list[str]:
@@ -55,6 +67,8 @@ def _run_export(args: argparse.Namespace) -> None:
         check_export(args.out, configs, repo_id=args.repo)  # every cheap check, before any training
         if args.benchmark:
             results.update((config.name, _trained(args, config)) for config in configs)
+        for name, (config, parameter, _, swept_configs) in sweeps.items():
+            results[name] = swept(args, config, parameter, swept_configs)
         measured = {name: entry.to_dict() for name, entry in results.items()}  # the card takes plain data
         return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=measured or None)
 
