@@ -39,7 +39,7 @@ from .errors import excerpt
 _PARTIAL = ".partial-"
 _OWNER = ".owner"
 _TOKEN_LENGTH = 12  # hex digits
-# Room for the hidden names made from a target's (partial output, owner file), with a margin kept.
+# The longest hidden name made from a target's: owned()'s staging file of its partial output.
 _ADDED = len(f"..{_PARTIAL}{'0' * _TOKEN_LENGTH}.{'0' * _TOKEN_LENGTH}.staging")
 _NAME_MAX = 255  # bytes in a file name, on the file systems in use
 
@@ -51,17 +51,29 @@ class OutputExists(FileExistsError):
 @contextlib.contextmanager
 def owned(path: str | Path) -> Iterator[Path]:
     """Mark ``path`` as owned by this process while the block runs: the owner file
-    ``<path>.owner`` is locked (``filelock``) until the block ends or the process dies."""
+    ``<path>.owner`` is locked (``filelock``) until the block ends or the process dies.
+
+    The owner file is created under a name nobody else knows, locked, and only then renamed
+    to its final name, so no other process can ever see it unlocked while its owner lives.
+    """
     path = Path(path)
     owner = path.with_name(path.name + _OWNER)
-    os.close(os.open(owner, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # a fault here is an OSError
-    lock = filelock.FileLock(str(owner))
-    lock.acquire(timeout=10)  # a new name: only a probe of is_abandoned may hold it, for an instant
+    staging = path.with_name(f".{path.name}.{secrets.token_hex(_TOKEN_LENGTH // 2)}.staging")
+    os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # a fault here is an OSError
+    lock = filelock.FileLock(str(staging))
     try:
-        yield path
+        lock.acquire(timeout=10)  # a name nobody else knows: never contended
+        os.replace(staging, owner)  # the lock goes with the file
+        try:
+            yield path
+        finally:
+            with contextlib.suppress(OSError):  # Windows: removed after the release, below
+                owner.unlink()
     finally:
-        lock.release()  # then removed: is_abandoned of the file meanwhile finds ``path`` gone
-        owner.unlink(missing_ok=True)
+        lock.release()
+        for leftover in (staging, owner):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def is_abandoned(path: str | Path) -> bool:
