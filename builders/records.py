@@ -1,36 +1,32 @@
-"""Reading a build's records with bounds: what no untrusted file can stall, exhaust or fool.
-
-Every record is read through :func:`open_regular`: no symlink is followed, and a FIFO, a
-device or a socket is refused before anything reads it. Reads stop at a size cap, JSON is
-parsed with limits on nesting and on integer digits, and an error message shows at most a
-short, escaped prefix of the data (:func:`snippet`).
+"""A build's records read with the core's bounded readers (:mod:`mnist1d_core.files`), under
+the builders' policy: no symlink inside a build, records of at most 8 MiB, JSON of at most
+8 levels and 20-digit integers, a JSON object at the top, and whatever the core refuses
+reported as damage (:class:`IntegrityError`) naming the file.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import os
 import stat
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mnist1d_core import Damaged
+from mnist1d_core import files as core
+from mnist1d_core.errors import excerpt as snippet  # noqa: F401  (the builders' name for it)
 
 #: Largest record read: a manifest of thousands of shards is well under it.
 MAX_RECORD_BYTES = 8 * 2**20
 _MAX_DEPTH = 8  # the manifest's schema nests four deep; datasets' dataset_info.json six
 _MAX_INT_DIGITS = 20  # any count or parameter fits in 20 digits
+_UNBOUNDED = sys.maxsize  # a shard's size is checked by its digest, not by a bound
 HEX = frozenset("0123456789abcdef")
 
 
 class IntegrityError(Damaged):
     """A build does not match its record, or its record is damaged: the message names the file."""
-
-
-def snippet(text: str | bytes, limit: int = 40) -> str:
-    """A short, escaped prefix of untrusted data, for an error message."""
-    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 def reason(error: BaseException) -> str:
@@ -40,74 +36,45 @@ def reason(error: BaseException) -> str:
     return line if len(line) <= 200 else line[:200] + "..."
 
 
-def open_regular(path: Path) -> int:
-    """A file descriptor of the regular file ``path``, opened for reading without following a
-    symlink and without blocking: a FIFO, a device or a socket is refused (:class:`IntegrityError`)
-    before anything reads it. A missing file is ``FileNotFoundError``; no permission, ``PermissionError``."""
-    path = Path(path)
-    mode = path.lstat().st_mode
-    if stat.S_ISLNK(mode):
+@contextlib.contextmanager
+def _own_file(path: Path) -> Iterator[None]:
+    """Refuse ``path`` if it is a symlink; what the core's readers refuse in the block is damage.
+    A missing file stays ``FileNotFoundError``; no permission, ``PermissionError``."""
+    if stat.S_ISLNK(os.lstat(path).st_mode):
         raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
-    if not stat.S_ISREG(mode):
-        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO, a device or a socket"
-        raise IntegrityError(f"{path}: {kind}, not a file")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between lstat and open
-        os.close(fd)
-        raise IntegrityError(f"{path}: not a regular file")
-    return fd
+    try:
+        yield
+    except core.BadFile as error:
+        raise IntegrityError(str(error)) from None
+
+
+def open_regular(path: Path, max_bytes: int = _UNBOUNDED) -> int:
+    """A file descriptor of the regular file ``path`` (not a symlink), opened to read without
+    blocking: a FIFO, a device or a socket is refused (:class:`IntegrityError`) before anything
+    reads it (:func:`mnist1d_core.files.regular_fd`)."""
+    with _own_file(path):
+        return core.regular_fd(path, max_bytes)
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> bytes:
     """The content of the regular file ``path``, at most ``max_bytes`` (larger is damage)."""
-    fd = open_regular(path)
-    with os.fdopen(fd, "rb") as f:
-        data = f.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise IntegrityError(f"{path}: larger than {max_bytes:,} bytes, which no record of a build is")
-    return data
+    with _own_file(path):
+        return core.read_bytes(path, max_bytes)
 
 
 def read_json(path: Path, max_bytes: int = MAX_RECORD_BYTES) -> dict:
     """A JSON object from ``path``, read with bounds: size, nesting depth and integer digits."""
-    data = read_bytes(path, max_bytes)
-    try:
-        value = json.loads(data.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
-    except RecursionError:
-        raise IntegrityError(f"{path}: JSON nested too deep") from None
-    except (UnicodeDecodeError, ValueError) as error:
-        raise IntegrityError(f"{path}: not valid JSON ({reason(error)})") from None
+    with _own_file(path):
+        value = core.read_json(path, max_bytes, max_depth=_MAX_DEPTH, max_digits=_MAX_INT_DIGITS)
     if not isinstance(value, dict):
         raise IntegrityError(f"{path}: not a JSON object")
-    if _depth(value) > _MAX_DEPTH:
-        raise IntegrityError(f"{path}: JSON nested deeper than {_MAX_DEPTH} levels")
     return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise ValueError(f"an integer of {len(text)} digits ({snippet(text, 20)})")
-    return int(text)
-
-
-def _no_constant(text: str):
-    raise ValueError(f"{text} is not a number JSON allows")
-
-
-def _depth(value, level: int = 1) -> int:
-    if level > _MAX_DEPTH:
-        return level
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return max((_depth(child, level + 1) for child in children if isinstance(child, (dict, list))), default=level)
 
 
 def sha256_file(path: Path) -> str:
     """SHA-256 of a regular file, streamed (symlinks and special files refused)."""
-    digest = hashlib.sha256()
-    with os.fdopen(open_regular(path), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with _own_file(path):
+        return core.sha256(path, _UNBOUNDED)
 
 
 # --- validating parsed fields ------------------------------------------------------------

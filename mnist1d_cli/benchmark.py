@@ -17,7 +17,6 @@ from .options import (
     file_argument,
     parameter_changes,
     path_argument,
-    with_builders,
 )
 
 MODELS = ("linear", "mlp", "cnn", "gru")  # mnist1d_baselines.MODELS, without importing it for --help
@@ -104,12 +103,9 @@ def check_training_arguments(args: argparse.Namespace, *, training: bool = True)
         raise UsageError(f"--models names a model twice: {' '.join(args.models)}")
     if not training:
         return
-    try:
-        from mnist1d_baselines import require_torch
+    from mnist1d_baselines import require_torch
 
-        require_torch()
-    except ImportError as error:
-        raise UsageError(str(error)) from None
+    require_torch()
 
 
 def train(args: argparse.Namespace, config, x_train, y_train, x_test, y_test):
@@ -284,17 +280,12 @@ def _stored(args: argparse.Namespace):
     if not args.source.is_dir():
         raise UsageError(f"--from {str(args.source)!r}: not a folder")
 
-    def verified():
-        from mnist1d_builders.read import read_splits
-        from mnist1d_builders.verify import verify_directory
-
-        verify_directory(args.source)
-        return read_splits(args.source, args.config)
+    from mnist1d_builders.read import read_splits
+    from mnist1d_builders.verify import verify_directory
 
     try:
-        return with_builders(verified)
-    except UsageError:
-        raise
+        verify_directory(args.source)
+        return read_splits(args.source, args.config)
     except Damaged as error:  # damage found by verification: nothing is trained on it
         raise UsageError(f"--from {args.source}: {error}") from None
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import UsageError, one_line
-from .options import add_config_arguments, check_output_folder, config_from_arguments, path_argument, with_builders
+from .options import add_config_arguments, check_output_folder, config_from_arguments, path_argument
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
@@ -97,7 +97,7 @@ def _run_build(args: argparse.Namespace) -> None:
                     raise
                 raise IntegrityError(f"{error}; the existing build is damaged: rebuild it with --force") from None
 
-    path, checked = with_builders(build)
+    path, checked = build()
     print(f"{config.name} ({args.framework}): {path}")
     for line in checked:
         print(f"  {one_line(line)}")
@@ -134,12 +134,9 @@ def _run_verify(args: argparse.Namespace) -> None:
     if not (args.dir.is_dir() or args.dir.is_file()):
         raise UsageError(f"{str(args.dir)!r}: a device, a FIFO or a socket, not a dataset folder or file")
 
-    def verify() -> list[str]:
-        from mnist1d_builders.verify import verify_directory
+    from mnist1d_builders.verify import verify_directory
 
-        return verify_directory(args.dir)
-
-    checked = with_builders(verify)
+    checked = verify_directory(args.dir)
     print(f"{args.dir}: intact")
     for line in checked:
         print(f"  {one_line(line)}")

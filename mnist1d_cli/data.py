@@ -144,10 +144,7 @@ def _run_plot(args: argparse.Namespace) -> None:
     if args.results is not None:
         return _plot_results(args)
     config = config_from_arguments(args)
-    try:
-        check_can_draw(args.per_class, config=config)
-    except ImportError as error:
-        raise UsageError(str(error)) from None
+    check_can_draw(args.per_class, config=config)
     data = generate(config, progress=ProgressBar(f"generating {config.name}"))
     save_examples_figure(data, args.out, per_class=args.per_class, templates=args.templates)
     print(f"wrote {args.out.resolve()} ({config.name})")
@@ -167,10 +164,7 @@ def _plot_results(args: argparse.Namespace) -> None:
         raise UsageError("--results: sweeps and single runs cannot share a figure; draw them apart")
     if len({s.parameter for s in sweeps.values()}) > 1:
         raise UsageError("--results: sweeps of different parameters cannot share a figure; draw them apart")
-    try:
-        check_can_draw()
-    except ImportError as error:
-        raise UsageError(str(error)) from None
+    check_can_draw()
     if sweeps:
         figure = sweep_figure(sweeps)
     elif all(r.curves is not None for r in measured.values()):

@@ -31,7 +31,7 @@ def exit_statuses() -> tuple[tuple[type[BaseException], int], ...]:
     return (
         (UsageError, 2),
         *damaged,
-        (ModuleNotFoundError, 2),  # an extra not installed: bad set-up, found before the work
+        (ImportError, 2),  # an extra not installed (or too old): bad set-up, found before the work
         (ValueError, 2),  # the config's validation, resource refusals, files refused as input
         (TypeError, 2),
         (BrokenPipeError, 128 + signal.SIGPIPE),  # before OSError: `mnist1d card | head` is no fault

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .benchmark import add_training_arguments, check_training_arguments, train
+from .benchmark import add_training_arguments, check_training_arguments, sweep_configs, swept, train
+from .errors import UsageError
 from .options import (
     ProgressBar,
     add_presets_arguments,
@@ -13,7 +14,6 @@ from .options import (
     configs_from_arguments,
     file_argument,
     path_argument,
-    with_builders,
 )
 
 
@@ -42,13 +42,24 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         help="also train the paper's baselines on every config "
         "(as `mnist1d benchmark` does) and put their test accuracy on the card; needs torch",
     )
+    p.add_argument(
+        "--benchmark-sweep",
+        metavar="PARAM=V1,...",
+        help="train the paper's baselines on each value of one generator parameter, on top of every config "
+        "(as `mnist1d benchmark --sweep` does), and put a table on the card: one row per value, one column "
+        "per model; needs torch",
+    )
     add_training_arguments(p)
     p.set_defaults(run=_run_export)
 
 
 def _run_export(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
-    check_training_arguments(args, training=args.benchmark)  # bad values are refused even when unused
+    if args.benchmark and args.benchmark_sweep is not None:
+        raise UsageError("--benchmark and --benchmark-sweep: give one (a config's card shows one table)")
+    sweeping = args.benchmark_sweep is not None
+    check_training_arguments(args, training=args.benchmark or sweeping)  # bad values are refused even when unused
+    sweeps = {c.name: (c, *sweep_configs(args, c, "--benchmark-sweep")) for c in configs if sweeping}
     results = {}
 
     def export() -> list[str]:
@@ -57,10 +68,12 @@ def _run_export(args: argparse.Namespace) -> None:
         check_export(args.out, configs, repo_id=args.repo)  # every cheap check, before any training
         if args.benchmark:
             results.update((config.name, _trained(args, config)) for config in configs)
+        for name, (config, parameter, _, swept_configs) in sweeps.items():
+            results[name] = swept(args, config, parameter, swept_configs)
         measured = {name: entry.to_dict() for name, entry in results.items()}  # the card takes plain data
         return export(args.out, configs, repo_id=args.repo, progress=ProgressBar, results=measured or None)
 
-    checked = with_builders(export)
+    checked = export()
     # Printed once the folder is written: a reader that goes away (`| head`) must not cost it.
     for name, measured in results.items():
         print(f"{name}:\n{measured.table()}")
@@ -98,12 +111,9 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
 def _run_publish(args: argparse.Namespace) -> None:
     configs = configs_from_arguments(args)
 
-    def publish() -> None:
-        from mnist1d_builders.hub import publish
+    from mnist1d_builders.hub import publish
 
-        publish(args.repo, args.version, configs, dry_run=args.dry_run, progress=ProgressBar)
-
-    with_builders(publish)
+    publish(args.repo, args.version, configs, dry_run=args.dry_run, progress=ProgressBar)
 
 
 def _add_card(sub: argparse._SubParsersAction) -> None:
@@ -124,16 +134,13 @@ def _run_card(args: argparse.Namespace) -> None:
     if args.out is not None:
         check_output_file("--out", args.out, force=args.force)
 
-    def card() -> None:
-        from mnist1d_builders.hub import preset_card, write_preset_card
+    from mnist1d_builders.hub import preset_card, write_preset_card
 
-        if args.out is None:
-            sys.stdout.write(preset_card())
-        else:
-            write_preset_card(args.out)
-            print(f"wrote {args.out.resolve()}")
-
-    with_builders(card)
+    if args.out is None:
+        sys.stdout.write(preset_card())
+    else:
+        write_preset_card(args.out)
+        print(f"wrote {args.out.resolve()}")
 
 
 COMMANDS = [_add_export, _add_publish, _add_card]

@@ -10,9 +10,8 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from mnist1d_core import PRESETS, MNIST1DConfig, files
 from mnist1d_core.config import PARAMETER_NAMES, PARAMETERS, get_preset
@@ -216,12 +215,3 @@ def add_presets_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configs_from_arguments(args: argparse.Namespace) -> list[MNIST1DConfig]:
     return [config_from_arguments(argparse.Namespace(**{**vars(args), "config": name})) for name in args.config]
-
-
-_T = TypeVar("_T")
-
-
-def with_builders(work: Callable[[], _T]) -> _T:
-    """Run ``work``: kept for its callers; what a failure's exit status is, ``main`` decides
-    (:func:`mnist1d_cli.errors.exit_statuses`)."""
-    return work()

@@ -1,7 +1,7 @@
 """Reading files within bounds; writing files and folders whole or not at all, and removing
 what killed runs left.
 
-Reading: :func:`open_regular`, :func:`read_bytes`, :func:`read_text`, :func:`read_json` and
+Reading: :func:`regular_fd`, :func:`open_regular`, :func:`read_bytes`, :func:`read_text`, :func:`read_json` and
 :func:`sha256` read a regular file only (a symlink is judged by what it points to), never more
 than a stated size, and refuse a FIFO, a device or a socket without waiting on it; JSON is
 parsed with a depth and a digit limit. What they refuse raises :class:`BadFile`, one line that
@@ -9,12 +9,11 @@ starts with the file's path; a fault of the machine (permission denied) stays an
 
 Writing:
 A run writes its output under a hidden partial name beside the target and renames it into
-place when complete. While it writes, it holds an exclusive lock (``flock``) on an owner
-file beside the partial output: the kernel releases that lock when the process ends, however
-it ends (even ``kill -9``). So a later run can tell, without guessing by age, whether a
-partial output still has a live owner: if it can take the owner's lock, nobody is writing
-it, and it removes it (:func:`remove_abandoned`). Where ``fcntl`` does not exist (Windows),
-ownership cannot be told and nothing is ever removed that way.
+place when complete. While it writes, it holds an exclusive lock (``filelock``: ``flock`` on
+Unix, ``msvcrt.locking`` on Windows) on an owner file beside the partial output: the system
+releases that lock when the process ends, however it ends (even ``kill -9``). So a later run
+can tell, without guessing by age, whether a partial output still has a live owner: if it can
+take the owner's lock, nobody is writing it, and it removes it (:func:`remove_abandoned`).
 """
 
 from __future__ import annotations
@@ -33,12 +32,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import excerpt
+import filelock
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None
+from .errors import excerpt
 
 _PARTIAL = ".partial-"
 _OWNER = ".owner"
@@ -55,53 +51,46 @@ class OutputExists(FileExistsError):
 @contextlib.contextmanager
 def owned(path: str | Path) -> Iterator[Path]:
     """Mark ``path`` as owned by this process while the block runs: the owner file
-    ``<path>.owner`` is locked until the block ends (or the process dies).
+    ``<path>.owner`` is locked (``filelock``) until the block ends or the process dies.
 
-    The owner file is created, locked and only then renamed to its final name, so no
-    other process can ever see it unlocked while its owner lives.
+    The owner file is created under a name nobody else knows, locked, and only then renamed
+    to its final name, so no other process can ever see it unlocked while its owner lives.
     """
     path = Path(path)
     owner = path.with_name(path.name + _OWNER)
     staging = path.with_name(f".{path.name}.{secrets.token_hex(_TOKEN_LENGTH // 2)}.staging")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.close(os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))  # a fault here is an OSError
+    lock = filelock.FileLock(str(staging))
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, f"{os.getpid()}\n".encode())  # for a person looking; the lock is the proof
-        os.replace(staging, owner)
+        lock.acquire(timeout=10)  # a name nobody else knows: never contended
+        os.replace(staging, owner)  # the lock goes with the file
         try:
             yield path
         finally:
-            owner.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # Windows: removed after the release, below
+                owner.unlink()
     finally:
-        staging.unlink(missing_ok=True)
-        os.close(fd)  # releases the lock
+        lock.release()
+        for leftover in (staging, owner):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def is_abandoned(path: str | Path) -> bool:
     """True if ``path`` was made under :func:`owned` by a process that has ended."""
     owner = Path(path).with_name(Path(path).name + _OWNER)
-    if fcntl is None or not owner.exists():
-        return False
     try:
-        # Not through a symlink, and without waiting: opening a FIFO to read waits for a writer.
-        fd = os.open(owner, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except FileNotFoundError:  # its owner just finished
+        if not stat.S_ISREG(os.lstat(owner).st_mode):  # a symlink, a FIFO: not an owner file made here
+            return False
+    except FileNotFoundError:  # its owner just finished, or there is none
         return False
-    except OSError as error:
-        if error.errno == errno.ELOOP:  # a symlink: not an owner file made here
-            return False
-        raise
+    lock = filelock.FileLock(str(owner))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device: not an owner file made here
-            return False
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
         return False  # alive
-    else:
-        return True  # the lock stays held until os.close, so the owner cannot come back meanwhile
-    finally:
-        os.close(fd)
+    lock.release()
+    return True
 
 
 def remove_abandoned(folder: str | Path, pattern: str) -> list[Path]:
@@ -132,41 +121,32 @@ def remove(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(path: str | Path, *, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
-    """Hold an exclusive lock on the file ``path`` while the block runs, waiting (after
-    calling ``on_wait``) while another process holds it. One run at a time does the work
-    guarded by ``path``, and whatever that work leaves when its process is killed was left
-    by a dead run, for whoever takes the lock next.
+    """Hold an exclusive lock (``filelock``) on the file ``path`` while the block runs,
+    waiting (after calling ``on_wait``) while another process holds it. One run at a time does
+    the work guarded by ``path``, and whatever that work leaves when its process is killed was
+    left by a dead run, for whoever takes the lock next. Yields True.
 
-    Yields True; False where ``fcntl`` does not exist (Windows): then nothing is excluded.
     The lock file is removed on the way out (a killed holder's stays, unlocked, for the next).
     """
-    if fcntl is None:
-        yield False
-        return
     path = Path(path)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # not through a symlink
+        lock = filelock.FileLock(str(path))
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait is not None:
-                    on_wait()
-                    on_wait = None
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            # Its holder may have removed the file meanwhile: then lock the one now at ``path``.
-            with contextlib.suppress(FileNotFoundError):
-                if os.path.samestat(os.fstat(fd), os.stat(path)):
-                    break
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if on_wait is not None:
+                on_wait()
+                on_wait = None
+            lock.acquire()
+        if path.is_file() and not path.is_symlink():  # not removed by its holder meanwhile
+            break
+        lock.release()
     try:
         yield True
     finally:
-        path.unlink(missing_ok=True)  # before the lock is released, so a waiter sees it went
-        os.close(fd)
+        with contextlib.suppress(OSError):  # Windows removes it on release instead
+            path.unlink()  # before the lock is released, so a waiter sees it went
+        lock.release()
 
 
 @contextlib.contextmanager
@@ -265,8 +245,6 @@ def glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
-# --- reading within bounds ------------------------------------------------------------
-
 #: A record's default bound (JSON, checksums, a card): far above any written here, far below a strain.
 MAX_RECORD_BYTES = 16 << 20
 #: JSON nesting this package's records never approach; json's parser recurses once per level.
@@ -291,17 +269,12 @@ def _kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else next((kind for test, kind in _KINDS.items() if test(mode)), "a socket")
 
 
-@contextlib.contextmanager
-def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[BinaryIO]:
-    """Open ``path`` to read bytes, if it is a regular file of at most ``max_bytes``.
-
-    A symlink is followed and judged by what it points to. A folder, a FIFO, a device or a
-    socket is refused from its ``stat``, before it is opened; it is opened non-blocking and
-    checked again, so one swapped in meanwhile is refused too, and never waited on. Reading
-    more than ``max_bytes`` from the handle (a file that grew) raises :class:`BadFile`.
-
-    Raises :class:`BadFile`, or ``OSError`` for a fault (missing, permission denied).
-    """
+def regular_fd(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> int:
+    """A descriptor of ``path`` opened to read, if it is a regular file of at most ``max_bytes``.
+    A symlink is judged by what it points to. A folder, a FIFO, a device or a socket is refused
+    from its ``stat``, before it is opened; it is opened non-blocking and checked again, so one
+    swapped in meanwhile is refused too, and never waited on. Raises :class:`BadFile`, or
+    ``OSError`` for a fault (missing, permission denied)."""
     kind = _kind(os.stat(path).st_mode)  # before opening: a FIFO opened to read waits for a writer
     if kind is None:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -313,7 +286,14 @@ def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> 
         raise BadFile(path, f"{kind}, not a file; nothing was read from it")
     if status.st_size > max_bytes:
         raise BadFile(path, f"{status.st_size:,} bytes, more than the {max_bytes:,} it may hold")
-    with os.fdopen(fd, "rb") as handle:
+    return fd
+
+
+@contextlib.contextmanager
+def open_regular(path: str | os.PathLike, max_bytes: int = MAX_RECORD_BYTES) -> Iterator[BinaryIO]:
+    """Open ``path`` to read bytes, if it is a regular file of at most ``max_bytes`` (as
+    :func:`regular_fd` says); reading more than that from the handle (it grew) is :class:`BadFile`."""
+    with os.fdopen(regular_fd(path, max_bytes), "rb") as handle:
         yield _Bounded(handle, path, max_bytes)
 
 

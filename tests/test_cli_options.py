@@ -77,7 +77,7 @@ class Bug(Exception):
 
 
 def integrity_error():
-    from mnist1d_builders.integrity import IntegrityError
+    from mnist1d_builders.records import IntegrityError
 
     return IntegrityError("SHA256SUMS: x.arrow: damaged")
 
@@ -125,10 +125,10 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
     assert exit_status(Bug()) is None and exit_status(SystemExit(0)) is None
 
 
-def test_no_closure_decides_an_exit_status():
-    from mnist1d_cli import options
-
-    # with_builders passes everything through: main's table alone tells damage from bad input
-    error = integrity_error()
-    with pytest.raises(type(error)):
-        options.with_builders(lambda: (_ for _ in ()).throw(error))
+def test_damage_from_a_command_s_work_reaches_main_s_table(monkeypatch, tmp_path, capsys):
+    # No wrapper between a command and main: the one table tells damage from bad input
+    monkeypatch.setattr(
+        "mnist1d_builders.verify.verify_directory", lambda path: (_ for _ in ()).throw(integrity_error())
+    )
+    assert main(["verify", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == "mnist1d: error: SHA256SUMS: x.arrow: damaged\n"

@@ -122,8 +122,8 @@ def test_a_changed_byte_of_a_shard_names_the_shard(canonical, capsys):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda text: text[:-3], "{manifest}: not valid JSON ("),
-        (lambda text: "", "{manifest}: not valid JSON ("),
+        (lambda text: text[:-3], "{manifest}: not JSON (Expecting "),
+        (lambda text: "", "{manifest}: not JSON (Expecting value at line "),
         (
             lambda text: text.replace('"layout": "hub"', '"layout": "tfds"'),
             "{manifest}: not a valid MANIFEST.json (layout 'tfds', not 'hub')",
@@ -487,7 +487,7 @@ def test_benchmark_from_an_export_with_a_symlinked_config_reads_nothing(canonica
 def test_every_record_as_a_fifo_is_refused_without_a_hang(canonical, capsys, record):
     (canonical / record).unlink()
     os.mkfifo(canonical / record)
-    assert damaged(canonical, capsys) == f"{canonical / record}: a FIFO, a device or a socket, not a file"
+    assert damaged(canonical, capsys) == f"{canonical / record}: a FIFO, not a file; nothing was read from it"
 
 
 @pytest.mark.parametrize("record", ["README.md", "canonical/MANIFEST.json", "canonical/train-00000-of-00001.parquet"])
@@ -502,12 +502,14 @@ def test_every_record_as_a_symlink_out_is_refused(canonical, capsys, tmp_path, r
 def test_a_huge_record_is_refused_after_a_bounded_read(canonical, capsys, record, limit):
     with open(canonical / record, "ab") as f:
         f.truncate(2**24)
-    assert damaged(canonical, capsys).startswith(f"{canonical / record}: larger than {limit} bytes")
+    assert damaged(canonical, capsys) == f"{canonical / record}: 16,777,216 bytes, more than the {limit} it may hold"
 
 
 def test_deeply_nested_records_give_one_line(canonical, capsys):
     (canonical / "canonical" / "MANIFEST.json").write_text("[" * 100_000 + "]" * 100_000)
-    assert damaged(canonical, capsys) == f"{canonical / 'canonical' / 'MANIFEST.json'}: JSON nested too deep"
+    assert (
+        damaged(canonical, capsys) == f"{canonical / 'canonical' / 'MANIFEST.json'}: JSON nested deeper than 8 levels"
+    )
 
 
 def test_deeply_nested_card_yaml_gives_one_line(canonical, capsys):

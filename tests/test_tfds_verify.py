@@ -218,10 +218,10 @@ def test_a_flipped_byte_in_a_shard_blames_the_shard(prepared, tmp_path, capsys):
 @pytest.mark.parametrize(
     "name, text, message",
     [
-        ("dataset_info.json", "{not json", "not valid JSON"),
+        ("dataset_info.json", "{not json", "not JSON (Expecting "),
         ("dataset_info.json", '{"name": "mnist1d"}', "TFDS cannot open the build it describes"),
         ("features.json", "[]", "not a JSON object"),
-        ("metadata.json", "{not json", "not valid JSON"),
+        ("metadata.json", "{not json", "not JSON (Expecting "),
     ],
 )
 def test_invalid_metadata_files_are_one_line_naming_them(prepared, tmp_path, capsys, name, text, message):
@@ -245,7 +245,7 @@ def test_edited_shard_lengths_name_dataset_info_json(prepared, tmp_path, capsys)
 def test_a_malformed_manifest_is_named(prepared, tmp_path, capsys):
     folder = copy_of(prepared, tmp_path)
     (folder / "MANIFEST.json").write_text("not a manifest\n")
-    damage_is_named(folder, capsys, f"{folder / 'MANIFEST.json'}: not valid JSON")
+    damage_is_named(folder, capsys, f"{folder / 'MANIFEST.json'}: not JSON (Expecting ")
 
 
 class Slow(Exception):

@@ -34,7 +34,7 @@ from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
 from ..arrow import features
-from .results import PAPER_ACCURACY, check_results, results_markdown
+from .results import PAPER_ACCURACY, check_results, results_markdown, sweep_markdown
 from .summary import ConfigSummary, summarize
 
 CARD_FILE = "README.md"  # what the Hub reads as the dataset card
@@ -273,6 +273,7 @@ def _measured(summaries: list[ConfigSummary], results: Mapping[str, Mapping]) ->
     ]
     for s in summaries:
         if s.name in results:
-            table = results_markdown(results[s.name], PAPER_ACCURACY.get(s.name))
+            entry = results[s.name]
+            table = sweep_markdown(entry) if "sweep" in entry else results_markdown(entry, PAPER_ACCURACY.get(s.name))
             parts.append(f"**`{s.name}`**\n\n{table}".rstrip())
     return "\n\n".join(parts)
