@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("datasets")
 
 import huggingface_hub  # noqa: E402
-from huggingface_hub.errors import RepositoryNotFoundError  # noqa: E402
+from huggingface_hub.utils import RepositoryNotFoundError  # noqa: E402
 from huggingface_hub.hf_api import RepoFile, RepoFolder  # noqa: E402
 from huggingface_hub.utils.sha import git_hash  # noqa: E402
 

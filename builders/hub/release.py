@@ -151,7 +151,7 @@ def _hub_client():
 def _tag_files(client, repo_id: str, tag: str) -> dict | None:
     """The files at tag ``tag`` (``huggingface_hub.hf_api.RepoFile`` by path, but the
     ``.gitattributes`` the Hub writes in every repository), or None if there is no tag."""
-    from huggingface_hub.errors import RepositoryNotFoundError
+    from huggingface_hub.utils import RepositoryNotFoundError
     from huggingface_hub.hf_api import RepoFile
 
     try:
@@ -190,7 +190,7 @@ def _hub_step(client, repo_id: str, step: str, expected: tuple[type[Exception], 
     """Run one Hub call. Its failures, but ``expected`` (which the caller handles), become a
     :class:`HubError` naming ``repo_id``, ``step`` and the cause: no answer (the network, or
     HF_HUB_OFFLINE), or a refusal (the token, a permission, a rate limit, the Hub's own fault)."""
-    from huggingface_hub.errors import OfflineModeIsEnabled
+    from huggingface_hub.utils import OfflineModeIsEnabled
 
     try:
         yield
@@ -216,7 +216,7 @@ def _http_errors() -> tuple[type[Exception], ...]:
 
 def _cause(error: BaseException, client) -> str:
     """Why a Hub call failed, in a few words and what to do about it."""
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+    from huggingface_hub.utils import HfHubHTTPError, OfflineModeIsEnabled
 
     if isinstance(error, OfflineModeIsEnabled):
         return "HF_HUB_OFFLINE is set: unset it to publish"
