@@ -18,8 +18,8 @@ import pytest
 pytest.importorskip("datasets")
 
 import huggingface_hub  # noqa: E402
-from huggingface_hub.utils import RepositoryNotFoundError  # noqa: E402
 from huggingface_hub.hf_api import RepoFile, RepoFolder  # noqa: E402
+from huggingface_hub.utils import RepositoryNotFoundError  # noqa: E402
 from huggingface_hub.utils.sha import git_hash  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402

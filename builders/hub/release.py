@@ -151,8 +151,8 @@ def _hub_client():
 def _tag_files(client, repo_id: str, tag: str) -> dict | None:
     """The files at tag ``tag`` (``huggingface_hub.hf_api.RepoFile`` by path, but the
     ``.gitattributes`` the Hub writes in every repository), or None if there is no tag."""
-    from huggingface_hub.utils import RepositoryNotFoundError
     from huggingface_hub.hf_api import RepoFile
+    from huggingface_hub.utils import RepositoryNotFoundError
 
     try:
         with _hub_step(client, repo_id, "listing its tags", expected=(RepositoryNotFoundError,)):
