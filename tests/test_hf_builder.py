@@ -179,6 +179,10 @@ def test_the_manifest_records_every_file_the_parameters_and_the_fingerprints(can
         ["canonical", "test", "1000", "40", golden.TEST_FINGERPRINT, "mnist1d-test.arrow"],
     ]
     np.testing.assert_array_equal(manifest["t"], generate(PRESETS["canonical"]).t)
+    templates = mnist1d_core.templates()  # the ten digits, readable with json alone (issue 23)
+    np.testing.assert_array_equal(manifest["templates"]["x"], templates.x)
+    np.testing.assert_array_equal(manifest["templates"]["t"], templates.t)
+    assert manifest["templates"]["y"] == templates.y.tolist()
 
 
 def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_build(cache, canonical, monkeypatch):
