@@ -87,9 +87,9 @@ _pyenv_interpreters()
 
 def _test_tools() -> list[str]:
     """The ``test`` extra's requirements, but for the package's own extras, torch, jax, grain,
-    and the tools that run the sessions (nox, uv)."""
+    and the tools that run the sessions (nox, uv) or CI's lint (ruff)."""
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
-    skipped = {"mnist1d-datasets", "torch", "jax", "grain", "nox", "uv"}
+    skipped = {"mnist1d-datasets", "torch", "jax", "grain", "nox", "uv", "ruff"}
     return [r for r in extra if Requirement(r).name not in skipped]
 
 

@@ -28,7 +28,7 @@ from huggingface_hub import DatasetCardData
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 import mnist1d_core
-from mnist1d_core import CITATION, DATA_VERSION, PARAMETER_NAMES, PRESETS, RELEASES, SPLITS
+from mnist1d_core import CITATION, DATA_VERSION, PARAMETERS, PRESETS, RELEASES, SPLITS
 from mnist1d_core.config import DEFAULT
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
@@ -195,34 +195,16 @@ def size_category(num_examples: int) -> str:
     raise AssertionError(f"datasets' size categories end without an open one: {_SIZE_CATEGORIES}")
 
 
-_MEANINGS = {
-    "num_samples": "examples, train and test together (floored to a multiple of 10)",
-    "train_split": "fraction of the examples in the train split",
-    "template_len": "with `padding[1]`, sets the intermediate length `template_len + padding[1]`",
-    "padding": "inclusive range of the zeros appended to a template",
-    "scale_coeff": "amplitude factor `1 + scale_coeff * (u - 0.5)`",
-    "max_translation": "circular shift drawn from `0 .. max_translation - 1`",
-    "corr_noise_scale": "std of the smoothed background noise",
-    "iid_noise_scale": "std of the white noise",
-    "shear_scale": "slope of the linear trend, `shear_scale * (u - 0.5)`",
-    "shuffle_seq": "permute the time axis with one fixed permutation",
-    "final_seq_length": "length of each signal",
-    "seed": "seed of the random stream",
-    "algorithm": "`paper`: the authors' algorithm; `sharded`: independent streams per block",
-}
-
-
 def _parameters_table(summaries: list[ConfigSummary]) -> str:
-    missing = sorted(set(PARAMETER_NAMES) - set(_MEANINGS))
-    if missing:  # a new core parameter must be explained on the card
-        raise KeyError(f"the card does not explain the parameter(s) {', '.join(missing)}")
     rows = [
         "| parameter | " + " | ".join(f"`{s.name}`" for s in summaries) + " | meaning |",
         "|---|" + "---|" * len(summaries) + "---|",
     ]
-    for name in PARAMETER_NAMES:
-        values = " | ".join(_cell(getattr(s.config, name), getattr(DEFAULT, name)) for s in summaries)
-        rows.append(f"| `{name}` | {values} | {_MEANINGS[name]} |")
+    for parameter in PARAMETERS:  # the core's one table: its meanings, as the docs and --help show them
+        values = " | ".join(
+            _cell(getattr(s.config, parameter.name), getattr(DEFAULT, parameter.name)) for s in summaries
+        )
+        rows.append(f"| `{parameter.name}` | {values} | {parameter.meaning} |")
     return "\n".join(rows)
 
 
