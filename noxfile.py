@@ -52,6 +52,7 @@ ML_MODULES = [
     "tests/test_baselines.py",
     "tests/test_baselines_curves.py",
     "tests/test_cli_benchmark.py",
+    "tests/test_cli_export_sweep.py",
     "tests/test_torch_dataset.py",
     "tests/test_jax_grain.py",
 ]
