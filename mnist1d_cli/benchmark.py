@@ -280,8 +280,8 @@ def _stored(args: argparse.Namespace):
     if not args.source.is_dir():
         raise UsageError(f"--from {str(args.source)!r}: not a folder")
 
-    from mnist1d_builders.read import read_splits
-    from mnist1d_builders.verify import verify_directory
+    from mnist1d_builders.record.read import read_splits
+    from mnist1d_builders.record.verify import verify_directory
 
     try:
         verify_directory(args.source)

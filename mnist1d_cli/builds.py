@@ -75,8 +75,8 @@ def _run_build(args: argparse.Namespace) -> None:
         check_output_folder("--data-dir", args.data_dir)
 
     def build() -> tuple[Path, list[str]]:
-        from mnist1d_builders.manifest import IntegrityError, LegacyBuild
-        from mnist1d_builders.verify import verify_directory
+        from mnist1d_builders.record.manifest import IntegrityError, LegacyBuild
+        from mnist1d_builders.record.verify import verify_directory
 
         with contextlib.redirect_stdout(sys.stderr):  # the frameworks' chatter: stdout is the result
             if args.framework == "hf":
@@ -134,7 +134,7 @@ def _run_verify(args: argparse.Namespace) -> None:
     if not (args.dir.is_dir() or args.dir.is_file()):
         raise UsageError(f"{str(args.dir)!r}: a device, a FIFO or a socket, not a dataset folder or file")
 
-    from mnist1d_builders.verify import verify_directory
+    from mnist1d_builders.record.verify import verify_directory
 
     checked = verify_directory(args.dir)
     print(f"{args.dir}: intact")

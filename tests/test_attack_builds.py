@@ -23,7 +23,8 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import mnist1d_builders.hf as hf  # noqa: E402
-from mnist1d_builders import hub, staging  # noqa: E402
+from mnist1d_builders import hub  # noqa: E402
+from mnist1d_builders.record import staging  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
 
@@ -290,7 +291,7 @@ def test_a_file_in_the_place_of_a_build_is_named_as_such_and_force_repairs_it(da
 
 
 def test_a_config_folder_of_an_export_is_read_as_verify_judged_it(export):
-    from mnist1d_builders.read import read_splits
+    from mnist1d_builders.record.read import read_splits
 
     assert hf.verify_directory(export / CONFIG.name)  # intact on its own, as load_dataset(folder) reads it
     params, splits = read_splits(export / CONFIG.name)

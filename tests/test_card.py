@@ -15,7 +15,7 @@ from datasets.info import DatasetInfosDict  # noqa: E402
 from datasets.utils.metadata import MetadataConfigs  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_builders.arrow import features as hf_features  # noqa: E402
+from mnist1d_builders.record.arrow import features as hf_features  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import DATA_VERSION, PRESETS  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402

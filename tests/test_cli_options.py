@@ -77,7 +77,7 @@ class Bug(Exception):
 
 
 def integrity_error():
-    from mnist1d_builders.records import IntegrityError
+    from mnist1d_builders.record.files import IntegrityError
 
     return IntegrityError("SHA256SUMS: x.arrow: damaged")
 
@@ -128,7 +128,7 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
 def test_damage_from_a_command_s_work_reaches_main_s_table(monkeypatch, tmp_path, capsys):
     # No wrapper between a command and main: the one table tells damage from bad input
     monkeypatch.setattr(
-        "mnist1d_builders.verify.verify_directory", lambda path: (_ for _ in ()).throw(integrity_error())
+        "mnist1d_builders.record.verify.verify_directory", lambda path: (_ for _ in ()).throw(integrity_error())
     )
     assert main(["verify", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "mnist1d: error: SHA256SUMS: x.arrow: damaged\n"

@@ -15,8 +15,8 @@ import golden  # noqa: E402
 import mnist1d_builders.hf as hf  # noqa: E402
 import mnist1d_core  # noqa: E402
 from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
-from mnist1d_builders.manifest import IntegrityError, sha256_file  # noqa: E402
-from mnist1d_builders.verify import verify_directory  # noqa: E402
+from mnist1d_builders.record.manifest import IntegrityError, sha256_file  # noqa: E402
+from mnist1d_builders.record.verify import verify_directory  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 

@@ -14,7 +14,7 @@ import pytest
 datasets = pytest.importorskip("datasets")
 
 import mnist1d_builders.hf as hf  # noqa: E402
-from mnist1d_builders.manifest import IntegrityError, LegacyBuild  # noqa: E402
+from mnist1d_builders.record.manifest import IntegrityError, LegacyBuild  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig  # noqa: E402
 

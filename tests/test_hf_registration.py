@@ -113,7 +113,7 @@ def test_the_name_works_when_datasets_modules_were_imported_first(tmp_path):
 ONLY_SCRIPT = r"""
 import datasets.load
 factory = datasets.load.dataset_module_factory
-import mnist1d_builders.verify, mnist1d_builders.hub, mnist1d_builders.arrow, mnist1d_builders.read
+import mnist1d_builders.record.verify, mnist1d_builders.hub, mnist1d_builders.record.arrow, mnist1d_builders.record.read
 print(datasets.load.dataset_module_factory is factory)
 """
 

@@ -18,7 +18,7 @@ datasets = pytest.importorskip("datasets")
 import golden  # noqa: E402
 
 import mnist1d_builders.hf as hf  # noqa: E402
-from mnist1d_builders.manifest import IntegrityError, sha256_file  # noqa: E402
+from mnist1d_builders.record.manifest import IntegrityError, sha256_file  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import PRESETS, fingerprint  # noqa: E402
 

@@ -14,9 +14,9 @@ import huggingface_hub  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
-from mnist1d_builders.arrow import features as hf_features  # noqa: E402
 from mnist1d_builders.hub import exporter, parquet  # noqa: E402
 from mnist1d_builders.hub.summary import arrow_bytes, arrow_tables  # noqa: E402
+from mnist1d_builders.record.arrow import features as hf_features  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import (  # noqa: E402
     DATA_VERSION,  # noqa: E402

@@ -40,7 +40,7 @@ def hold():
     while not Path(go).exists():
         time.sleep(0.02)
 
-from mnist1d_builders import manifest
+from mnist1d_builders.record import manifest
 from mnist1d_builders.hub import exporter, parquet
 
 def held_after(real):

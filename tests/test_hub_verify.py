@@ -19,7 +19,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from mnist1d_builders import hub  # noqa: E402
 from mnist1d_builders.hub import exporter, parquet, summary  # noqa: E402
-from mnist1d_builders.manifest import IntegrityError, sha256_file  # noqa: E402
+from mnist1d_builders.record.manifest import IntegrityError, sha256_file  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import PRESETS, MNIST1DConfig, fingerprint  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
@@ -474,7 +474,7 @@ def test_a_config_folder_replaced_by_a_symlink_with_mixed_shards_is_refused(cano
 
 
 def test_benchmark_from_an_export_with_a_symlinked_config_reads_nothing(canonical, capsys, tmp_path):
-    from mnist1d_builders.read import read_splits
+    from mnist1d_builders.record.read import read_splits
 
     shutil.copytree(canonical / "canonical", tmp_path / "outside")
     shutil.rmtree(canonical / "canonical")

@@ -1,4 +1,4 @@
-"""``MANIFEST.json`` (``mnist1d_builders.manifest``): written and read back with bounds, and the
+"""``MANIFEST.json`` (``mnist1d_builders.record.manifest``): written and read back with bounds, and the
 checks every format shares, exercised with a minimal format of ``.npy`` shards."""
 
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist1d_builders import manifest as mf
+from mnist1d_builders.record import manifest as mf
 from mnist1d_core import PRESETS, SPLITS, Fingerprinter, MNIST1DConfig, generate, templates
 
 

@@ -9,12 +9,12 @@ import time
 
 from filelock import FileLock, Timeout
 
-from mnist1d_builders.staging import building, lock_path
+from mnist1d_builders.record.staging import building, lock_path
 
 HOLD_THEN_DIE = """
 import os, sys, time
 from pathlib import Path
-from mnist1d_builders.staging import building
+from mnist1d_builders.record.staging import building
 
 with building(Path(sys.argv[1])):
     child = os.fork()

@@ -340,7 +340,7 @@ def test_mnist1d_build_shows_one_progress_bar_per_split_on_a_terminal_and_none_i
 
 def test_core_and_datasets_builder_import_without_tensorflow():
     code = (
-        "import sys, importlib.util, mnist1d_core, mnist1d_builders, mnist1d_builders.records\n"
+        "import sys, importlib.util, mnist1d_core, mnist1d_builders, mnist1d_builders.record.files\n"
         "if importlib.util.find_spec('mnist1d_builders.hf'): import mnist1d_builders.hf\n"
         "leaked = sorted(m for m in ('tensorflow', 'tensorflow_datasets') if m in sys.modules)\n"
         "assert not leaked, leaked"

@@ -17,8 +17,8 @@ import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-from mnist1d_builders import verify  # noqa: E402
-from mnist1d_builders.manifest import IntegrityError, LegacyBuild  # noqa: E402
+from mnist1d_builders.record import verify  # noqa: E402
+from mnist1d_builders.record.manifest import IntegrityError, LegacyBuild  # noqa: E402
 from mnist1d_builders.tfds import MNIST1DBuilderConfig, prepare, verify_directory  # noqa: E402
 from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches  # noqa: E402
 from mnist1d_builders.tfds.verify import UnrecordedBuild  # noqa: E402

@@ -16,11 +16,11 @@ The builder class works without the name too::
 
 ``mnist1d.py`` is the builder (the protocol only), ``preparing.py`` builds it whole with its
 ``MANIFEST.json``, ``registration.py`` is the name. ``mnist1d verify`` checks a build
-(``mnist1d_builders.verify``).
+(``mnist1d_builders.record.verify``).
 """
 
-from ..arrow import features
-from ..verify import verify_directory
+from ..record.arrow import features
+from ..record.verify import verify_directory
 from .mnist1d import CODE_HASH, VERSION, Mnist1d, Mnist1dBuilderConfig, build_folder, prepare
 from .preparing import build_bytes
 from .registration import register

@@ -41,7 +41,7 @@ from mnist1d_core import (
     sharded,
 )
 
-from ..arrow import DATASET_NAME, features
+from ..record.arrow import DATASET_NAME, features
 from .preparing import build, forced
 
 #: Rows per Arrow table handed to the writer (paper algorithm): large enough to amortise the
@@ -67,7 +67,12 @@ def _code_hash() -> str:
     files = sorted((f for f in core.iterdir() if f.name.endswith((".py", ".tsv"))), key=lambda f: f.name)
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for f in [*files, Path(__file__), here / "preparing.py", *(here.parent / n for n in ("arrow.py", "manifest.py"))]:
+    for f in [
+        *files,
+        Path(__file__),
+        here / "preparing.py",
+        *(here.parent / "record" / n for n in ("arrow.py", "manifest.py")),
+    ]:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -2,7 +2,7 @@
 
 :func:`build` composes the public ``download_and_prepare`` with the guarantees a build needs:
 resource checks before any work; one build at a time per folder, and what a killed build left
-cleared (``mnist1d_builders.staging``); the build made in a staging folder by ``datasets``
+cleared (``mnist1d_builders.record.staging``); the build made in a staging folder by ``datasets``
 itself, its splits re-read and a preset's checked against the registry, ``MANIFEST.json``
 written, and only then the folder moved into place (with ``force``, traded with the old one in
 one step).
@@ -22,9 +22,9 @@ from mnist1d_core import SPLITS, MNIST1DConfig
 from mnist1d_core.fingerprint import check_fingerprint
 from mnist1d_core.resources import check_disk
 
-from ..arrow import INFO_FILE, read_split, shard_names
-from ..manifest import IntegrityError, SplitRecord, write_manifest
-from ..staging import building, put_in_place, remove
+from ..record.arrow import INFO_FILE, read_split, shard_names
+from ..record.manifest import IntegrityError, SplitRecord, write_manifest
+from ..record.staging import building, put_in_place, remove
 
 #: Bytes a build writes per example beyond the signal's float32 values: its int64 label.
 _LABEL_BYTES = 8

@@ -15,7 +15,7 @@ import sys
 import datasets
 import datasets.load
 
-from ..arrow import DATASET_NAME
+from ..record.arrow import DATASET_NAME
 from .mnist1d import CODE_HASH
 
 #: Arguments of ``load_dataset`` that select files of a repository: the name is no repository.

@@ -33,7 +33,7 @@ from mnist1d_core.config import DEFAULT
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
-from ..arrow import features
+from ..record.arrow import features
 from .results import PAPER_ACCURACY, check_results, results_markdown, sweep_markdown
 from .summary import ConfigSummary, summarize
 

@@ -4,7 +4,7 @@
                                                each config's record under the key ``mnist1d``)
     assets/mnist1d_examples.png                the card's figure (from a source checkout)
     <config>/<split>-0000i-of-0000n.parquet    per config and split (``parquet``)
-    <config>/MANIFEST.json                     the config's record (``mnist1d_builders.manifest``)
+    <config>/MANIFEST.json                     the config's record (``mnist1d_builders.record.manifest``)
 
 ``datasets.load_dataset(out, "canonical")`` reads it offline.
 
@@ -33,7 +33,7 @@ from mnist1d_core import PRESETS, MNIST1DConfig, generate
 from mnist1d_core.files import OutputExists, written_atomically
 from mnist1d_core.resources import check_disk, check_memory
 
-from ..manifest import MANIFEST_FILE, SplitRecord, write_manifest
+from ..record.manifest import MANIFEST_FILE, SplitRecord, write_manifest
 from .card import CARD_FILE, FIGURE, FIGURE_SOURCE, check_repo_id, preset_results, render_card
 from .parquet import write_splits
 from .results import check_results
@@ -173,7 +173,7 @@ def _write_config(folder: Path, config: MNIST1DConfig, progress) -> ConfigSummar
 def listing(folder: Path) -> dict[str, str]:
     """Every file of an export, by its name inside ``folder`` (``/``-separated, sorted), with
     its SHA-256 in hex: the manifests record the shards', this adds the card's and the figure's."""
-    from ..manifest import sha256_file
+    from ..record.manifest import sha256_file
 
     names = sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
     return {name: sha256_file(Path(folder) / name) for name in names}

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from mnist1d_core.fingerprint import Fingerprinter
 
-from ..manifest import IntegrityError, open_regular, reason
+from ..record.manifest import IntegrityError, open_regular, reason
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
 #: Content-defined chunking, as datasets writes Parquet since it added it (4.1); without it, none.

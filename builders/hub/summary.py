@@ -11,7 +11,7 @@ import pyarrow as pa
 from mnist1d_core import MNIST1D, SPLITS, MNIST1DConfig, fingerprint, generate
 from mnist1d_core.fingerprint import check_fingerprint
 
-from ..arrow import features  # the builder's columns, so an export loads like a build
+from ..record.arrow import features  # the builder's columns, so an export loads like a build
 from .parquet import write_splits
 
 

@@ -3,7 +3,7 @@
 1. **Exactly the export's files.** At the top, the card (``README.md``), its figure, and one
    folder per config; nothing else but what a clone or a download adds (:data:`IGNORED`). No
    symlink anywhere: a config folder that points elsewhere would load other data.
-2. **Each config folder** against its ``MANIFEST.json`` (``mnist1d_builders.manifest``): exactly
+2. **Each config folder** against its ``MANIFEST.json`` (``mnist1d_builders.record.manifest``): exactly
    the complete set of shards ``<split>-0000i-of-0000n.parquet``, each with its SHA-256, the
    builder's features, each split's rows and content fingerprint re-read, a preset's against the
    registry; the folder is named after its parameters.
@@ -27,8 +27,9 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from mnist1d_core import SPLITS, Fingerprinter
 from mnist1d_core.fingerprint import registry
 
-from ..arrow import features
-from ..manifest import (
+from ..record.arrow import features
+from ..record.files import MAX_RECORD_BYTES, open_regular, read_bytes
+from ..record.manifest import (
     MANIFEST_FILE,
     IntegrityError,
     LegacyBuild,
@@ -38,7 +39,6 @@ from ..manifest import (
     snippet,
     verify_build,
 )
-from ..records import MAX_RECORD_BYTES, open_regular, read_bytes
 from .card import CARD_FILE, FIGURE, RECORD_KEY, card_data, card_record
 from .parquet import read_content, read_features, shard_name
 from .summary import ConfigSummary, SplitSummary, arrow_bytes

@@ -30,7 +30,7 @@ import tensorflow_datasets as tfds
 
 from mnist1d_core import DATA_VERSION, SPLITS, MNIST1DConfig, resources
 
-from ..manifest import MANIFEST_FILE, IntegrityError, SplitRecord, legacy_record, read_json, write_manifest
+from ..record.manifest import MANIFEST_FILE, IntegrityError, SplitRecord, legacy_record, read_json, write_manifest
 from .mnist1d.mnist1d_dataset_builder import (
     Builder,
     MNIST1DBuilderConfig,

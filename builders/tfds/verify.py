@@ -2,7 +2,7 @@
 
 The checks every format shares (exactly the recorded files, each with its SHA-256; no symlink
 or special file; row counts, fingerprints, the registry; blame) are
-:func:`mnist1d_builders.manifest.verify_build`'s. Here is what only TFDS knows:
+:func:`mnist1d_builders.record.manifest.verify_build`'s. Here is what only TFDS knows:
 
 - identity: ``dataset_info.json`` (read by TFDS, after the bounded checks of its size and
   depth) names ``mnist1d``, the manifest's config and release, the folder's place
@@ -34,7 +34,7 @@ import tensorflow_datasets as tfds
 from mnist1d_core import SPLITS, Fingerprinter
 from mnist1d_core.config import NUM_CLASSES
 
-from ..manifest import (
+from ..record.manifest import (
     MANIFEST_FILE,
     IntegrityError,
     LegacyBuild,
@@ -61,7 +61,7 @@ class UnrecordedBuild(LegacyBuild):
 def verify_directory(path: str | Path) -> list[str]:
     """Check a prepared ``mnist1d`` TFDS folder (the one that holds the shards), as the
     module says. Returns one line per thing checked; raises
-    :class:`~mnist1d_builders.manifest.IntegrityError` naming the damaged file, and
+    :class:`~mnist1d_builders.record.manifest.IntegrityError` naming the damaged file, and
     ``OSError`` naming a file that cannot be read."""
     folder = Path(path)
     if not folder.is_symlink() and not os.path.lexists(folder / MANIFEST_FILE) and legacy_record(folder) is None:
@@ -95,7 +95,7 @@ def _identity(folder: Path) -> tuple[int, int] | None:
 
 @dataclasses.dataclass
 class TfdsReader:
-    """The TFDS part of verification (:class:`mnist1d_builders.manifest.Reader`)."""
+    """The TFDS part of verification (:class:`mnist1d_builders.record.manifest.Reader`)."""
 
     layout: str = "tfds"
     ignore: dict[str, str] = dataclasses.field(default_factory=dict)

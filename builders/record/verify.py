@@ -1,7 +1,7 @@
 """One verifier for everything this package writes: ``mnist1d verify PATH``.
 
 - A build folder (``datasets`` or TFDS) or a Hub export: its ``MANIFEST.json`` (one per export
-  config) says what it is; :func:`mnist1d_builders.manifest.verify_build` does the checks every
+  config) says what it is; :func:`mnist1d_builders.record.manifest.verify_build` does the checks every
   format shares and the format's reader re-reads the content (``arrow``, ``hub.reader``,
   ``tfds.verify``). Each format is imported only when needed: checking a ``datasets`` build
   never loads TensorFlow.
@@ -137,15 +137,15 @@ def _verify(folder: Path, kind: str) -> list[str]:
 
         return verify_build(folder, DatasetsReader())
     if kind == "tfds":
-        from .tfds.verify import verify_directory as verify_tfds
+        from ..tfds.verify import verify_directory as verify_tfds
 
         return verify_tfds(folder)
     if kind == "hub":
-        from .hub.verify import verify_export
+        from ..hub.verify import verify_export
 
         return verify_export(folder)
     if kind == "hub-config":
-        from .hub.verify import verify_config
+        from ..hub.verify import verify_config
 
         return verify_config(folder)
     read_manifest(folder)  # raises LegacyBuild, naming the release that made it

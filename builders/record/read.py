@@ -1,7 +1,7 @@
 """The splits of a build, read back only once the one verifier has found it intact.
 
 For ``mnist1d benchmark --from DIR`` and any other reader of a build: the folder is verified
-first (:func:`mnist1d_builders.verify.verify_directory`: no symlink, exactly the recorded files,
+first (:func:`mnist1d_builders.record.verify.verify_directory`: no symlink, exactly the recorded files,
 the recorded content), then its framework's own loader reads the data a user would train on,
 stored as float32.
 """
@@ -74,7 +74,7 @@ def _tfds(directory: Path) -> tuple[MNIST1DConfig, Splits]:
 
 
 def _export(directory: Path, config: str | None) -> tuple[MNIST1DConfig, Splits]:
-    from .hub.card import default_config
+    from ..hub.card import default_config
 
     names = sorted(p.parent.name for p in directory.glob(f"*/{MANIFEST_FILE}"))
     if config is None:

@@ -52,7 +52,7 @@ from mnist1d_core import (
 from mnist1d_core.files import written_atomically
 from mnist1d_core.fingerprint import registry
 
-from .records import (  # noqa: F401  (open_regular, MAX_RECORD_BYTES: re-exported for the formats' readers)
+from .files import (  # noqa: F401  (open_regular, MAX_RECORD_BYTES: re-exported for the formats' readers)
     MAX_RECORD_BYTES,
     IntegrityError,
     legacy_record,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .records import tree
+from .files import tree
 
 logger = logging.getLogger(__name__)
 
