@@ -4,9 +4,8 @@
     .venv/bin/python -m nox              # then both sessions below (CI runs them too)
     .venv/bin/python -m nox -s oldest    # one of them
 
-- ``oldest``: Python 3.10 with every declared floor pinned (``tests/constraints-oldest.txt``:
-  numpy 1.24, scipy 1.10, datasets 5.0, pyarrow 21, huggingface_hub 1.0, TFDS 4.9.10,
-  TensorFlow 2.16, matplotlib 3.7);
+- ``oldest``: Python 3.10 with every declared floor pinned (``tests/constraints-oldest.txt``,
+  which a test keeps equal to pyproject.toml's floors);
 - ``newest``: Python 3.13, the newest with wheels of every extra's packages (TensorFlow's
   among them), and the newest release of each within the declared ranges.
 
