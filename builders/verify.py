@@ -9,7 +9,9 @@
 - An ``.npz`` written by ``mnist1d generate``, or a copy of the authors' ``mnist1d_data.pkl``.
 
 Damage raises :class:`IntegrityError` naming the file; a path that holds none of these is a
-``ValueError`` saying what verify accepts.
+``ValueError`` saying what verify accepts. A build that a framework made itself
+(``load_dataset``, ``tfds.load``) has no record to check: it raises :class:`UnrecordedBuild`,
+never called damaged or intact.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .manifest import (
     DATASET,
     MANIFEST_FILE,
     IntegrityError,
+    LegacyBuild,
     legacy_record,
     open_regular,
     read_json,
@@ -40,6 +43,39 @@ ACCEPTS = (
     "holding such builds, an .npz of `mnist1d generate`, or a copy of the authors' mnist1d_data.pkl"
 )
 _TFDS_SHARDS = ("mnist1d-*.tfrecord*", "mnist1d-*.array_record*")
+#: Per layout: who makes a build with no record, and the framework option of ``mnist1d build``.
+_OWN_BUILDS = {
+    "datasets": ("datasets itself (load_dataset, load_dataset_builder)", "hf"),
+    "tfds": ("TFDS itself (tfds.load, tfds.data_source or tfds build)", "tfds"),
+}
+
+
+class UnrecordedBuild(LegacyBuild):
+    """A build its framework made itself, which keeps no ``MANIFEST.json``: it cannot be checked
+    (exit status 1, as for damage, but never called damaged); ``mnist1d build`` records it."""
+
+
+def unrecorded(folder: Path) -> bool:
+    """Whether ``folder`` is a build its framework made itself: the framework's
+    ``dataset_info.json``, and neither ``MANIFEST.json`` nor the records of release 0.1.0."""
+    folder = Path(folder)
+    return (
+        not folder.is_symlink()
+        and os.path.lexists(folder / "dataset_info.json")
+        and not os.path.lexists(folder / MANIFEST_FILE)
+        and legacy_record(folder) is None
+    )
+
+
+def check_recorded(folder: Path, layout: str) -> None:
+    """Raise :class:`UnrecordedBuild` naming who made ``folder`` and the command that records it,
+    if its framework made it itself (``layout``: ``datasets`` or ``tfds``)."""
+    if unrecorded(folder):
+        made_by, framework = _OWN_BUILDS[layout]
+        raise UnrecordedBuild(
+            f"{folder}: prepared by {made_by}, which keeps no {MANIFEST_FILE}, so it cannot be checked: "
+            f"`mnist1d build --framework {framework}` with its parameters and data dir rebuilds it with one"
+        )
 
 
 def verify_directory(path: Path, kind: str | None = None) -> list[str]:
@@ -59,17 +95,25 @@ def verify_directory(path: Path, kind: str | None = None) -> list[str]:
     builds = find_builds(path)
     if not builds:
         raise ValueError(f"{path}: holds no MNIST-1D build; verify accepts {ACCEPTS}")
-    lines, damaged = [], []
+    lines, damaged, unchecked = [], [], []
     for folder, kind in builds:
         try:
             checked = _verify(folder, kind)
+        except UnrecordedBuild as error:
+            unchecked.append(str(error))
         except IntegrityError as error:
             damaged.append(str(error))
-            lines.append(f"{folder}: DAMAGED")
         else:
             lines.append(f"{folder}: intact ({len(checked)} checks)")
+    unrecorded = f"{len(unchecked)} of the {len(builds)} builds under {path} have no record: " + "; ".join(unchecked)
     if damaged:
-        raise IntegrityError(f"{len(damaged)} of the {len(builds)} builds under {path} failed: " + "; ".join(damaged))
+        raise IntegrityError(
+            f"{len(damaged)} of the {len(builds)} builds under {path} failed: "
+            + "; ".join(damaged)
+            + (f" ({unrecorded})" if unchecked else "")
+        )
+    if unchecked:
+        raise UnrecordedBuild(unrecorded + (f"; the other {len(lines)} are intact" if lines else ""))
     return [f"{len(builds)} builds, all intact:", *lines]
 
 
@@ -135,6 +179,7 @@ def _verify(folder: Path, kind: str) -> list[str]:
     if kind == "datasets":
         from .arrow import DatasetsReader
 
+        check_recorded(folder, "datasets")
         return verify_build(folder, DatasetsReader())
     if kind == "tfds":
         from .tfds.verify import verify_directory as verify_tfds
