@@ -272,6 +272,24 @@ def test_the_checker_finds_what_issue_19_found(tmp_path):
         assert allowed not in found, (allowed, found)
 
 
+@pytest.mark.parametrize(
+    "module, classes",
+    [
+        ("datasets", ["DatasetBuilder", "ArrowBasedBuilder", "GeneratorBasedBuilder"]),
+        ("tensorflow_datasets", ["core.GeneratorBasedBuilder"]),
+    ],
+)
+def test_the_builders_public_api_is_known_to_the_checker(module, classes):
+    """A name the installed framework's builder gained is caught as an override too."""
+    framework = pytest.importorskip(module)
+    for name in classes:
+        cls = framework
+        for part in name.split("."):
+            cls = getattr(cls, part)
+        public = {n for n in dir(cls) if not n.startswith("_") and not n.isupper()}
+        assert public <= BUILDER_API, sorted(public - BUILDER_API)
+
+
 def test_the_registration_hook_is_the_only_patch_and_lives_in_one_module():
     patching = [p for p in sources() if "dataset_module_factory =" in p.read_text()]
     assert patching == [REGISTRATION]
