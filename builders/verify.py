@@ -28,7 +28,6 @@ from .manifest import (
     DATASET,
     MANIFEST_FILE,
     IntegrityError,
-    LegacyBuild,
     legacy_record,
     open_regular,
     read_json,
@@ -37,45 +36,13 @@ from .manifest import (
     snippet,
     verify_build,
 )
+from .unrecorded import UnrecordedBuild, check_recorded
 
 ACCEPTS = (
     "a build folder of `mnist1d build` (it holds MANIFEST.json), an export of `mnist1d export`, a folder "
     "holding such builds, an .npz of `mnist1d generate`, or a copy of the authors' mnist1d_data.pkl"
 )
 _TFDS_SHARDS = ("mnist1d-*.tfrecord*", "mnist1d-*.array_record*")
-#: Per layout: who makes a build with no record, and the framework option of ``mnist1d build``.
-_OWN_BUILDS = {
-    "datasets": ("datasets itself (load_dataset, load_dataset_builder)", "hf"),
-    "tfds": ("TFDS itself (tfds.load, tfds.data_source or tfds build)", "tfds"),
-}
-
-
-class UnrecordedBuild(LegacyBuild):
-    """A build its framework made itself, which keeps no ``MANIFEST.json``: it cannot be checked
-    (exit status 1, as for damage, but never called damaged); ``mnist1d build`` records it."""
-
-
-def unrecorded(folder: Path) -> bool:
-    """Whether ``folder`` is a build its framework made itself: the framework's
-    ``dataset_info.json``, and neither ``MANIFEST.json`` nor the records of release 0.1.0."""
-    folder = Path(folder)
-    return (
-        not folder.is_symlink()
-        and os.path.lexists(folder / "dataset_info.json")
-        and not os.path.lexists(folder / MANIFEST_FILE)
-        and legacy_record(folder) is None
-    )
-
-
-def check_recorded(folder: Path, layout: str) -> None:
-    """Raise :class:`UnrecordedBuild` naming who made ``folder`` and the command that records it,
-    if its framework made it itself (``layout``: ``datasets`` or ``tfds``)."""
-    if unrecorded(folder):
-        made_by, framework = _OWN_BUILDS[layout]
-        raise UnrecordedBuild(
-            f"{folder}: prepared by {made_by}, which keeps no {MANIFEST_FILE}, so it cannot be checked: "
-            f"`mnist1d build --framework {framework}` with its parameters and data dir rebuilds it with one"
-        )
 
 
 def verify_directory(path: Path, kind: str | None = None) -> list[str]:

@@ -31,7 +31,7 @@ from mnist1d_core.resources import check_disk
 from ..arrow import INFO_FILE, read_split, shard_names
 from ..manifest import IntegrityError, SplitRecord, write_manifest
 from ..staging import building, put_in_place, remove
-from ..verify import unrecorded
+from ..unrecorded import unrecorded
 
 #: Bytes a build writes per example beyond the signal's float32 values: its int64 label.
 _LABEL_BYTES = 8

@@ -15,7 +15,7 @@ A folder that ``tfds convert_format`` extended holds a second format's shards an
 ``dataset_info.json`` that names it: that file must be the recorded one but for its
 ``alternativeFileFormats``, and both formats' shards must hold the recorded content.
 A folder that TFDS built itself (``tfds.load``, ``tfds build``) has no record: it is named as
-such (:class:`~mnist1d_builders.verify.UnrecordedBuild`), never called damaged or intact.
+such (:class:`~mnist1d_builders.unrecorded.UnrecordedBuild`), never called damaged or intact.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from ..manifest import (
     reason,
     verify_build,
 )
-from ..verify import UnrecordedBuild, check_recorded  # noqa: F401  (UnrecordedBuild: named here too)
+from ..unrecorded import UnrecordedBuild, check_recorded  # noqa: F401  (UnrecordedBuild: named here too)
 from .mnist1d.mnist1d_dataset_builder import FILE_FORMATS, read_batches
 
 _INFO, _FEATURES, _METADATA = "dataset_info.json", "features.json", "metadata.json"
