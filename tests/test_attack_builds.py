@@ -1,9 +1,11 @@
 """A hostile review of ``datasets`` builds, Hub exports and ``.npz`` files (issue 21, issue 25
 items 4 and 6): states a user or a copy can leave that verify once judged wrongly.
 
-- ``mnist1d verify DIR`` of a data dir must not pass over a build it cannot recognise: one that
-  lost its ``MANIFEST.json`` (``load_dataset`` still reads it), or one reached through a symlink.
-- ``mnist1d build`` over a build that lost its manifest must say it is damaged, not that the
+- ``mnist1d verify DIR`` of a data dir must not pass over a build it cannot recognise: one with
+  no ``MANIFEST.json`` (``load_dataset`` still reads it), or one reached through a symlink. A
+  build with ``dataset_info.json`` but no manifest is what ``load_dataset`` makes itself: it is
+  named unrecorded (exit status 1), and ``mnist1d build`` builds it again with its record.
+- ``mnist1d build`` over a folder that lost every file must say it is damaged, not that the
   folder holds no build.
 - An export without its card is an export: ``load_dataset(folder)`` would read every config's
   shards as one dataset, so verify must not call its config folders intact one by one.
@@ -66,13 +68,24 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 # --- a folder holding builds ---------------------------------------------------------------
 
 
-def test_a_build_that_lost_its_manifest_fails_a_data_dirs_verify(data_dir, capsys):
+def test_a_build_without_its_manifest_fails_a_data_dirs_verify_named_unrecorded(data_dir, capsys):
     folder = hf.build_folder(OTHER, data_dir)
-    (folder / "MANIFEST.json").unlink()
+    (folder / "MANIFEST.json").unlink()  # as load_dataset leaves a build it makes
     status, out, err = cli(capsys, "verify", data_dir)
     assert status == 1 and out == ""
-    assert err.startswith(f"mnist1d: error: 1 of the 2 builds under {data_dir} failed: {folder / 'MANIFEST.json'}: ")
-    assert "missing" in err
+    assert err == (
+        f"mnist1d: error: 1 of the 2 builds under {data_dir} have no record: {folder}: prepared by datasets itself "
+        "(load_dataset, load_dataset_builder), which keeps no MANIFEST.json, so it cannot be checked: `mnist1d "
+        "build --framework hf` with its parameters and data dir rebuilds it with one; the other 1 are intact\n"
+    )
+    (hf.build_folder(CONFIG, data_dir) / "LICENSE").write_text("changed")  # damage comes first, the rest named
+    status, out, err = cli(capsys, "verify", data_dir)
+    assert status == 1 and err.startswith(f"mnist1d: error: 1 of the 2 builds under {data_dir} failed: ")
+    assert err.endswith(
+        f"(1 of the 2 builds under {data_dir} have no record: {folder}: prepared by datasets itself "
+        "(load_dataset, load_dataset_builder), which keeps no MANIFEST.json, so it cannot be checked: "
+        "`mnist1d build --framework hf` with its parameters and data dir rebuilds it with one)\n"
+    )
 
 
 def test_the_cache_datasets_makes_of_an_export_named_mnist1d_is_no_build_of_this_package(export, capsys, tmp_path):
@@ -102,12 +115,25 @@ def test_a_symlink_loop_under_a_data_dir_ends(data_dir, capsys):
     assert status == 1 and f"{data_dir / 'mnist1d' / 'loop'}: a symlink" in err
 
 
-@pytest.mark.parametrize("lost", ["MANIFEST.json", "every file"])
-def test_build_over_a_build_that_lost_its_manifest_says_damaged_and_force_repairs(data_dir, capsys, lost):
+def test_build_over_a_build_without_its_manifest_builds_it_again_with_one(data_dir, capsys):
+    folder = hf.build_folder(CONFIG, data_dir)
+    (folder / "MANIFEST.json").unlink()
+    (folder / "mnist1d-train-00001-of-00002.arrow").write_bytes(b"a stray shard")  # unrecorded: nothing vouches
+    status, out, err = cli(capsys, "build", "--num-samples", "200", "--seed", "5", "--data-dir", data_dir)
+    assert status == 0 and out.startswith(f"{CONFIG.name} (hf): {folder}\n"), err
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "LICENSE",
+        "MANIFEST.json",
+        "dataset_info.json",
+        "mnist1d-test.arrow",
+        "mnist1d-train.arrow",
+    ]
+
+
+def test_build_over_a_build_that_lost_every_file_says_damaged_and_force_repairs(data_dir, capsys):
     folder = hf.build_folder(CONFIG, data_dir)
     for path in folder.iterdir():
-        if lost == "every file" or path.name == lost:
-            path.unlink()
+        path.unlink()
     args = ["build", "--num-samples", "200", "--seed", "5", "--data-dir", data_dir]
     status, _, err = cli(capsys, *args)
     assert status == 1

@@ -15,8 +15,10 @@ import golden  # noqa: E402
 import mnist1d_builders.hf as hf  # noqa: E402
 import mnist1d_core  # noqa: E402
 from mnist1d_builders.hf import mnist1d as hf_builder  # noqa: E402
+from mnist1d_builders.hf.preparing import build  # noqa: E402
 from mnist1d_builders.record.manifest import IntegrityError, sha256_file  # noqa: E402
-from mnist1d_builders.record.verify import verify_directory  # noqa: E402
+from mnist1d_builders.record.verify import UnrecordedBuild, verify_directory  # noqa: E402
+from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import PRESETS, FingerprintMismatch, MNIST1DConfig, fingerprint, generate  # noqa: E402
 from mnist1d_core.fingerprint import registry  # noqa: E402
 
@@ -28,7 +30,14 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def canonical(cache):
+    """``load_dataset`` into an empty cache: ``datasets``' own build."""
     return datasets.load_dataset("mnist1d", cache_dir=cache)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> Path:
+    """A recorded build of canonical (``mnist1d build``): its folder."""
+    return hf.prepare(PRESETS["canonical"], tmp_path_factory.mktemp("prepared"))
 
 
 def numpy_split(ds):
@@ -156,15 +165,53 @@ def test_invalid_values_fail_before_anything_is_written(tmp_path, kwargs, error,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_only_arrow_shards_are_built(tmp_path):
-    builder = hf.Mnist1d(cache_dir=str(tmp_path), num_samples=100)
-    with pytest.raises(ValueError, match="Arrow shards only"):
-        builder.download_and_prepare(file_format="parquet")
-    assert not Path(builder.cache_dir).exists()
+def test_load_dataset_builds_as_datasets_does_unrecorded_and_mnist1d_build_records_it(tmp_path, capsys):
+    config = MNIST1DConfig(num_samples=300, seed=5)
+    cache = tmp_path / "cache"
+    loaded = datasets.load_dataset("mnist1d", "canonical", cache_dir=str(cache), **config.non_default())
+    folder = shard_folder(loaded["train"])
+    assert folder == hf.build_folder(config, cache)  # the place mnist1d build keeps it
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "LICENSE",
+        "dataset_info.json",
+        "mnist1d-test.arrow",
+        "mnist1d-train.arrow",
+    ]
+    recorded_folder = build(hf.Mnist1d, config, hf.build_folder(config, tmp_path / "recorded"))
+    assert [fingerprint(*numpy_split(loaded[split])) for split in ("train", "test")] == [
+        row[4] for row in recorded(recorded_folder)
+    ]
+    # datasets keeps no record: verify names the build as such, with the status of TFDS's own builds.
+    with pytest.raises(UnrecordedBuild, match=re.escape(f"{folder}: prepared by datasets itself (load_dataset")):
+        verify_directory(folder)
+    for path in (folder, cache):
+        assert main(["verify", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "`mnist1d build --framework hf`" in err and "damaged" not in err.lower() and "intact" not in err
+    # mnist1d build records it in its place, and load_dataset then reads that build.
+    assert main(["build", "--num-samples", "300", "--seed", "5", "--data-dir", str(cache)]) == 0
+    assert capsys.readouterr().out.startswith(f"{config.name} (hf): {folder}\n")
+    manifest = (folder / "MANIFEST.json").read_bytes()
+    again = datasets.load_dataset("mnist1d", "canonical", cache_dir=str(cache), **config.non_default())
+    assert shard_folder(again["test"]) == folder and (folder / "MANIFEST.json").read_bytes() == manifest
+    assert fingerprint(*numpy_split(again["test"])) == recorded(recorded_folder)[1][4]
+    assert verify_directory(folder)[0] == "MANIFEST.json: all 4 files re-hashed and intact"
 
 
-def test_the_manifest_records_every_file_the_parameters_and_the_fingerprints(canonical):
-    folder = shard_folder(canonical["train"])
+def test_the_builders_own_entry_point_is_datasets_own_in_any_format(tmp_path):
+    builder = hf.Mnist1d(cache_dir=str(tmp_path), hash=hf.CODE_HASH, num_samples=100)
+    builder.download_and_prepare(file_format="parquet")
+    folder = Path(builder.cache_dir)
+    assert sorted(p.suffix for p in folder.iterdir()) == ["", ".json", ".parquet", ".parquet"]
+    with pytest.raises(UnrecordedBuild, match="prepared by datasets itself"):
+        verify_directory(folder)
+    assert hf.prepare(MNIST1DConfig(num_samples=100), tmp_path) == folder  # built again, as Arrow, recorded
+    assert sorted(p.name for p in folder.glob("*.arrow")) == ["mnist1d-test.arrow", "mnist1d-train.arrow"]
+    assert not list(folder.glob("*.parquet")) and verify_directory(folder)
+
+
+def test_the_manifest_records_every_file_the_parameters_and_the_fingerprints(prepared):
+    folder = prepared
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     # dataset_info.json too: the sizes and features load_dataset uses
     assert manifest["files"] == {
@@ -185,8 +232,8 @@ def test_the_manifest_records_every_file_the_parameters_and_the_fingerprints(can
     assert manifest["templates"]["y"] == templates.y.tolist()
 
 
-def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_build(cache, canonical, monkeypatch):
-    folder = shard_folder(canonical["train"])
+def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_build(prepared, monkeypatch):
+    folder = prepared
 
     def drifted(config, progress=None):
         data = generate(config, progress=progress)
@@ -197,24 +244,26 @@ def test_a_preset_that_differs_from_the_registry_fails_and_keeps_the_previous_bu
     with pytest.raises(
         FingerprintMismatch, match="canonical/test: content fingerprint .* differs from the registered"
     ):
-        datasets.load_dataset("mnist1d", cache_dir=cache, download_mode="force_redownload")
+        hf.prepare(PRESETS["canonical"], folder.parents[3], force=True)
     assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []  # no staging left
     assert any("matches MANIFEST.json and the registry" in line for line in verify_directory(folder))
 
 
 def test_num_proc_and_shards_do_not_change_the_content(tmp_path, monkeypatch):
-    params = {"num_samples": 2000, "seed": 5}
-    one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **params)
+    config = MNIST1DConfig(num_samples=2000, seed=5)
+    one = hf.Mnist1d(cache_dir=str(tmp_path / "one"), **config.to_dict())
     one.download_and_prepare(num_proc=1)
     monkeypatch.setattr(hf_builder, "ROWS_PER_TABLE", 100)  # shards are cut between tables
-    many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **params)
+    many = hf.Mnist1d(cache_dir=str(tmp_path / "many"), **config.to_dict())
     many.download_and_prepare(num_proc=2, max_shard_size="20KB")
-    many_dir = Path(many.cache_dir)
-    assert len(list(many_dir.glob("mnist1d-train-*-of-*.arrow"))) > 1
-    assert [row[:5] for row in recorded(Path(one.cache_dir))] == [row[:5] for row in recorded(many_dir)]
-    for split in ("train", "test"):
-        assert fingerprint(*numpy_split(one.as_dataset(split))) == fingerprint(*numpy_split(many.as_dataset(split)))
-    assert len([line for line in verify_directory(many_dir) if line.startswith(("train:", "test:"))]) == 2
+    assert len(list(Path(many.cache_dir).glob("mnist1d-train-*-of-*.arrow"))) > 1
+    content = [fingerprint(*numpy_split(one.as_dataset(split))) for split in ("train", "test")]
+    assert [fingerprint(*numpy_split(many.as_dataset(split))) for split in ("train", "test")] == content
+    # The recorded build, cut in shards the same way, records that content.
+    folder = build(hf.Mnist1d, config, hf.build_folder(config, tmp_path / "recorded"), max_shard_size="20KB")
+    assert len(list(folder.glob("mnist1d-train-*-of-*.arrow"))) > 1
+    assert [row[4] for row in recorded(folder)] == content
+    assert len([line for line in verify_directory(folder) if line.startswith(("train:", "test:"))]) == 2
 
 
 def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypatch):
@@ -223,11 +272,12 @@ def test_the_sharded_algorithm_spreads_blocks_over_processes(tmp_path, monkeypat
     expected = [fingerprint(core.split(split).x, core.split(split).y) for split in ("train", "test")]
     records = []
     for num_proc in (1, 2, 4):
-        builder = hf.Mnist1d(cache_dir=str(tmp_path / f"proc{num_proc}"), **config.to_dict())
-        builder.download_and_prepare(num_proc=num_proc)
-        folder = Path(builder.cache_dir)
+        cache = tmp_path / f"proc{num_proc}"
+        folder = build(hf.Mnist1d, config, hf.build_folder(config, cache), num_proc=num_proc)
         assert len(list(folder.glob("mnist1d-train*.arrow"))) == num_proc  # each process wrote its shard
-        found = [fingerprint(*numpy_split(builder.as_dataset(split))) for split in ("train", "test")]
+        loaded = datasets.load_dataset("mnist1d", "canonical", cache_dir=str(cache), **config.non_default())
+        assert shard_folder(loaded["train"]) == folder  # the recorded build, read as it is
+        found = [fingerprint(*numpy_split(loaded[split])) for split in ("train", "test")]
         assert found == expected, num_proc
         records.append([row[:5] for row in recorded(folder)])
         verify_directory(folder)
@@ -243,9 +293,7 @@ def test_streaming_the_sharded_algorithm_generates_blocks_on_the_fly():
 
 
 def test_verify_names_the_shard_whose_content_changed_even_with_rewritten_sums(tmp_path):
-    builder = hf.Mnist1d(cache_dir=str(tmp_path), num_samples=200)
-    builder.download_and_prepare()
-    folder = Path(builder.cache_dir)
+    folder = hf.prepare(MNIST1DConfig(num_samples=200), tmp_path)
     shard = folder / "mnist1d-test.arrow"
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0x01

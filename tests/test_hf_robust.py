@@ -259,6 +259,21 @@ def test_a_build_too_big_for_the_disk_is_refused_at_once(tmp_path, monkeypatch, 
     assert not data_dir.exists()
 
 
+def test_load_dataset_too_big_for_the_disk_is_refused_by_datasets_own_check_before_any_work(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("began the work of a refused build")
+
+    monkeypatch.setattr(sharded, "standardisation", never)
+    monkeypatch.setattr(sharded, "generate_block", never)
+    huge = MNIST1DConfig(algorithm="sharded", num_samples=10**13)  # 1.7 PB: no disk has it free
+    builder = datasets.load_dataset_builder("mnist1d", "canonical", cache_dir=str(tmp_path), **huge.non_default())
+    assert builder.info.size_in_bytes == hf.build_bytes(huge)  # declared by _info: what datasets compares
+    with pytest.raises(OSError, match=r"^Not enough disk space\. Needed: 1\.\d+ PiB"):
+        datasets.load_dataset("mnist1d", "canonical", cache_dir=str(tmp_path), **huge.non_default())
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+    assert written == [] and not list(tmp_path.rglob("*.incomplete"))
+
+
 def test_the_disk_estimate_bounds_a_real_build_closely(tmp_path):
     config = MNIST1DConfig(algorithm="sharded", num_samples=100_000, final_seq_length=60)
     folder = hf.prepare(config, tmp_path)

@@ -10,6 +10,10 @@ Read from the source (``ast``), so the test needs none of the frameworks install
 - no attribute access through those modules to a private name (``np._core``);
 - in a class derived from a framework's builder, config or info class, no method with a private
   name but the protocol's, and no read of a private attribute of the framework (``self._cache_dir``);
+- in a builder (``datasets``' ``DatasetBuilder``, ``ArrowBasedBuilder``, ``GeneratorBasedBuilder``,
+  TFDS's ``GeneratorBasedBuilder``), no method at all but the protocol's and dunders: no override
+  of the public API either (``download_and_prepare``, ``as_dataset``), and properties and
+  attributes only under names the framework's builder does not have;
 - no assignment into a framework's module but in the one registration hook.
 """
 
@@ -34,6 +38,21 @@ PROTOCOL = {
     "BuilderConfig": {"__post_init__"},
     "DatasetInfo": set(),
 }
+#: Public names of the frameworks' builders, methods and attributes (datasets' DatasetBuilder,
+#: TFDS's GeneratorBasedBuilder): a builder that defines one overrides the framework's.
+BUILDER_API = {
+    *("as_dataset", "as_streaming_dataset", "builder_configs", "cache_dir", "download_and_prepare"),
+    *("get_imported_module_dir", "info", "config", "config_id", "config_kwargs", "dataset_name", "hash"),
+    *("base_path", "repo_id", "storage_options", "token", "dl_manager", "name", "version", "versions"),
+    *("as_data_source", "assert_is_not_blocked", "blocked_versions", "builder_config", "builder_config_cls"),
+    *("builder_config_name", "canonical_version", "code_path", "data_dir", "data_dir_root", "data_path"),
+    *("dataset_info_from_configs", "default_builder_config", "get_builder_config", "get_file_spec"),
+    *("get_default_builder_config", "get_metadata", "get_reference", "is_blocked", "is_prepared"),
+    *("pkg_dir_path", "read_text_file", "read_tfrecord_as_dataset", "read_tfrecord_as_examples"),
+    *("read_tfrecord_beam", "release_notes", "supported_versions", "url_infos"),
+}
+#: Decorators that make a method an attribute (allowed in a builder under a name of its own).
+PROPERTIES = {"property", "functools.cached_property", "cached_property"}
 #: The one place allowed to assign into a framework's module: load_dataset("mnist1d").
 REGISTRATION = ROOT / "builders" / "hf" / "registration.py"
 
@@ -100,9 +119,70 @@ def violations(path: Path) -> list[str]:
     return found + hook_overrides(path, tree, aliases)
 
 
+def framework_kind(cls: ast.ClassDef, aliases: dict[str, str]) -> str | None:
+    """``DatasetBuilder``, ``BuilderConfig`` or ``DatasetInfo`` if ``cls`` derives from a
+    framework's class of that kind (by the base's last name), else None."""
+    for base in cls.bases:
+        name = dotted(base) or ""
+        first, _, rest = name.partition(".")
+        if first not in aliases:
+            continue
+        resolved = aliases[first] + (f".{rest}" if rest else "")
+        if resolved.split(".")[0] not in LIBRARIES:
+            continue
+        last = resolved.rsplit(".", 1)[-1]
+        for kind, ending in (
+            ("BuilderConfig", "BuilderConfig"),
+            ("DatasetInfo", "DatasetInfo"),
+            ("DatasetBuilder", "Builder"),
+        ):
+            if last.endswith(ending):
+                return kind
+    return None
+
+
+def dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def builder_members(cls: ast.ClassDef) -> list[tuple[int, str]]:
+    """What a builder class defines beyond its protocol: any other method, and properties or
+    attributes (of the class, or ``self.x = ...``) under a name of the framework's builder."""
+    found = []
+    for item in cls.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            name = item.name
+            if dunder(name) or name in PROTOCOL["DatasetBuilder"]:
+                continue
+            decorators = {dotted(d) or "" for d in item.decorator_list}
+            is_property = decorators & PROPERTIES or any(d.endswith((".setter", ".deleter")) for d in decorators)
+            if name in BUILDER_API:
+                found.append((item.lineno, f"{cls.name}.{name} overrides the framework's public {name}"))
+            elif private(name):
+                found.append((item.lineno, f"{cls.name}.{name} overrides a hook"))
+            elif not is_property:
+                found.append((item.lineno, f"{cls.name}.{name} is not a protocol method"))
+        elif isinstance(item, (ast.Assign, ast.AnnAssign)) and (item.value is not None):
+            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id in BUILDER_API:
+                    found.append((item.lineno, f"{cls.name}.{t.id} overrides the framework's public {t.id}"))
+    for node in ast.walk(cls):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if (
+                    isinstance(t, ast.Attribute)
+                    and isinstance(t.value, ast.Name)
+                    and t.value.id == "self"
+                    and t.attr in BUILDER_API
+                ):
+                    found.append((node.lineno, f"{cls.name} sets self.{t.attr}, the framework's"))
+    return found
+
+
 def hook_overrides(path: Path, tree: ast.AST, aliases: dict[str, str]) -> list[str]:
-    """Private-named methods of framework subclasses outside the protocol, and reads of private
-    attributes the module itself never sets."""
+    """Methods of framework subclasses outside the protocol (for builders, any; for configs and
+    infos, private ones), and reads of private attributes the module itself never sets."""
     own = {
         t.attr
         for node in ast.walk(tree)
@@ -112,20 +192,15 @@ def hook_overrides(path: Path, tree: ast.AST, aliases: dict[str, str]) -> list[s
     }
     found = []
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
-        bases = [aliases.get((dotted(b) or "").split(".")[0], "") + "." + (dotted(b) or "") for b in cls.bases]
-        kind = next(
-            (
-                k
-                for k in PROTOCOL
-                if any(b.endswith(k) or "Builder" in b and k == "DatasetBuilder" for b in bases if b != ".")
-            ),
-            None,
-        )
-        if kind is None or not any(b.split(".")[0] in LIBRARIES for b in bases):
+        kind = framework_kind(cls, aliases)
+        if kind is None:
             continue
-        for item in cls.body:
-            if isinstance(item, ast.FunctionDef) and private(item.name) and item.name not in PROTOCOL[kind]:
-                found.append(f"{where(path)}:{item.lineno}: {cls.name}.{item.name} overrides a hook")
+        if kind == "DatasetBuilder":
+            found += [f"{where(path)}:{line}: {member}" for line, member in builder_members(cls)]
+        else:
+            for item in cls.body:
+                if isinstance(item, ast.FunctionDef) and private(item.name) and item.name not in PROTOCOL[kind]:
+                    found.append(f"{where(path)}:{item.lineno}: {cls.name}.{item.name} overrides a hook")
         for node in ast.walk(cls):
             if (
                 isinstance(node, ast.Attribute)
@@ -155,6 +230,24 @@ def test_the_checker_finds_what_issue_19_found(tmp_path):
         "class B(datasets.ArrowBasedBuilder):\n"
         "    def _info(self): ...\n"
         "    def _prepare_split(self, g): return self._output_dir\n"
+        "    def download_and_prepare(self, output_dir=None, **kwargs): ...\n"
+        "    def as_streaming_dataset(self, split=None): ...\n"
+        "    def __init__(self, *args, **kwargs): ...\n"
+        "    @property\n"
+        "    def templates(self): ...\n"
+        "    @property\n"
+        "    def cache_dir(self): ...\n"
+        "    def helper(self): self.info = None\n"
+        "class G(datasets.GeneratorBasedBuilder):\n"
+        "    def _generate_examples(self): ...\n"
+        "    def as_dataset(self, split=None): ...\n"
+        "import tensorflow_datasets as tfds\n"
+        "class T(tfds.core.GeneratorBasedBuilder):\n"
+        "    def _generate_splits(self): ...\n"
+        "    def as_data_source(self, split=None): ...\n"
+        "class C(datasets.BuilderConfig):\n"
+        "    def create_config_id(self, config_kwargs, custom_features=None): ...\n"
+        "    def _resolve_data_files(self, base_path, download_config): ...\n"
     )
     found = "\n".join(violations(bad))
     for expected in (
@@ -164,9 +257,37 @@ def test_the_checker_finds_what_issue_19_found(tmp_path):
         "assigns datasets.load.dataset_module_factory",
         "B._prepare_split overrides a hook",
         "B reads self._output_dir",
+        "B.download_and_prepare overrides the framework's public download_and_prepare",
+        "B.as_streaming_dataset overrides the framework's public as_streaming_dataset",
+        "B.cache_dir overrides the framework's public cache_dir",
+        "B.helper is not a protocol method",
+        "B sets self.info, the framework's",
+        "G.as_dataset overrides the framework's public as_dataset",
+        "T._generate_splits overrides a hook",
+        "T.as_data_source overrides the framework's public as_data_source",
+        "C._resolve_data_files overrides a hook",
     ):
         assert expected in found, (expected, found)
-    assert "B._info" not in found
+    for allowed in ("B._info", "B.__init__", "B.templates", "G._generate_examples", "C.create_config_id"):
+        assert allowed not in found, (allowed, found)
+
+
+@pytest.mark.parametrize(
+    "module, classes",
+    [
+        ("datasets", ["DatasetBuilder", "ArrowBasedBuilder", "GeneratorBasedBuilder"]),
+        ("tensorflow_datasets", ["core.GeneratorBasedBuilder"]),
+    ],
+)
+def test_the_builders_public_api_is_known_to_the_checker(module, classes):
+    """A name the installed framework's builder gained is caught as an override too."""
+    framework = pytest.importorskip(module)
+    for name in classes:
+        cls = framework
+        for part in name.split("."):
+            cls = getattr(cls, part)
+        public = {n for n in dir(cls) if not n.startswith("_") and not n.isupper()}
+        assert public <= BUILDER_API, sorted(public - BUILDER_API)
 
 
 def test_the_registration_hook_is_the_only_patch_and_lives_in_one_module():

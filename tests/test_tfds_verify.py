@@ -409,6 +409,8 @@ def test_a_build_tfds_made_itself_is_named_as_such_and_mnist1d_build_records_it(
         verify_directory(folder)
     assert main(["verify", str(folder)]) == 1
     assert "damaged" not in capsys.readouterr().err
+    assert main(["verify", str(tmp_path)]) == 1  # in a data dir: listed as having no record, not as damaged
+    assert capsys.readouterr().err.startswith(f"mnist1d: error: 1 of the 1 builds under {tmp_path} have no record: ")
     args = ["build", "--framework", "tfds", "--num-samples", "300", "--seed", "5", "--data-dir", str(tmp_path)]
     assert main(args) == 0  # rebuilt, with its record, in its place
     assert verify_directory(folder)[0] == "MANIFEST.json: all 6 files re-hashed and intact"

@@ -14,9 +14,11 @@ The builder class works without the name too::
     builder.download_and_prepare()
     ds = builder.as_dataset()
 
-``mnist1d.py`` is the builder (the protocol only), ``preparing.py`` builds it whole with its
-``MANIFEST.json``, ``registration.py`` is the name. ``mnist1d verify`` checks a build
-(``mnist1d_builders.record.verify``).
+Both build as ``datasets`` builds any dataset, with no record. :func:`prepare` (``mnist1d build
+--framework hf``) builds the same folder staged, locked and recorded in ``MANIFEST.json``, which
+``mnist1d verify`` checks (``mnist1d_builders.record.verify``); ``load_dataset("mnist1d",
+cache_dir=data_dir)`` then reads that build. ``mnist1d.py`` is the builder (the protocol only),
+``preparing.py`` the recorded build, ``registration.py`` the name.
 """
 
 from ..record.arrow import features

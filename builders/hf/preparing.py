@@ -1,11 +1,17 @@
 """Building MNIST-1D for ``datasets`` whole or not at all, with its manifest.
 
-:func:`build` composes the public ``download_and_prepare`` with the guarantees a build needs:
+:func:`build` (``mnist1d build --framework hf``) composes the public ``download_and_prepare``
+of a builder instance with the guarantees a build needs:
 resource checks before any work; one build at a time per folder, and what a killed build left
 cleared (``mnist1d_builders.record.staging``); the build made in a staging folder by ``datasets``
 itself, its splits re-read and a preset's checked against the registry, ``MANIFEST.json``
 written, and only then the folder moved into place (with ``force``, traded with the old one in
 one step).
+
+``load_dataset("mnist1d")`` does not come here: on an empty cache ``datasets`` builds as it
+builds any dataset (its own lock, the same file as :func:`building`'s, its ``.incomplete``
+folder, its disk check on the size ``Mnist1d._info`` declares), with no record; :func:`build`
+makes such a build again, recorded.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from mnist1d_core.resources import check_disk
 from ..record.arrow import INFO_FILE, read_split, shard_names
 from ..record.manifest import IntegrityError, SplitRecord, write_manifest
 from ..record.staging import building, put_in_place, remove
+from ..record.unrecorded import unrecorded
 
 #: Bytes a build writes per example beyond the signal's float32 values: its int64 label.
 _LABEL_BYTES = 8
@@ -37,12 +44,6 @@ def build_bytes(params: MNIST1DConfig) -> int:
     return shards + shards // 100 + 2**20
 
 
-def forced(kwargs: dict) -> bool:
-    """Whether ``download_and_prepare``'s arguments ask for a new build."""
-    mode = kwargs.get("download_mode")
-    return mode is not None and datasets.DownloadMode(mode) == datasets.DownloadMode.FORCE_REDOWNLOAD
-
-
 def build(
     builder_class: type[datasets.ArrowBasedBuilder],
     params: MNIST1DConfig,
@@ -53,8 +54,8 @@ def build(
     **options,
 ) -> Path:
     """Make the build of ``params`` at ``target`` with ``builder_class`` (``Mnist1d``) unless one is
-    there (or with ``force``); return ``target``. ``options`` go to ``download_and_prepare``
-    (``max_shard_size``)."""
+    there (or with ``force``; one that ``datasets`` made itself, with no record, is made again);
+    return ``target``. ``options`` go to ``download_and_prepare`` (``max_shard_size``)."""
     target = Path(target)
     if "://" in str(target):
         raise ValueError(f"mnist1d builds into a local folder only, got {target}")
@@ -68,11 +69,11 @@ def build(
             f"{tfds} holds a TFDS build of {params.name}; the datasets build would go inside it: "
             "give datasets a data dir (cache_dir) of its own"
         )
-    if os.path.lexists(target) and not force:
+    if _kept(target, force):
         return target
     check_disk(version, build_bytes(params), params, "a datasets build")
     with building(target) as staging:
-        if os.path.lexists(target) and not force:  # built by another run while this one waited
+        if _kept(target, force):  # built by another run while this one waited
             return target
         # In the staging folder, datasets' own layout ends in the target's name (the code hash).
         builder = builder_class(cache_dir=str(staging), hash=target.name, **params.to_dict())
@@ -81,7 +82,7 @@ def build(
             with _quietly():
                 # The paper's algorithm is one job per split: more processes would only be refused.
                 jobs = num_proc if params.algorithm == "sharded" else None
-                datasets.ArrowBasedBuilder.download_and_prepare(builder, num_proc=jobs, **options)
+                builder.download_and_prepare(num_proc=jobs, **options)
         except datasets.exceptions.DatasetGenerationError as error:
             cause = error.__cause__ or error.__context__
             if isinstance(cause, KeyboardInterrupt) or isinstance(
@@ -100,6 +101,12 @@ def build(
         put_in_place(built, target)
         remove(built)  # the old build, if there was one
     return target
+
+
+def _kept(target: Path, force: bool) -> bool:
+    """Whether what is at ``target`` stays: anything but a build ``datasets`` made itself, unless
+    ``force`` (``mnist1d build`` then verifies it, and names any damage)."""
+    return not force and os.path.lexists(target) and not unrecorded(target)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@
 - An ``.npz`` written by ``mnist1d generate``, or a copy of the authors' ``mnist1d_data.pkl``.
 
 Damage raises :class:`IntegrityError` naming the file; a path that holds none of these is a
-``ValueError`` saying what verify accepts.
+``ValueError`` saying what verify accepts. A build that a framework made itself
+(``load_dataset``, ``tfds.load``) has no record to check: it raises :class:`UnrecordedBuild`,
+never called damaged or intact.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .manifest import (
     snippet,
     verify_build,
 )
+from .unrecorded import UnrecordedBuild, check_recorded
 
 ACCEPTS = (
     "a build folder of `mnist1d build` (it holds MANIFEST.json), an export of `mnist1d export`, a folder "
@@ -59,17 +62,25 @@ def verify_directory(path: Path, kind: str | None = None) -> list[str]:
     builds = find_builds(path)
     if not builds:
         raise ValueError(f"{path}: holds no MNIST-1D build; verify accepts {ACCEPTS}")
-    lines, damaged = [], []
+    lines, damaged, unchecked = [], [], []
     for folder, kind in builds:
         try:
             checked = _verify(folder, kind)
+        except UnrecordedBuild as error:
+            unchecked.append(str(error))
         except IntegrityError as error:
             damaged.append(str(error))
-            lines.append(f"{folder}: DAMAGED")
         else:
             lines.append(f"{folder}: intact ({len(checked)} checks)")
+    unrecorded = f"{len(unchecked)} of the {len(builds)} builds under {path} have no record: " + "; ".join(unchecked)
     if damaged:
-        raise IntegrityError(f"{len(damaged)} of the {len(builds)} builds under {path} failed: " + "; ".join(damaged))
+        raise IntegrityError(
+            f"{len(damaged)} of the {len(builds)} builds under {path} failed: "
+            + "; ".join(damaged)
+            + (f" ({unrecorded})" if unchecked else "")
+        )
+    if unchecked:
+        raise UnrecordedBuild(unrecorded + (f"; the other {len(lines)} are intact" if lines else ""))
     return [f"{len(builds)} builds, all intact:", *lines]
 
 
@@ -135,6 +146,7 @@ def _verify(folder: Path, kind: str) -> list[str]:
     if kind == "datasets":
         from .arrow import DatasetsReader
 
+        check_recorded(folder, "datasets")
         return verify_build(folder, DatasetsReader())
     if kind == "tfds":
         from ..tfds.verify import verify_directory as verify_tfds

@@ -15,7 +15,7 @@ A folder that ``tfds convert_format`` extended holds a second format's shards an
 ``dataset_info.json`` that names it: that file must be the recorded one but for its
 ``alternativeFileFormats``, and both formats' shards must hold the recorded content.
 A folder that TFDS built itself (``tfds.load``, ``tfds build``) has no record: it is named as
-such (:class:`UnrecordedBuild`), never called damaged or intact.
+such (:class:`~mnist1d_builders.record.unrecorded.UnrecordedBuild`), never called damaged or intact.
 """
 
 from __future__ import annotations
@@ -37,25 +37,20 @@ from mnist1d_core.config import NUM_CLASSES
 from ..record.manifest import (
     MANIFEST_FILE,
     IntegrityError,
-    LegacyBuild,
     Manifest,
     check_content,
     check_files,
     check_t,
-    legacy_record,
     read_json,
     read_manifest,
     reason,
     verify_build,
 )
+from ..record.unrecorded import UnrecordedBuild, check_recorded  # noqa: F401  (UnrecordedBuild: named here too)
 from .mnist1d.mnist1d_dataset_builder import FILE_FORMATS, read_batches
 
 _INFO, _FEATURES, _METADATA = "dataset_info.json", "features.json", "metadata.json"
 _BATCH_SIZE = 65536
-
-
-class UnrecordedBuild(LegacyBuild):
-    """A folder that TFDS prepared itself, with no ``MANIFEST.json``: ``mnist1d build`` records it."""
 
 
 def verify_directory(path: str | Path) -> list[str]:
@@ -64,12 +59,7 @@ def verify_directory(path: str | Path) -> list[str]:
     :class:`~mnist1d_builders.record.manifest.IntegrityError` naming the damaged file, and
     ``OSError`` naming a file that cannot be read."""
     folder = Path(path)
-    if not folder.is_symlink() and not os.path.lexists(folder / MANIFEST_FILE) and legacy_record(folder) is None:
-        if os.path.lexists(folder / _INFO):
-            raise UnrecordedBuild(
-                f"{folder}: prepared by TFDS itself (tfds.load, tfds.data_source or tfds build), which keeps no "
-                f"{MANIFEST_FILE}, so it cannot be checked: `mnist1d build --framework tfds` rebuilds it with one"
-            )
+    check_recorded(folder, "tfds")
     for attempt in (1, 2):
         identity = _identity(folder)
         try:
