@@ -23,13 +23,20 @@ def exit_statuses() -> tuple[tuple[type[BaseException], int], ...]:
     (``mnist1d_core.errors.Damaged``) or a fault of the machine, 130 for Ctrl-C, 141 for a
     reader of standard output gone away. Anything else is a bug, and keeps its traceback.
 
-    The core's ``Damaged`` is taken from the loaded modules: no error can be one before the
-    core is loaded, and importing it here would import numpy while a Ctrl-C is being told.
+    A build with no record to check (one its framework made itself, or one of release 0.1.0)
+    is not damage: 2, what verify cannot check, as for a folder that holds no build.
+
+    The core's ``Damaged`` and the builders' ``LegacyBuild`` are taken from the loaded modules:
+    no error can be one before they are loaded, and importing them here would import numpy
+    while a Ctrl-C is being told.
     """
     core = sys.modules.get("mnist1d_core.errors")
+    record = sys.modules.get("mnist1d_builders.record.manifest")
+    unchecked = () if record is None else ((record.LegacyBuild, 2),)  # before Damaged, which it is a kind of
     damaged = () if core is None else ((core.Damaged, 1),)  # before ValueError: a fingerprint mismatch is one too
     return (
         (UsageError, 2),
+        *unchecked,
         *damaged,
         (ImportError, 2),  # an extra not installed (or too old): bad set-up, found before the work
         (ValueError, 2),  # the config's validation, resource refusals, files refused as input

@@ -140,7 +140,7 @@ def test_a_build_of_release_0_1_0_is_named_as_such_never_intact_or_damaged(root,
     with pytest.raises(LegacyBuild):
         hf.verify_directory(folder)
     status, _, err = cli(capsys, "verify", str(folder))
-    assert status == 1 and err == (
+    assert status == 2 and err == (
         f"mnist1d: error: {folder}: made by mnist1d-datasets 0.1.0 (it keeps PARAMETERS.json, FINGERPRINTS.tsv, "
         "SHA256SUMS, not MANIFEST.json); mnist1d-datasets 0.2.0 does not read those records: rebuild it with --force\n"
     )

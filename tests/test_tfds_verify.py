@@ -79,7 +79,7 @@ def rerecord(folder):
 
 def damage_is_named(folder, capsys, *names):
     """`mnist1d verify` exits 1 with one line naming each of ``names``; returns that line."""
-    assert main(["verify", str(folder)]) == 1
+    assert main(["verify", str(folder)]) == 2  # no record to check: neither damaged nor intact
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and "Traceback" not in captured.err
     for name in names:
@@ -407,9 +407,9 @@ def test_a_build_tfds_made_itself_is_named_as_such_and_mnist1d_build_records_it(
     folder = tmp_path / "mnist1d" / SMALL.name / "1.0.0"
     with pytest.raises(UnrecordedBuild, match=re.escape(f"{folder}: prepared by TFDS itself")):
         verify_directory(folder)
-    assert main(["verify", str(folder)]) == 1
+    assert main(["verify", str(folder)]) == 2  # no record to check: neither damaged nor intact
     assert "damaged" not in capsys.readouterr().err
-    assert main(["verify", str(tmp_path)]) == 1  # in a data dir: listed as having no record, not as damaged
+    assert main(["verify", str(tmp_path)]) == 2  # in a data dir: listed as having no record, not as damaged
     assert capsys.readouterr().err.startswith(f"mnist1d: error: 1 of the 1 builds under {tmp_path} have no record: ")
     args = ["build", "--framework", "tfds", "--num-samples", "300", "--seed", "5", "--data-dir", str(tmp_path)]
     assert main(args) == 0  # rebuilt, with its record, in its place

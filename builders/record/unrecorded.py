@@ -1,6 +1,7 @@
 """Builds that a framework made itself: ``load_dataset("mnist1d")`` (``datasets``' own cache) and
 ``tfds.load`` or ``tfds build``. They keep no ``MANIFEST.json``, so nothing vouches for them:
-verify names them as such (:class:`UnrecordedBuild`, exit status 1), never damaged nor intact,
+verify names them as such (:class:`UnrecordedBuild`; the command line exits 2, as for a
+folder holding no build), never damaged nor intact,
 and ``mnist1d build`` builds one again with its record (``mnist1d_builders.hf.preparing``,
 ``mnist1d_builders.tfds.preparing``).
 """
@@ -21,7 +22,7 @@ _OWN_BUILDS = {
 
 class UnrecordedBuild(LegacyBuild):
     """A build its framework made itself, which keeps no ``MANIFEST.json``: it cannot be checked
-    (exit status 1, as for damage, but never called damaged); ``mnist1d build`` records it."""
+    (exit status 2, never called damaged); ``mnist1d build`` records it."""
 
 
 def unrecorded(folder: Path) -> bool:
