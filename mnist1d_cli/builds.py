@@ -26,8 +26,9 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
             "The build's MANIFEST.json records its parameters, every file's SHA-256 and each split's content "
             "fingerprint (a preset's must match the registry); it is then re-verified, and the command prints "
             "where the dataset is and what was checked. An existing build of the same config is reused if "
-            "intact; a damaged one is reported (exit status 1) and rebuilt with --force. What an interrupted "
-            "build left is removed."
+            "intact; a damaged one is reported (exit status 1) and rebuilt with --force; one that the framework "
+            "made itself (load_dataset, tfds.load), which has no record, is rebuilt with one. What an "
+            "interrupted build left is removed."
         ),
     )
     p.add_argument(
