@@ -201,9 +201,7 @@ class Results:
         rows = [header + ["runs"]] + [
             cells + [" ".join(f"{a:.1f}" for a in self.runs[model])] for cells, model in zip(rows, self.runs)
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-        lines = ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)) + "  " + row[-1] for row in rows]
-        return "\n".join([line.rstrip() for line in lines] + [self.caption()])
+        return "\n".join(_aligned(rows) + [self.caption()])
 
     def __str__(self) -> str:
         return self.table()
@@ -221,6 +219,12 @@ class Results:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         return "\n".join(lines) + "\n\n" + self.caption() + "\n"
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines of left-aligned columns, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _checked_runs(data: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:

@@ -27,7 +27,7 @@ from mnist1d_core.resources import check_memory as check_data_memory
 
 from .benchmark import _check_config, _check_lengths, _check_split, _check_training, run
 from .resources import check_memory
-from .results import _NOT_RESULTS, METRIC, MODEL_TITLES, MODELS, Results, mean_std
+from .results import _NOT_RESULTS, METRIC, MODEL_TITLES, MODELS, Results, _aligned, mean_std
 
 #: Parameters that cannot be swept, and why.
 NOT_SWEPT = {"algorithm": "it changes how the data is drawn, not what the data is"}
@@ -85,9 +85,7 @@ class Sweep:
         models = list(self.results[0].runs)
         rows = [[self.parameter] + [MODEL_TITLES[m] for m in models]]
         rows += [[f"{value}"] + [mean_std(r.runs[m]) for m in models] for value, r in zip(self.values, self.results)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)).rstrip() for row in rows]
-        return "\n".join(lines + [f"Final {METRIC}. " + self.results[0].caption()])
+        return "\n".join(_aligned(rows) + [f"Final {METRIC}. " + self.results[0].caption()])
 
     def __str__(self) -> str:
         return self.table()
@@ -122,30 +120,23 @@ def sweep(
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
     configs = sweep_configs(config, parameter, values)
-    models, seeds, steps, threads, workers, eval_every = _check_training(
-        models, seeds, steps, threads, workers, eval_every
-    )
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable, got {progress!r}")
+    options = _check_training(models, seeds, steps, threads, workers, eval_every, progress)
     for c in configs:
-        _check_lengths(models, c.final_seq_length, c.final_seq_length)
+        _check_lengths(options["models"], c.final_seq_length, c.final_seq_length)
     check_memory(
-        models,
-        seeds,
+        options["models"],
+        options["seeds"],
         length=max(c.final_seq_length for c in configs),
         test_examples=max(c.num_test for c in configs),
         values=len(configs),
     )
     for c in configs:  # the data too, before any of it is made
         check_data_memory(c)
-    datasets = []
-    for c in configs:
-        data = generate(c)
-        datasets.append(
-            (*_check_split("train", data.train.x, data.train.y), *_check_split("test", data.test.x, data.test.y))
-        )
-    options = dict(models=models, seeds=seeds, steps=steps, threads=threads, workers=workers, eval_every=eval_every)
-    results = run(datasets, [_check_config(c) for c in configs], **options, progress=progress)
+    datasets = [
+        (*_check_split("train", data.train.x, data.train.y), *_check_split("test", data.test.x, data.test.y))
+        for data in map(generate, configs)
+    ]
+    results = run(datasets, [_check_config(c) for c in configs], **options)
     return Sweep(parameter, tuple(getattr(c, parameter) for c in configs), tuple(results))
 
 
