@@ -55,11 +55,16 @@ class ObjectView:
 
 def to_pickle(thing: Any, path: str | os.PathLike) -> None:
     """Pickle ``thing`` to ``path`` (protocol 3, the authors' bytes), written whole or not at all."""
+    with written_atomically(_in_a_folder(path)) as partial, open(partial, "wb") as handle:
+        pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
+
+
+def _in_a_folder(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path``, if its folder exists; a ``FileNotFoundError`` naming both otherwise."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist")
-    with written_atomically(path) as partial, open(partial, "wb") as handle:
-        pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
+    return path
 
 
 #: The largest pickle :func:`from_pickle` reads unless told otherwise: 600 times the authors'
