@@ -91,9 +91,7 @@ def benchmark(
         Training steps (optimizer updates) per run, >= 1; the authors' default is 8000.
     threads : int
         torch's intra-op threads while training (restored afterwards). These models gain
-        little from more than one, and can lose: on this project's 2-core machine, two
-        threads made the authors' loop 2.5x slower than one
-        (benchmarks/bench_baselines_speed.py).
+        little from more than one, and can lose (docs/notes/baselines.md).
     workers : int
         Threads training groups of models in parallel (whole models, shared out by cost),
         up to one per core. The results are the same for any number of workers.

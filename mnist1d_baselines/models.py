@@ -63,7 +63,7 @@ def _dense(h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
 
     One matrix product per copy, never one batched product for all: a batched product
     (``torch.bmm``) splits its work by the number of copies and threads, so a copy's weight
-    gradient (a sum over the batch) was rounded differently in a stack of 3 than alone.
+    gradient (a sum over the batch) would be rounded differently in a stack than alone.
     Each copy's products, forward and backward, are then the same kernel calls on the
     same shapes whatever trains beside it.
     """

@@ -274,8 +274,7 @@ class PerCopyAdam:
     The fused kernel runs over a tensor's elements in vector lanes and finishes the last few
     with scalar code, which rounds differently. Over a whole stack, which copy those last
     elements belong to depends on how many copies there are, so a seed's result would
-    depend on the number of seeds (measured: every architecture's last copy differed from
-    the same seed trained alone). Each copy's slice of the stack, a view, is exactly the
+    depend on the number of seeds. Each copy's slice of the stack, a view, is exactly the
     tensor it would be alone; the update is as fast.
     """
 

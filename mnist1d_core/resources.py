@@ -20,9 +20,9 @@ try:
 except ImportError:  # Windows: no ulimit
     resource = None
 
-#: Measured peak of the paper algorithm: 2.0-2.1x its float64 output (n x L x 8 bytes),
-#: for 200,000 and 1,000,000 examples of length 40 and 400 (numpy 2.4). The estimate
-#: takes 3x, plus the per-example labels and permutation, plus one batch's temporaries.
+#: The paper algorithm peaks at about twice its float64 output, n x L x 8 bytes
+#: (docs/notes/performance.md). The estimate takes 3x, plus the per-example labels and
+#: permutation, plus one batch's temporaries.
 _PAPER_COPIES = 3
 _PER_EXAMPLE = 32  # labels, permutation, fancy-index temporaries: int64 each
 #: Memory of one batch's transformations (see ``generate.batch_size``).
