@@ -135,13 +135,8 @@ def run(datasets, configs, *, models, seeds, steps, threads, workers, eval_every
     torch = require_torch()
     from .train import train
 
-    check_memory(
-        models,
-        seeds,
-        length=datasets[0][0].shape[1],
-        test_examples=max(len(d[2]) for d in datasets),
-        values=len(datasets),
-    )
+    test_examples = max(len(x_test) for _, _, x_test, _ in datasets)
+    check_memory(models, seeds, length=datasets[0][0].shape[1], test_examples=test_examples, values=len(datasets))
     tensors = [tuple(torch.from_numpy(a) for a in data) for data in datasets]
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)

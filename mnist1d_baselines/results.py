@@ -159,8 +159,8 @@ class Results:
             return cls(
                 runs=runs,
                 steps=steps,
-                config=_checked_config(data["config"]),
-                versions=_checked_versions(data["versions"]),
+                config=_checked_object("config", data["config"], null=True),
+                versions=dict(_checked_object("versions", data["versions"])),
                 threads=_positive_int("threads", data["threads"]),
                 curves=_checked_curves(data["curves"], runs, steps) if "curves" in data else None,
             )
@@ -271,16 +271,10 @@ def _positive_int(name: str, value: Any) -> int:
     return value
 
 
-def _checked_config(config: Any) -> Mapping[str, Any] | None:
-    if config is not None and not isinstance(config, Mapping):
-        raise TypeError(f"config must be an object or null, got {reprlib.repr(config)}")
-    return config
-
-
-def _checked_versions(versions: Any) -> dict[str, str]:
-    if not isinstance(versions, Mapping):
-        raise TypeError(f"versions must be an object, got {reprlib.repr(versions)}")
-    return dict(versions)
+def _checked_object(name: str, value: Any, *, null: bool = False) -> Mapping[str, Any] | None:
+    if not (isinstance(value, Mapping) or (null and value is None)):
+        raise TypeError(f"{name} must be an object{' or null' * null}, got {reprlib.repr(value)}")
+    return value
 
 
 def _checked_curves(curves: Any, runs: Mapping[str, tuple[float, ...]], steps: int) -> dict[str, Curve]:

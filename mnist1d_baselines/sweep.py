@@ -123,13 +123,8 @@ def sweep(
     options = _check_training(models, seeds, steps, threads, workers, eval_every, progress)
     for c in configs:
         _check_lengths(options["models"], c.final_seq_length, c.final_seq_length)
-    check_memory(
-        options["models"],
-        options["seeds"],
-        length=max(c.final_seq_length for c in configs),
-        test_examples=max(c.num_test for c in configs),
-        values=len(configs),
-    )
+    length, test_examples = max(c.final_seq_length for c in configs), max(c.num_test for c in configs)
+    check_memory(options["models"], options["seeds"], length=length, test_examples=test_examples, values=len(configs))
     for c in configs:  # the data too, before any of it is made
         check_data_memory(c)
     datasets = [
@@ -145,7 +140,8 @@ def sweep_configs(config: MNIST1DConfig, parameter: str, values: Sequence[Any]) 
     if parameter in NOT_SWEPT:
         raise ValueError(f"{parameter} cannot be swept: {NOT_SWEPT[parameter]}")
     if parameter not in PARAMETER_NAMES:
-        raise ValueError(f"unknown parameter {parameter!r} to sweep; choose from: {', '.join(swept_parameters())}")
+        swept = ", ".join(name for name in PARAMETER_NAMES if name not in NOT_SWEPT)
+        raise ValueError(f"unknown parameter {parameter!r} to sweep; choose from: {swept}")
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise ValueError(f"{parameter}: the sweep needs a non-empty list of values, got {values!r}")
     configs = [config.replace(**{parameter: value}) for value in values]  # each value checked, named
@@ -154,7 +150,3 @@ def sweep_configs(config: MNIST1DConfig, parameter: str, values: Sequence[Any]) 
         if value in seen[:i]:
             raise ValueError(f"{parameter}: the value {value!r} is given twice")
     return configs
-
-
-def swept_parameters() -> tuple[str, ...]:
-    return tuple(name for name in PARAMETER_NAMES if name not in NOT_SWEPT)

@@ -99,17 +99,13 @@ def from_pickle(path: str | os.PathLike) -> Any:
         twice the file's size, plus 128 bytes for each of its opcodes.
     """
     path = Path(path)
-    return loads(_read(path, MAX_PICKLE_BYTES), path)
-
-
-def _read(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISFIFO(path.stat().st_mode):
-        return files.read_bytes(path, max_bytes)
+        return loads(files.read_bytes(path, MAX_PICKLE_BYTES), path)
     with open(path, "rb") as pipe:  # a pipe: waiting for its writer is what reading one means
-        content = pipe.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise files.BadFile(path, f"more than the {max_bytes:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
-    return content
+        content = pipe.read(MAX_PICKLE_BYTES + 1)
+    if len(content) > MAX_PICKLE_BYTES:
+        raise files.BadFile(path, f"more than the {MAX_PICKLE_BYTES:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
+    return loads(content, path)
 
 
 def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> Figure:
