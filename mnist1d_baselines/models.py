@@ -44,6 +44,8 @@ from torch import Tensor, nn
 
 from mnist1d_core.config import NUM_CLASSES
 
+from .results import MODELS
+
 MLP_WIDTH = 256
 CNN_CHANNELS = 25
 CNN_KERNELS = (5, 3, 3)
@@ -220,8 +222,8 @@ def _bidirectional_gru(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh
     return torch.cat([forward, backward.flip(1)], dim=-1)  # backward back in time order
 
 
-#: Model name -> class, in the paper's table order.
-ARCHITECTURES: dict[str, type[nn.Module]] = {"linear": Linear, "mlp": MLP, "cnn": CNN, "gru": GRU}
+#: Model name (:data:`~mnist1d_baselines.results.MODELS`) -> class, in the paper's table order.
+ARCHITECTURES: dict[str, type[nn.Module]] = dict(zip(MODELS, (Linear, MLP, CNN, GRU), strict=True))
 
 
 def build(name: str, length: int = 40, *, seed: int = 0) -> nn.Module:

@@ -120,7 +120,7 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
     path = _in_a_folder(DEFAULT_PATH if path is None else path)
     if path.is_dir():
         raise ValueError(f"path {str(path)!r} is a folder; give the name of a file")
-    say = print if verbose else _silent
+    say = print if verbose else (lambda *_: None)
 
     if path.exists() and not regenerate:
         say(f"Found {path}: loading it.")
@@ -160,7 +160,3 @@ def _templates(template: Any) -> Templates:
             + (f" with keys {sorted(map(str, template))}" if isinstance(template, Mapping) else "")
         )
     return Templates.custom(x=template["x"], t=template["t"], y=template["y"])
-
-
-def _silent(*_: Any) -> None:
-    pass
