@@ -45,19 +45,9 @@ class Sweep:
     def to_dict(self) -> dict[str, Any]:
         """``{"sweep": {"parameter", "values", "results": [<Results.to_dict()> per value]},
         "steps", "seeds", "metric", "threads", "versions"}``."""
-        first = self.results[0]
-        return {
-            "sweep": {
-                "parameter": self.parameter,
-                "values": list(self.values),
-                "results": [r.to_dict() for r in self.results],
-            },
-            "steps": first.steps,
-            "seeds": first.seeds,
-            "metric": METRIC,
-            "threads": first.threads,
-            "versions": dict(first.versions),
-        }
+        results = [r.to_dict() for r in self.results]
+        sweep = {"parameter": self.parameter, "values": list(self.values), "results": results}
+        return {"sweep": sweep} | {key: results[0][key] for key in ("steps", "seeds", "metric", "threads", "versions")}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
