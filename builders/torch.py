@@ -21,10 +21,11 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from mnist1d_core import PRESETS, MNIST1DConfig, generate, get_preset, sharded
+from mnist1d_core.config import NUM_CLASSES
 
 Transform = Callable[[Any], Any]
 
-CLASSES = [str(label) for label in range(10)]
+CLASSES = [str(label) for label in range(NUM_CLASSES)]
 
 
 class MNIST1D(Dataset):

@@ -91,9 +91,7 @@ def benchmark(
         Training steps (optimizer updates) per run, >= 1; the authors' default is 8000.
     threads : int
         torch's intra-op threads while training (restored afterwards). These models gain
-        little from more than one, and can lose: on this project's 2-core machine, two
-        threads made the authors' loop 2.5x slower than one
-        (benchmarks/bench_baselines_speed.py).
+        little from more than one, and can lose (docs/notes/baselines.md).
     workers : int
         Threads training groups of models in parallel (whole models, shared out by cost),
         up to one per core. The results are the same for any number of workers.
@@ -124,17 +122,11 @@ def benchmark(
     MemoryError
         The memory ran out all the same, during training.
     """
-    models, seeds, steps, threads, workers, eval_every = _check_training(
-        models, seeds, steps, threads, workers, eval_every
-    )
+    options = _check_training(models, seeds, steps, threads, workers, eval_every, progress)
     x_train, y_train = _check_split("train", x_train, y_train)
     x_test, y_test = _check_split("test", x_test, y_test)
-    _check_lengths(models, x_train.shape[1], x_test.shape[1])
-    config = _check_config(config)
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable, got {progress!r}")
-    options = dict(models=models, seeds=seeds, steps=steps, threads=threads, workers=workers, eval_every=eval_every)
-    return run([(x_train, y_train, x_test, y_test)], [config], **options, progress=progress)[0]
+    _check_lengths(options["models"], x_train.shape[1], x_test.shape[1])
+    return run([(x_train, y_train, x_test, y_test)], [_check_config(config)], **options)[0]
 
 
 def run(datasets, configs, *, models, seeds, steps, threads, workers, eval_every, progress) -> list[Results]:
@@ -143,13 +135,8 @@ def run(datasets, configs, *, models, seeds, steps, threads, workers, eval_every
     torch = require_torch()
     from .train import train
 
-    check_memory(
-        models,
-        seeds,
-        length=datasets[0][0].shape[1],
-        test_examples=max(len(d[2]) for d in datasets),
-        values=len(datasets),
-    )
+    test_examples = max(len(x_test) for _, _, x_test, _ in datasets)
+    check_memory(models, seeds, length=datasets[0][0].shape[1], test_examples=test_examples, values=len(datasets))
     tensors = [tuple(torch.from_numpy(a) for a in data) for data in datasets]
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -189,17 +176,18 @@ def run(datasets, configs, *, models, seeds, steps, threads, workers, eval_every
     ]
 
 
-def _check_training(models, seeds, steps, threads, workers, eval_every):
-    models = _check_models(models)
-    seeds = _integer("seeds", seeds, minimum=1)
-    steps = _integer("steps", steps, minimum=1)
-    threads = _integer("threads", threads, minimum=1)
-    workers = _integer("workers", workers, minimum=1)
+def _check_training(models, seeds, steps, threads, workers, eval_every, progress) -> dict[str, Any]:
+    """The training options, checked: :func:`run`'s keyword arguments."""
+    options = dict(models=_check_models(models))
+    for name, value in dict(seeds=seeds, steps=steps, threads=threads, workers=workers).items():
+        options[name] = _integer(name, value, minimum=1)
     if eval_every is not None:
         eval_every = _integer("eval_every", eval_every, minimum=1)
-        if eval_every > steps:
-            raise ValueError(f"eval_every must be at most steps ({steps}), got {eval_every}")
-    return models, seeds, steps, threads, workers, eval_every
+        if eval_every > options["steps"]:
+            raise ValueError(f"eval_every must be at most steps ({options['steps']}), got {eval_every}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable, got {progress!r}")
+    return dict(options, eval_every=eval_every, progress=progress)
 
 
 def _check_lengths(models, length: int, test_length: int) -> None:

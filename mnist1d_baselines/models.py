@@ -44,6 +44,8 @@ from torch import Tensor, nn
 
 from mnist1d_core.config import NUM_CLASSES
 
+from .results import MODELS
+
 MLP_WIDTH = 256
 CNN_CHANNELS = 25
 CNN_KERNELS = (5, 3, 3)
@@ -63,7 +65,7 @@ def _dense(h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
 
     One matrix product per copy, never one batched product for all: a batched product
     (``torch.bmm``) splits its work by the number of copies and threads, so a copy's weight
-    gradient (a sum over the batch) was rounded differently in a stack of 3 than alone.
+    gradient (a sum over the batch) would be rounded differently in a stack than alone.
     Each copy's products, forward and backward, are then the same kernel calls on the
     same shapes whatever trains beside it.
     """
@@ -220,8 +222,8 @@ def _bidirectional_gru(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh
     return torch.cat([forward, backward.flip(1)], dim=-1)  # backward back in time order
 
 
-#: Model name -> class, in the paper's table order.
-ARCHITECTURES: dict[str, type[nn.Module]] = {"linear": Linear, "mlp": MLP, "cnn": CNN, "gru": GRU}
+#: Model name (:data:`~mnist1d_baselines.results.MODELS`) -> class, in the paper's table order.
+ARCHITECTURES: dict[str, type[nn.Module]] = dict(zip(MODELS, (Linear, MLP, CNN, GRU), strict=True))
 
 
 def build(name: str, length: int = 40, *, seed: int = 0) -> nn.Module:

@@ -20,6 +20,8 @@ from .sweep import Sweep
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+_COLORS = [f"C{i}" for i in range(10)]  # matplotlib's default cycle
+
 
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
@@ -70,7 +72,7 @@ def curves_figure(results: Mapping[str, Results]) -> Figure:
     figure = _figure(3.2 * len(models), 3.2)
     axes = figure.subplots(1, len(models), squeeze=False, sharey=True)[0]
     for ax, model in zip(axes, models):
-        for color, (label, measured) in zip(_colors(), results.items()):
+        for color, (label, measured) in zip(_COLORS, results.items()):
             if model not in measured.curves:
                 continue
             curve = measured.curves[model]
@@ -100,7 +102,7 @@ def sweep_figure(sweeps: Mapping[str, Sweep]) -> Figure:
         raise ValueError(f"sweeps: one parameter per figure, got {', '.join(sorted(parameters)) or 'none'}")
     figure = _figure(5.5, 3.8)
     ax = figure.subplots()
-    colors = dict(zip(MODELS, _colors()))
+    colors = dict(zip(MODELS, _COLORS))
     styles = ["-", "--", "-.", ":"]
     for i, (label, swept) in enumerate(sweeps.items()):
         for model in _models(swept.results):
@@ -131,10 +133,6 @@ def sweep_figure(sweeps: Mapping[str, Sweep]) -> Figure:
 
 def _models(results) -> list[str]:
     return [m for m in MODELS if any(m in r.runs for r in results)]
-
-
-def _colors() -> list[str]:
-    return [f"C{i}" for i in range(10)]
 
 
 def _settings_title(results: Mapping[str, Results]) -> str:

@@ -20,10 +20,10 @@ SECONDS_PER_STEP = {"linear": 7e-5, "mlp": 7e-4, "cnn": 8e-4, "gru": 7e-3}
 
 
 #: Memory of one trained copy (one model, one seed), from the growth of peak RSS with the
-#: number of seeds (torch 2.13 CPU; signals of 40 and 400 steps; 10, 1000 and 5000 test
-#: examples), rounded up: 32 bytes per parameter (its value, gradient, Adam's two moments and
-#: the copies stacking makes), with a + b x length parameters, plus the larger of a training
-#: batch's activations and an evaluation chunk's, c + d x length bytes per example each.
+#: number of seeds (docs/notes/baselines.md), rounded up: 32 bytes per parameter (its value,
+#: gradient, Adam's two moments and the copies stacking makes), with a + b x length
+#: parameters, plus the larger of a training batch's activations and an evaluation chunk's,
+#: c + d x length bytes per example each.
 _MEMORY = {  # model: (a, b), (training c, d), (evaluation c, d)
     "linear": ((10, 10), (0, 0), (64, 0)),
     "mlp": ((68_618, 256), (4_000, 0), (4_000, 8)),

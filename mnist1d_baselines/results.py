@@ -159,8 +159,8 @@ class Results:
             return cls(
                 runs=runs,
                 steps=steps,
-                config=_checked_config(data["config"]),
-                versions=_checked_versions(data["versions"]),
+                config=_checked_object("config", data["config"], null=True),
+                versions=dict(_checked_object("versions", data["versions"])),
                 threads=_positive_int("threads", data["threads"]),
                 curves=_checked_curves(data["curves"], runs, steps) if "curves" in data else None,
             )
@@ -201,9 +201,7 @@ class Results:
         rows = [header + ["runs"]] + [
             cells + [" ".join(f"{a:.1f}" for a in self.runs[model])] for cells, model in zip(rows, self.runs)
         ]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-        lines = ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)) + "  " + row[-1] for row in rows]
-        return "\n".join([line.rstrip() for line in lines] + [self.caption()])
+        return "\n".join(_aligned(rows) + [self.caption()])
 
     def __str__(self) -> str:
         return self.table()
@@ -221,6 +219,12 @@ class Results:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in rows]
         return "\n".join(lines) + "\n\n" + self.caption() + "\n"
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines of left-aligned columns, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def _checked_runs(data: Mapping[str, Any]) -> dict[str, tuple[float, ...]]:
@@ -267,16 +271,10 @@ def _positive_int(name: str, value: Any) -> int:
     return value
 
 
-def _checked_config(config: Any) -> Mapping[str, Any] | None:
-    if config is not None and not isinstance(config, Mapping):
-        raise TypeError(f"config must be an object or null, got {reprlib.repr(config)}")
-    return config
-
-
-def _checked_versions(versions: Any) -> dict[str, str]:
-    if not isinstance(versions, Mapping):
-        raise TypeError(f"versions must be an object, got {reprlib.repr(versions)}")
-    return dict(versions)
+def _checked_object(name: str, value: Any, *, null: bool = False) -> Mapping[str, Any] | None:
+    if not (isinstance(value, Mapping) or (null and value is None)):
+        raise TypeError(f"{name} must be an object{' or null' * null}, got {reprlib.repr(value)}")
+    return value
 
 
 def _checked_curves(curves: Any, runs: Mapping[str, tuple[float, ...]], steps: int) -> dict[str, Curve]:

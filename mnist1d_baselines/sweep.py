@@ -27,7 +27,7 @@ from mnist1d_core.resources import check_memory as check_data_memory
 
 from .benchmark import _check_config, _check_lengths, _check_split, _check_training, run
 from .resources import check_memory
-from .results import _NOT_RESULTS, METRIC, MODEL_TITLES, MODELS, Results, mean_std
+from .results import _NOT_RESULTS, METRIC, MODEL_TITLES, MODELS, Results, _aligned, mean_std
 
 #: Parameters that cannot be swept, and why.
 NOT_SWEPT = {"algorithm": "it changes how the data is drawn, not what the data is"}
@@ -45,19 +45,9 @@ class Sweep:
     def to_dict(self) -> dict[str, Any]:
         """``{"sweep": {"parameter", "values", "results": [<Results.to_dict()> per value]},
         "steps", "seeds", "metric", "threads", "versions"}``."""
-        first = self.results[0]
-        return {
-            "sweep": {
-                "parameter": self.parameter,
-                "values": list(self.values),
-                "results": [r.to_dict() for r in self.results],
-            },
-            "steps": first.steps,
-            "seeds": first.seeds,
-            "metric": METRIC,
-            "threads": first.threads,
-            "versions": dict(first.versions),
-        }
+        results = [r.to_dict() for r in self.results]
+        sweep = {"parameter": self.parameter, "values": list(self.values), "results": results}
+        return {"sweep": sweep} | {key: results[0][key] for key in ("steps", "seeds", "metric", "threads", "versions")}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -85,9 +75,7 @@ class Sweep:
         models = list(self.results[0].runs)
         rows = [[self.parameter] + [MODEL_TITLES[m] for m in models]]
         rows += [[f"{value}"] + [mean_std(r.runs[m]) for m in models] for value, r in zip(self.values, self.results)]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(f"{c:<{w}}" for c, w in zip(row, widths)).rstrip() for row in rows]
-        return "\n".join(lines + [f"Final {METRIC}. " + self.results[0].caption()])
+        return "\n".join(_aligned(rows) + [f"Final {METRIC}. " + self.results[0].caption()])
 
     def __str__(self) -> str:
         return self.table()
@@ -122,30 +110,18 @@ def sweep(
     if not isinstance(config, MNIST1DConfig):
         raise TypeError(f"config must be an MNIST1DConfig, got {config!r}")
     configs = sweep_configs(config, parameter, values)
-    models, seeds, steps, threads, workers, eval_every = _check_training(
-        models, seeds, steps, threads, workers, eval_every
-    )
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be callable, got {progress!r}")
+    options = _check_training(models, seeds, steps, threads, workers, eval_every, progress)
     for c in configs:
-        _check_lengths(models, c.final_seq_length, c.final_seq_length)
-    check_memory(
-        models,
-        seeds,
-        length=max(c.final_seq_length for c in configs),
-        test_examples=max(c.num_test for c in configs),
-        values=len(configs),
-    )
+        _check_lengths(options["models"], c.final_seq_length, c.final_seq_length)
+    length, test_examples = max(c.final_seq_length for c in configs), max(c.num_test for c in configs)
+    check_memory(options["models"], options["seeds"], length=length, test_examples=test_examples, values=len(configs))
     for c in configs:  # the data too, before any of it is made
         check_data_memory(c)
-    datasets = []
-    for c in configs:
-        data = generate(c)
-        datasets.append(
-            (*_check_split("train", data.train.x, data.train.y), *_check_split("test", data.test.x, data.test.y))
-        )
-    options = dict(models=models, seeds=seeds, steps=steps, threads=threads, workers=workers, eval_every=eval_every)
-    results = run(datasets, [_check_config(c) for c in configs], **options, progress=progress)
+    datasets = [
+        (*_check_split("train", data.train.x, data.train.y), *_check_split("test", data.test.x, data.test.y))
+        for data in map(generate, configs)
+    ]
+    results = run(datasets, [_check_config(c) for c in configs], **options)
     return Sweep(parameter, tuple(getattr(c, parameter) for c in configs), tuple(results))
 
 
@@ -154,7 +130,8 @@ def sweep_configs(config: MNIST1DConfig, parameter: str, values: Sequence[Any]) 
     if parameter in NOT_SWEPT:
         raise ValueError(f"{parameter} cannot be swept: {NOT_SWEPT[parameter]}")
     if parameter not in PARAMETER_NAMES:
-        raise ValueError(f"unknown parameter {parameter!r} to sweep; choose from: {', '.join(swept_parameters())}")
+        swept = ", ".join(name for name in PARAMETER_NAMES if name not in NOT_SWEPT)
+        raise ValueError(f"unknown parameter {parameter!r} to sweep; choose from: {swept}")
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
         raise ValueError(f"{parameter}: the sweep needs a non-empty list of values, got {values!r}")
     configs = [config.replace(**{parameter: value}) for value in values]  # each value checked, named
@@ -163,7 +140,3 @@ def sweep_configs(config: MNIST1DConfig, parameter: str, values: Sequence[Any]) 
         if value in seen[:i]:
             raise ValueError(f"{parameter}: the value {value!r} is given twice")
     return configs
-
-
-def swept_parameters() -> tuple[str, ...]:
-    return tuple(name for name in PARAMETER_NAMES if name not in NOT_SWEPT)

@@ -129,7 +129,7 @@ def train(
                 for future in finished:
                     future.result()  # raises a worker's error
             except BaseException:  # an error or Ctrl-C: the other workers stop after their current step
-                counter.cancel()
+                counter.cancelled.set()
                 raise
             measured = {key: value for future in futures for key, value in future.result().items()}
     return [{name: measured[i, name] for name in models} for i in range(len(datasets))]
@@ -200,9 +200,6 @@ class _StepCounter:
             self.done += 1
             if self.progress is not None:
                 self.progress(self.done, self.total)
-
-    def cancel(self) -> None:
-        self.cancelled.set()
 
 
 def initial(models: Sequence[str], seeds: Sequence[int], *, length: int) -> dict[str, Stack]:
@@ -277,8 +274,7 @@ class PerCopyAdam:
     The fused kernel runs over a tensor's elements in vector lanes and finishes the last few
     with scalar code, which rounds differently. Over a whole stack, which copy those last
     elements belong to depends on how many copies there are, so a seed's result would
-    depend on the number of seeds (measured: every architecture's last copy differed from
-    the same seed trained alone). Each copy's slice of the stack, a view, is exactly the
+    depend on the number of seeds. Each copy's slice of the stack, a view, is exactly the
     tensor it would be alone; the update is as fast.
     """
 

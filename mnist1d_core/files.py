@@ -214,8 +214,8 @@ def _naming_target(error: OSError, partial: Path, target: Path) -> OSError:
 
 def check_replaceable(target: str | Path) -> None:
     """Raise ``ValueError`` if ``target`` is a device, a FIFO or a socket, or a symlink to one:
-    :func:`written_atomically` would replace it by a file (as root, ``--out /dev/full`` made a
-    regular file of the system's device). Callers may check it before their work."""
+    :func:`written_atomically` would replace it by a file (as root, ``--out /dev/full`` would make
+    a regular file of the system's device). Callers may check it before their work."""
     target = Path(target)
     try:
         mode = target.stat().st_mode  # through a symlink: what a write to it would reach

@@ -26,8 +26,8 @@ _ROWS_PER_UPDATE = 65536  # bounds the float32 copy made for hashing
 
 
 class FingerprintMismatch(Damaged, ValueError):
-    """A split's content differs from the fingerprint recorded for it (damage: a
-    ``ValueError`` too, as it always was)."""
+    """A split's content differs from the fingerprint recorded for it (damage, and a
+    ``ValueError`` too)."""
 
 
 class Fingerprinter:

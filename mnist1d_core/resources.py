@@ -20,9 +20,9 @@ try:
 except ImportError:  # Windows: no ulimit
     resource = None
 
-#: Measured peak of the paper algorithm: 2.0-2.1x its float64 output (n x L x 8 bytes),
-#: for 200,000 and 1,000,000 examples of length 40 and 400 (numpy 2.4). The estimate
-#: takes 3x, plus the per-example labels and permutation, plus one batch's temporaries.
+#: The paper algorithm peaks at about twice its float64 output, n x L x 8 bytes
+#: (docs/notes/performance.md). The estimate takes 3x, plus the per-example labels and
+#: permutation, plus one batch's temporaries.
 _PAPER_COPIES = 3
 _PER_EXAMPLE = 32  # labels, permutation, fancy-index temporaries: int64 each
 #: Memory of one batch's transformations (see ``generate.batch_size``).
@@ -45,13 +45,8 @@ def memory_bytes(config: MNIST1DConfig) -> int:
 def available_memory() -> int | None:
     """Bytes this process can still allocate: the least of the free memory the kernel
     reports, the cgroup's limit and ``ulimit -v``; None where none of them is known."""
-    limits = []
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                limits.append(int(line.split()[1]) * 1024)
-    except OSError:
-        pass
+    free = _proc_bytes("/proc/meminfo", "MemAvailable:")
+    limits = [] if free is None else [free]
     try:  # cgroup v2: a container's limit, minus what it uses
         maximum = Path("/sys/fs/cgroup/memory.max").read_text().strip()
         if maximum != "max":
@@ -60,18 +55,20 @@ def available_memory() -> int | None:
         pass
     soft = resource.getrlimit(resource.RLIMIT_AS)[0] if resource is not None else -1
     if soft not in (-1, getattr(resource, "RLIM_INFINITY", -1)):
-        limits.append(soft - _address_space_in_use())
+        limits.append(soft - (_proc_bytes("/proc/self/status", "VmSize:") or 0))  # less the address space in use
     return max(0, min(limits)) if limits else None
 
 
-def _address_space_in_use() -> int:
+def _proc_bytes(path: str, key: str) -> int | None:
+    """The size in kB that the line starting with ``key`` of ``path`` states, in bytes;
+    None where there is no such file (not Linux) or line."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmSize:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return None
 
 
 def check_memory(config: MNIST1DConfig) -> None:

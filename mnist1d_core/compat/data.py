@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..config import DEFAULT
@@ -17,7 +16,7 @@ from ..generate import generate
 from ..templates import Templates, templates
 from .args import config_from_args, params_of
 from .frozen import FROZEN_URL, as_authors_dict, frozen_dataset
-from .utils import ObjectView, from_pickle, to_pickle
+from .utils import ObjectView, _in_a_folder, from_pickle, to_pickle
 
 __all__ = ["config_from_args", "get_dataset", "get_dataset_args", "get_templates", "make_dataset"]
 
@@ -118,12 +117,10 @@ def get_dataset(args, path=None, verbose=True, download=True, regenerate=False, 
     config_from_args(args)  # bad args fail here, before any work
     if kwargs.get("template") is not None:
         _templates(kwargs["template"])
-    path = Path(DEFAULT_PATH if path is None else path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    path = _in_a_folder(DEFAULT_PATH if path is None else path)
     if path.is_dir():
         raise ValueError(f"path {str(path)!r} is a folder; give the name of a file")
-    say = print if verbose else _silent
+    say = print if verbose else (lambda *_: None)
 
     if path.exists() and not regenerate:
         say(f"Found {path}: loading it.")
@@ -163,7 +160,3 @@ def _templates(template: Any) -> Templates:
             + (f" with keys {sorted(map(str, template))}" if isinstance(template, Mapping) else "")
         )
     return Templates.custom(x=template["x"], t=template["t"], y=template["y"])
-
-
-def _silent(*_: Any) -> None:
-    pass

@@ -41,13 +41,7 @@ def translate(x, max_translation):
     """Shift signal ``x`` (1-D) right by ``k``, wrapping around, ``k`` drawn by
     ``choice(max_translation)``; ``k >= len(x)`` leaves it unchanged, as the authors' slicing."""
     x = _signal(x)
-    if (
-        isinstance(max_translation, (bool, np.bool_))
-        or not isinstance(max_translation, numbers.Integral)
-        or max_translation < 1
-    ):
-        raise ValueError(f"max_translation must be an integer >= 1, got {max_translation!r}")
-    shift = np.random.choice(max_translation)
+    shift = np.random.choice(_positive_integer("max_translation", max_translation))
     return transforms.translate(x[None], np.array([shift]))[0]
 
 
@@ -77,9 +71,8 @@ def interpolate(x, N):
     x = np.asarray(x)
     if x.ndim < 1 or len(x) < 2:
         raise ValueError(f"x must have at least 2 points along its first axis, got shape {x.shape}")
-    if isinstance(N, (bool, np.bool_)) or not isinstance(N, numbers.Integral) or N < 1:
-        raise ValueError(f"N must be an integer >= 1, got {N!r}")
-    return interp1d(np.linspace(0, 1, len(x)), x, axis=0, kind="linear")(np.linspace(0, 1, int(N)))
+    N = _positive_integer("N", N)
+    return interp1d(np.linspace(0, 1, len(x)), x, axis=0, kind="linear")(np.linspace(0, 1, N))
 
 
 def transform(x, y, args, eps=1e-8):
@@ -123,6 +116,12 @@ def _real(name: str, value) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     return float(value)
+
+
+def _positive_integer(name: str, value) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
 
 
 def _pair_of_sizes(padding) -> tuple[int, int]:

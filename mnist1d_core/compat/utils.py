@@ -55,11 +55,16 @@ class ObjectView:
 
 def to_pickle(thing: Any, path: str | os.PathLike) -> None:
     """Pickle ``thing`` to ``path`` (protocol 3, the authors' bytes), written whole or not at all."""
+    with written_atomically(_in_a_folder(path)) as partial, open(partial, "wb") as handle:
+        pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
+
+
+def _in_a_folder(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path``, if its folder exists; a ``FileNotFoundError`` naming both otherwise."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist")
-    with written_atomically(path) as partial, open(partial, "wb") as handle:
-        pickle.dump(thing, handle, protocol=PICKLE_PROTOCOL)
+    return path
 
 
 #: The largest pickle :func:`from_pickle` reads unless told otherwise: 600 times the authors'
@@ -94,17 +99,13 @@ def from_pickle(path: str | os.PathLike) -> Any:
         twice the file's size, plus 128 bytes for each of its opcodes.
     """
     path = Path(path)
-    return loads(_read(path, MAX_PICKLE_BYTES), path)
-
-
-def _read(path: Path, max_bytes: int) -> bytes:
     if not stat.S_ISFIFO(path.stat().st_mode):
-        return files.read_bytes(path, max_bytes)
+        return loads(files.read_bytes(path, MAX_PICKLE_BYTES), path)
     with open(path, "rb") as pipe:  # a pipe: waiting for its writer is what reading one means
-        content = pipe.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise files.BadFile(path, f"more than the {max_bytes:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
-    return content
+        content = pipe.read(MAX_PICKLE_BYTES + 1)
+    if len(content) > MAX_PICKLE_BYTES:
+        raise files.BadFile(path, f"more than the {MAX_PICKLE_BYTES:,} bytes from_pickle reads (MAX_PICKLE_BYTES)")
+    return loads(content, path)
 
 
 def plot_signals(xs, t, labels=None, args=None, ratio=2.6, do_transform=False, dark_mode=False, zoom=1) -> Figure:
