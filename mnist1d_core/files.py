@@ -112,11 +112,34 @@ def remove_abandoned(folder: str | Path, pattern: str) -> list[Path]:
 
 
 def remove(path: Path) -> None:
-    """Remove a file or a folder tree, if it exists."""
+    """Remove a file, a symlink or a folder tree, if there."""
+    path = Path(path)
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+        # Deepest first, one by one (shutil.rmtree recurses); what cannot be removed is left.
+        try:
+            entries = list(tree(path))
+        except OSError:  # a folder that cannot be listed: remove what can be
+            shutil.rmtree(path, ignore_errors=True)
+            return
+        for entry, is_dir in [*reversed(entries), (path, True)]:
+            with contextlib.suppress(OSError):
+                entry.rmdir() if is_dir else entry.unlink()
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+def tree(folder: Path) -> Iterator[tuple[Path, bool]]:
+    """Every entry under ``folder``, with whether it is a real folder (a symlink is not, and is
+    never followed). Iterative: a tree nested thousands deep is no ``RecursionError`` (as in
+    ``os.walk`` before Python 3.12); a folder that cannot be listed is an ``OSError``."""
+    pending = [Path(folder)]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if is_dir:
+                    pending.append(Path(entry.path))
+                yield Path(entry.path), is_dir
 
 
 @contextlib.contextmanager
@@ -229,12 +252,9 @@ def check_replaceable(target: str | Path) -> None:
 
 
 def _hidden_stem(name: str) -> str:
-    """``name``, cut short enough that the hidden names made from it fit in a file name.
-
-    A target's name may take the whole 255 bytes; its partial output, owner and staging
-    files add up to 44 to it. Partial outputs of two names alike in their first 211 bytes
-    then share a stem: each still removes only what a dead writer left.
-    """
+    """``name``, cut short enough that the hidden names made from it (its partial output, owner
+    and staging files add up to 44 bytes) fit in a file name. Partial outputs of two names alike
+    in their first 211 bytes then share a stem: each still removes only what a dead writer left."""
     while len(os.fsencode(name)) > _NAME_MAX - _ADDED:
         name = name[:-1]
     return name

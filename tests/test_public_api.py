@@ -50,6 +50,7 @@ BUILDER_API = {
     *("get_default_builder_config", "get_metadata", "get_reference", "is_blocked", "is_prepared"),
     *("pkg_dir_path", "read_text_file", "read_tfrecord_as_dataset", "read_tfrecord_as_examples"),
     *("read_tfrecord_beam", "release_notes", "supported_versions", "url_infos"),
+    *("manual_download_instructions", "download_post_processing_resources"),  # datasets 4.0
 }
 #: Decorators that make a method an attribute (allowed in a builder under a name of its own).
 PROPERTIES = {"property", "functools.cached_property", "cached_property"}

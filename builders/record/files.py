@@ -119,23 +119,8 @@ def legacy_record(folder: Path) -> str | None:
 
 def walk(folder: Path) -> Iterable[Path]:
     """Every entry under ``folder`` that is not a real folder; a symlink anywhere is damage."""
-    for path, is_dir in tree(folder):
+    for path, is_dir in core.tree(folder):
         if path.is_symlink():
             raise IntegrityError(f"{path}: a symlink; a build holds its own files, so it is refused")
         if not is_dir:
             yield path
-
-
-def tree(folder: Path) -> Iterator[tuple[Path, bool]]:
-    """Every entry under ``folder``, with whether it is a real folder (a symlink never is, and
-    is never followed). Iterative, unlike ``os.walk`` and ``Path.rglob`` before Python 3.12: a
-    tree nested thousands deep is walked, not a ``RecursionError``. A folder that cannot be
-    listed is an ``OSError`` naming it (``os.walk`` would pass over it in silence)."""
-    pending = [Path(folder)]
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                if is_dir:
-                    pending.append(Path(entry.path))
-                yield Path(entry.path), is_dir

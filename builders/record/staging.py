@@ -15,13 +15,12 @@ import ctypes
 import logging
 import os
 import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from filelock import FileLock
 
-from .files import tree
+from mnist1d_core.files import glob_escape, remove, tree
 
 logger = logging.getLogger(__name__)
 
@@ -114,25 +113,3 @@ def _exchange(a: Path, b: Path) -> bool:
     if error in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the file system cannot exchange
         return False
     raise OSError(error, os.strerror(error), str(b))
-
-
-def remove(path: Path) -> None:
-    """Remove a file, a symlink or a folder tree, if there."""
-    if path.is_dir() and not path.is_symlink():
-        # Deepest first, one by one: shutil.rmtree recurses, and a tree nested thousands deep would
-        # be a RecursionError. What cannot be removed is left, as rmtree(ignore_errors=True) would.
-        try:
-            entries = list(tree(path))
-        except OSError:  # a folder that cannot be listed: remove what can be
-            shutil.rmtree(path, ignore_errors=True)
-            return
-        for entry, is_dir in [*reversed(entries), (path, True)]:
-            with contextlib.suppress(OSError):
-                entry.rmdir() if is_dir else entry.unlink()
-    elif os.path.lexists(path):
-        path.unlink()
-
-
-def glob_escape(name: str) -> str:
-    """``name`` with glob's special characters taken literally."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
