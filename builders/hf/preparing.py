@@ -75,6 +75,9 @@ def build(
     with building(target) as staging:
         if _kept(target, force):  # built by another run while this one waited
             return target
+        # What a killed load_dataset left (a live one would hold this lock): datasets reuses it only
+        # while it has no build, and this run makes one.
+        remove(target.with_name(f"{target.name}.incomplete"))
         # In the staging folder, datasets' own layout ends in the target's name (the code hash).
         builder = builder_class(cache_dir=str(staging), hash=target.name, **params.to_dict())
         builder.builder_pid = os.getpid()

@@ -9,6 +9,7 @@ and ``mnist1d build`` builds one again with its record (``mnist1d_builders.hf.pr
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from .manifest import MANIFEST_FILE, LegacyBuild, legacy_record
@@ -27,11 +28,16 @@ class UnrecordedBuild(LegacyBuild):
 
 def unrecorded(folder: Path) -> bool:
     """Whether ``folder`` is a build its framework made itself: the framework's
-    ``dataset_info.json``, and neither ``MANIFEST.json`` nor the records of release 0.1.0."""
+    ``dataset_info.json`` (a regular file: a symlink or a FIFO there is no framework's doing, but
+    damage), and neither ``MANIFEST.json`` nor the records of release 0.1.0."""
     folder = Path(folder)
+    try:
+        info_is_a_file = stat.S_ISREG(os.lstat(folder / "dataset_info.json").st_mode)
+    except OSError:
+        return False
     return (
         not folder.is_symlink()
-        and os.path.lexists(folder / "dataset_info.json")
+        and info_is_a_file
         and not os.path.lexists(folder / MANIFEST_FILE)
         and legacy_record(folder) is None
     )

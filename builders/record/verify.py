@@ -103,8 +103,12 @@ def build_kind(folder: Path) -> str | None:
         return "tfds"
     if legacy_record(folder):
         return "legacy"
-    if _record_of(folder / "dataset_info.json").get("builder_name") == DATASET:
-        return "datasets"
+    info = folder / "dataset_info.json"
+    if os.path.lexists(info):
+        try:
+            return "datasets" if read_json(info).get("builder_name") == DATASET else None
+        except (IntegrityError, OSError):  # a loader may still follow a symlink there: named, not passed over
+            return "datasets" if next(folder.glob(f"{DATASET}-*.arrow"), None) else None
     return None
 
 
@@ -128,7 +132,9 @@ def find_builds(root: Path) -> list[tuple[Path, str]]:
             continue
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or not entry.is_dir():  # not staging, nor .git
+                # Not staging, nor .git, nor datasets' folder of a build in progress (or killed), which
+                # no loader reads: `mnist1d build` of its config removes it.
+                if entry.name.startswith(".") or entry.name.endswith(".incomplete") or not entry.is_dir():
                     continue
                 if entry.is_symlink():
                     found.append((Path(entry.path), "symlink"))
