@@ -269,6 +269,17 @@ def test_a_leftover_incomplete_folder_is_no_build_and_build_removes_it(data_dir,
     assert cli(capsys, "verify", data_dir)[0] == 0
 
 
+def test_what_a_killed_tfds_load_left_is_no_build_of_a_data_dir(data_dir, capsys):
+    # What tfds.load leaves when killed while it writes (seen with a SIGKILL): its incomplete
+    # folder beside the version's place, holding the shard being written, and no record.
+    incomplete = data_dir / "mnist1d" / OWN.name / "incomplete.0VR10L_1.0.0"
+    incomplete.mkdir()
+    (incomplete / "mnist1d-train.tfrecord-00000-of-00001").write_bytes(b"\0" * 1000)
+    status, _, err = cli(capsys, "verify", data_dir)
+    assert status == 2 and "failed" not in err and str(incomplete) not in err  # only load_dataset's own build
+    assert "1 of the 2 builds" in err
+
+
 def test_a_killed_load_dataset_is_completed_by_build_and_load_dataset_then_reads_it(tmp_path, capsys):
     data_dir = tmp_path / "data"
     config = MNIST1DConfig(num_samples=200_000)

@@ -132,9 +132,10 @@ def find_builds(root: Path) -> list[tuple[Path, str]]:
             continue
         with os.scandir(folder) as entries:
             for entry in entries:
-                # Not staging, nor .git, nor datasets' folder of a build in progress (or killed), which
-                # no loader reads: `mnist1d build` of its config removes it.
-                if entry.name.startswith(".") or entry.name.endswith(".incomplete") or not entry.is_dir():
+                # Not staging, nor .git, nor a framework's folder of a build in progress (or killed),
+                # which no loader reads: datasets' <hash>.incomplete, TFDS's incomplete.*_<version>.
+                name = entry.name
+                if name.startswith((".", "incomplete.")) or name.endswith(".incomplete") or not entry.is_dir():
                     continue
                 if entry.is_symlink():
                     found.append((Path(entry.path), "symlink"))
