@@ -304,6 +304,41 @@ def test_a_killed_load_dataset_is_completed_by_build_and_load_dataset_then_reads
     assert train_fingerprint(config, data_dir) == recorded_fingerprint(folder)
 
 
+def test_ctrl_c_of_a_build_waiting_for_load_datasets_lock_says_interrupted_and_leaves_nothing(tmp_path):
+    folder = hf.build_folder(OWN, tmp_path / "data")
+    folder.parent.mkdir(parents=True)
+    lock = f"{folder}_builder.lock"  # the lock datasets holds while load_dataset builds this folder
+    hold = f"import filelock, time\nheld = filelock.FileLock({lock!r})\nheld.acquire()\nprint(1, flush=True)\ntime.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "1\n"
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "mnist1d_cli", "build", *OWN_ARGS, "--data-dir", str(tmp_path / "data")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(tmp_path),
+        )
+        deadline = time.monotonic() + 120
+        while b"libarrow" not in Path(f"/proc/{waiting.pid}/maps").read_bytes():  # datasets imported
+            assert waiting.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        settled = time.monotonic() + 3
+        while Path(f"/proc/{waiting.pid}/wchan").read_text() != "hrtimer_nanosleep":  # filelock's polling
+            assert waiting.poll() is None and time.monotonic() < deadline
+            if time.monotonic() > settled:  # a kernel that does not tell: past the imports by now
+                break
+            time.sleep(0.05)
+        assert waiting.poll() is None
+        waiting.send_signal(signal.SIGINT)
+        out, err = waiting.communicate(timeout=60)
+        assert (waiting.returncode, out, err) == (130, "", "mnist1d: interrupted\n"), repr(err)
+        assert sorted(p.name for p in folder.parent.iterdir()) == [f"{folder.name}_builder.lock"]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_load_dataset_racing_build_on_one_folder_both_succeed_and_the_build_is_recorded(tmp_path, capsys):
     data_dir = tmp_path / "data"
     config = MNIST1DConfig(num_samples=20_000)
