@@ -269,6 +269,17 @@ def test_a_leftover_incomplete_folder_is_no_build_and_build_removes_it(data_dir,
     assert cli(capsys, "verify", data_dir)[0] == 0
 
 
+def test_an_incomplete_folder_that_is_a_symlink_is_removed_without_touching_its_target(data_dir, capsys, tmp_path):
+    folder = hf.build_folder(OWN, data_dir)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("mine")
+    folder.with_name(f"{folder.name}.incomplete").symlink_to(outside, target_is_directory=True)
+    assert cli(capsys, "build", *OWN_ARGS, "--data-dir", data_dir)[0] == 0
+    assert not os.path.lexists(folder.with_name(f"{folder.name}.incomplete"))
+    assert (outside / "keep").read_text() == "mine"
+
+
 def test_what_a_killed_tfds_load_left_is_no_build_of_a_data_dir(data_dir, capsys):
     # What tfds.load leaves when killed while it writes (seen with a SIGKILL): its incomplete
     # folder beside the version's place, holding the shard being written, and no record.
