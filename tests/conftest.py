@@ -53,6 +53,42 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# The files that take longest, longest first (measured with --durations). pytest-xdist's
+# --dist loadfile hands whole files to its workers in the collection's order: these first, the
+# rest after them by their number of tests, so that no long file starts last while the other
+# workers have nothing left to do.
+LONGEST_FIRST = [
+    "test_docs.py",
+    "test_tfds_robust.py",
+    "test_baselines.py",
+    "test_tfds_sharded.py",
+    "test_tfds_builder.py",
+    "test_tfds_verify.py",
+    "test_hf_cli.py",
+    "test_environment.py",
+    "test_cli_benchmark.py",
+    "test_hub_verify.py",
+    "test_hf_robust.py",
+    "test_hub_faults.py",
+    "test_cli_quiet.py",
+]
+assert all((Path(__file__).with_name(name)).is_file() for name in LONGEST_FIRST), "update LONGEST_FIRST"
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist's own order (most tests first): ours instead
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items):
+    files = {}
+    for item in items:
+        files.setdefault(item.path.name, []).append(item)
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    order = sorted(files, key=lambda name: (rank.get(name, len(rank)), -len(files[name])))
+    items[:] = [item for name in order for item in files[name]]
+
+
 def pytest_collection_finish(session):
     # Collecting the suite imports TensorFlow, torch, datasets and jax: some 700,000 objects
     # that live until the end. Frozen (kept out of the collector's sight), they no longer make
