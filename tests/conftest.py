@@ -98,6 +98,15 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
+def pytest_runtest_setup(item):
+    # The same for what tests import later (TensorFlow loads much of itself on first use), once
+    # it is many objects: what survives a full collection here lives on, or is a test's module
+    # fixture, freed with its module's end unless it is in a reference cycle.
+    if len(gc.get_objects(generation=2)) > 100_000:
+        gc.collect()
+        gc.freeze()
+
+
 def loopback_only(connect):
     """``socket.socket.connect`` that refuses every address but loopback."""
 
