@@ -196,12 +196,21 @@ def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, 
 def at_once(args, timeout=120):
     """``main(args)`` in this process, which must end within ``timeout`` seconds (in a thread:
     a call that waits for another process's lock would otherwise wait for ever)."""
-    ended = []
-    thread = threading.Thread(target=lambda: ended.append(main(args)), daemon=True)
+    ended = {}
+
+    def call():
+        try:
+            ended["status"] = main(args)
+        except BaseException as error:  # raised here, in the test's thread
+            ended["error"] = error
+
+    thread = threading.Thread(target=call, daemon=True)
     thread.start()
     thread.join(timeout)
     assert ended, f"mnist1d {' '.join(args)} did not end in {timeout} s"
-    return ended[0]
+    if "error" in ended:
+        raise ended["error"]
+    return ended["status"]
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
