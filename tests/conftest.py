@@ -14,6 +14,7 @@ process of its own (test_docs.py runs the docs in one).
 """
 
 import atexit
+import gc
 import ipaddress
 import os
 import shutil
@@ -50,6 +51,60 @@ if sys.warnoptions:  # PYTHONWARNINGS or -W: the suite's filters (pytest's, pypr
 # default in a child, so with Python's own here, children start as they would from a terminal.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+# The files that take longest, longest first (measured with --durations). pytest-xdist's
+# --dist loadfile hands whole files to its workers in the collection's order: these first, the
+# rest after them by their number of tests, so that no long file starts last while the other
+# workers have nothing left to do.
+LONGEST_FIRST = [
+    "test_docs.py",
+    "test_tfds_robust.py",
+    "test_baselines.py",
+    "test_tfds_sharded.py",
+    "test_tfds_builder.py",
+    "test_tfds_verify.py",
+    "test_hf_cli.py",
+    "test_environment.py",
+    "test_cli_benchmark.py",
+    "test_hub_verify.py",
+    "test_hf_robust.py",
+    "test_hub_faults.py",
+    "test_cli_quiet.py",
+]
+assert all((Path(__file__).with_name(name)).is_file() for name in LONGEST_FIRST), "update LONGEST_FIRST"
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist's own order (most tests first): ours instead
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items):
+    files = {}
+    for item in items:
+        files.setdefault(item.path.name, []).append(item)
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    order = sorted(files, key=lambda name: (rank.get(name, len(rank)), -len(files[name])))
+    items[:] = [item for name in order for item in files[name]]
+
+
+def pytest_collection_finish(session):
+    # Collecting the suite imports TensorFlow, torch, datasets and jax: some 700,000 objects
+    # that live until the end. Frozen (kept out of the collector's sight), they no longer make
+    # each full collection take most of a second: mnist1d_cli.main runs one for every failure
+    # it tells, and the suite tells hundreds. What the tests create is collected as before.
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_runtest_setup(item):
+    # The same for what tests import later (TensorFlow loads much of itself on first use), once
+    # it is many objects: what survives a full collection here lives on, or is a test's module
+    # fixture, freed with its module's end unless it is in a reference cycle.
+    if len(gc.get_objects(generation=2)) > 100_000:
+        gc.collect()
+        gc.freeze()
 
 
 def loopback_only(connect):

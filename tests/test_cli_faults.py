@@ -129,6 +129,12 @@ def test_file_system_faults_while_writing_name_the_file(tmp_path, capsys, monkey
     assert os.listdir(tmp_path) == []
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) the process ``pid`` has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_ctrl_c_is_one_line_status_130_and_leaves_nothing(tmp_path):
     process = subprocess.Popen(
         [
@@ -144,7 +150,10 @@ def test_ctrl_c_is_one_line_status_130_and_leaves_nothing(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)  # imports done, generating
+    # Imports done, generating: they take about 0.3 s of CPU time; generating this many, tens of seconds.
+    deadline = time.monotonic() + 60
+    while cpu_seconds(process.pid) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130

@@ -1,5 +1,6 @@
 """The mnist1d command line: help everywhere, generate, info, one-line errors, progress."""
 
+import contextlib
 import io
 import os
 import subprocess
@@ -15,14 +16,38 @@ from mnist1d_core import fingerprint
 
 
 def run(*args, cwd=None):
+    """``mnist1d ARGS`` in a process of its own, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "mnist1d_cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def run_here(*args, cwd=None):
+    """``mnist1d ARGS`` through ``main`` in this process (what the command's process runs, without
+    its start-up): its exit status (argparse's own for --help), standard output and error."""
+    out, err, previous = io.StringIO(), io.StringIO(), os.getcwd()
+    try:
+        os.chdir(cwd or previous)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(args))
+            except SystemExit as exit:
+                status = exit.code
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(args, status, out.getvalue(), err.getvalue())
+
+
+@pytest.mark.parametrize("args", [["--help"], ["verify", "--help"], ["generate", "--seed", "x"], ["frobnicate"]])
+def test_the_command_in_a_process_of_its_own_is_main(tmp_path, args):
+    """The tests below call main in this process: the installed command behaves the same."""
+    alone, here = run(*args, cwd=tmp_path), run_here(*args, cwd=tmp_path)
+    assert (alone.returncode, alone.stdout, alone.stderr) == (here.returncode, here.stdout, here.stderr)
 
 
 @pytest.mark.parametrize(
     "command", [[], ["generate"], ["info"], ["build"], ["verify"], ["plot"], ["export"], ["publish"], ["card"]]
 )
 def test_help_everywhere(command):
-    result = run(*command, "--help")
+    result = run_here(*command, "--help")
     assert result.returncode == 0 and "usage: mnist1d" in result.stdout
 
 
@@ -41,7 +66,7 @@ def test_generate_canonical_prints_location_and_fingerprints(tmp_path):
 
 
 def test_generate_custom_parameters_default_name(tmp_path):
-    result = run(
+    result = run_here(
         "generate", "--config", "shuffled", "--seed", "7", "--num-samples", "100", "--padding", "3", "9", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -64,7 +89,7 @@ def test_generate_custom_parameters_default_name(tmp_path):
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args, message):
-    result = run(*args, cwd=tmp_path)
+    result = run_here(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -73,15 +98,15 @@ def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args
 def test_an_existing_output_is_kept_unless_forced(tmp_path):
     out = tmp_path / "keep.npz"
     out.write_bytes(b"precious")
-    result = run("generate", "--num-samples", "20", "--out", str(out))
+    result = run_here("generate", "--num-samples", "20", "--out", str(out))
     assert result.returncode == 2 and "exists; pass --force" in result.stderr
     assert out.read_bytes() == b"precious"
-    assert run("generate", "--num-samples", "20", "--out", str(out), "--force").returncode == 0
+    assert run_here("generate", "--num-samples", "20", "--out", str(out), "--force").returncode == 0
     assert np.load(out)["x"].shape == (16, 40)
 
 
 def test_info_lists_presets_parameters_and_fingerprints():
-    result = run("info")
+    result = run_here("info")
     assert result.returncode == 0
     for text in ("canonical: 4000 train / 1000 test", "shuffled:", "max_translation   48", golden.TRAIN_FINGERPRINT):
         assert text in result.stdout

@@ -191,6 +191,10 @@ def run_blocks(name: str, blocks: list[tuple[int, str]], work: Path, hub: Path |
         "HF_HUB_OFFLINE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_ENABLE_ONEDNN_OPTS": "0",
+        # One thread for torch's and numpy's kernels, as mnist1d_baselines trains by default: the
+        # suite runs a worker per core, and the pages' small models, given two OpenMP threads
+        # that wait on each other behind another worker, train ten to forty times slower.
+        "OMP_NUM_THREADS": "1",
     }
     code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_docs; test_docs.run(sys.argv[1])"
     result = subprocess.run(

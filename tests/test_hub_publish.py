@@ -318,7 +318,8 @@ def online(monkeypatch):
 @pytest.fixture
 def refusing_hub():
     server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingHub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the server loop's next poll: every 0.5 s by default
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -106,22 +106,21 @@ def test_t_and_the_templates_are_read_back_without_this_package_equal_to_the_cor
     folder = data_dir / "mnist1d" / "canonical" / "1.0.0"
     core, tpl = generate(PRESETS["canonical"]), templates()
     expected_templates = {"x": tpl.x.tolist(), "t": tpl.t.tolist(), "y": tpl.y.tolist()}
-    code = """if True:  # TFDS alone, and json alone: no mnist1d package
+    # TFDS alone, and json alone: no mnist1d package (one process, for TensorFlow's import).
+    # And TFDS alone loads the build by the dataset's name: its default config is recorded.
+    code = """if True:
         import json, sys
         sys.modules["mnist1d_builders"] = sys.modules["mnist1d_core"] = None
         import tensorflow_datasets as tfds
         metadata = dict(tfds.builder_from_directory(sys.argv[1]).info.metadata)
         manifest = json.load(open(sys.argv[1] + "/MANIFEST.json"))
         print(json.dumps([metadata["t"], metadata["templates"], manifest["t"], manifest["templates"]]))
+        print(len(tfds.load("mnist1d", split="test", data_dir=sys.argv[2])))
     """
-    result = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True, check=True)
-    metadata_t, metadata_templates, manifest_t, manifest_templates = json.loads(result.stdout.splitlines()[-1])
-    # And TFDS alone loads the build by the dataset's name: its default config is recorded.
-    by_name = (
-        "import sys, tensorflow_datasets as tfds; print(len(tfds.load('mnist1d', split='test', data_dir=sys.argv[1])))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", by_name, data_dir], capture_output=True, text=True, check=True)
-    assert loaded.stdout.splitlines()[-1] == "1000"
+    result = subprocess.run([sys.executable, "-c", code, folder, data_dir], capture_output=True, text=True, check=True)
+    *_, read, loaded = result.stdout.splitlines()
+    metadata_t, metadata_templates, manifest_t, manifest_templates = json.loads(read)
+    assert loaded == "1000"
     np.testing.assert_array_equal(np.array(metadata_t), core.t)
     np.testing.assert_array_equal(np.array(manifest_t), core.t)
     assert metadata_templates == manifest_templates == expected_templates

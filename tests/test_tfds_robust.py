@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -146,21 +147,17 @@ def last_line(stderr):
     return [line for line in lines if line][-1]
 
 
-#: TFDS's own entry point, in a process of its own: tf.data over TFRecord, a data source over ArrayRecord.
-LOAD = """if True:
-    import sys
-    import tensorflow_datasets as tfds
-    from mnist1d_builders.tfds import MNIST1DBuilderConfig
-    from mnist1d_builders.tfds.mnist1d.mnist1d_dataset_builder import read_batches
-    from mnist1d_core import MNIST1DConfig, fingerprint
-
-    kwargs = {"config": MNIST1DBuilderConfig(MNIST1DConfig(num_samples=100, seed=9)), "file_format": sys.argv[2]}
-    if sys.argv[2] == "tfrecord":
-        test = tfds.as_numpy(tfds.load("mnist1d", split="test", data_dir=sys.argv[1], builder_kwargs=kwargs, batch_size=-1))
+def fingerprint_through_tfds(data_dir, file_format):
+    """The test split's content fingerprint through TFDS's own entry point, in this process: tf.data
+    over TFRecord, a data source over ArrayRecord."""
+    kwargs = {"config": MNIST1DBuilderConfig(SMALL), "file_format": file_format}
+    if file_format == "tfrecord":
+        test = tfds.as_numpy(
+            tfds.load("mnist1d", split="test", data_dir=data_dir, builder_kwargs=kwargs, batch_size=-1)
+        )
     else:
-        test = next(read_batches(tfds.data_source("mnist1d", split="test", data_dir=sys.argv[1], builder_kwargs=kwargs)))
-    print(fingerprint(test["x"], test["y"]))
-"""
+        test = next(read_batches(tfds.data_source("mnist1d", split="test", data_dir=data_dir, builder_kwargs=kwargs)))
+    return fingerprint(test["x"], test["y"])
 
 
 def staging_of(data_dir):
@@ -173,13 +170,12 @@ def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, 
     first = Run(tmp_path, "first", build_args(tmp_path, file_format), "shards")
     first.wait_for("paused at shards")
     (incomplete,) = (staging_of(tmp_path) / "mnist1d" / SMALL.name).iterdir()
-    # Two more at once: `mnist1d build`, which waits for the first; and TFDS's own tfds.load or
-    # tfds.data_source, which knows nothing of mnist1d's lock: TFDS builds on its own, beside.
+    # Two more at once: `mnist1d build` in a process of its own, which waits for the first; and
+    # TFDS's own tfds.load or tfds.data_source (in this one), which knows nothing of mnist1d's
+    # lock: TFDS builds on its own, beside.
     build = Run(tmp_path, "build", build_args(tmp_path, file_format))
     build.wait_for(f"Waiting for another process preparing {config_folder(tmp_path) / '1.0.0'}", "err")
-    load = Run(tmp_path, "load", [tmp_path, file_format], command=("-c", LOAD))
-    loaded, loaded_out, loaded_err = load.finish()
-    assert loaded == 0, loaded_err
+    loaded = fingerprint_through_tfds(tmp_path, file_format)
     assert "MANIFEST.json" not in os.listdir(config_folder(tmp_path) / "1.0.0")  # TFDS's build: no record
     # What the live first run writes is untouched.
     assert os.listdir(incomplete) == [f"mnist1d-train.{file_format}-00000-of-00001"]
@@ -192,9 +188,29 @@ def test_builds_at_once_wait_for_each_other_and_ctrl_c_leaves_nothing(tmp_path, 
     # with the same content; nothing the interrupted run left: it removed its staging folder.
     assert "MANIFEST.json: all 6 files re-hashed and intact" in built_out
     recorded = json.loads((config_folder(tmp_path) / "1.0.0" / "MANIFEST.json").read_text())["splits"]
-    assert loaded_out.split()[-1] == recorded["test"]["fingerprint"]
+    assert loaded == recorded["test"]["fingerprint"]
     assert "Removed" not in built_err and "Downloading and preparing" not in built_err
     only_the_build_is_left(tmp_path, file_format)
+
+
+def at_once(args, timeout=120):
+    """``main(args)`` in this process, which must end within ``timeout`` seconds (in a thread:
+    a call that waits for another process's lock would otherwise wait for ever)."""
+    ended = {}
+
+    def call():
+        try:
+            ended["status"] = main(args)
+        except BaseException as error:  # raised here, in the test's thread
+            ended["error"] = error
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert ended, f"mnist1d {' '.join(args)} did not end in {timeout} s"
+    if "error" in ended:
+        raise ended["error"]
+    return ended["status"]
 
 
 @pytest.mark.parametrize("file_format", FORMATS)
@@ -202,19 +218,22 @@ def test_force_keeps_the_old_build_in_place_until_the_new_one_takes_it_in_one_st
     folder = config_folder(tmp_path) / "1.0.0"
     assert main(build_args(tmp_path, file_format)) == 0
     recorded = json.loads((folder / "MANIFEST.json").read_text())["splits"]
+    # One --force in a process of its own, paused at each phase in turn.
+    force = Run(tmp_path, "force", build_args(tmp_path, file_format, "--force"), "shards,recorded")
     for phase in ("shards", "recorded"):
-        force = Run(tmp_path, f"force-{phase}", build_args(tmp_path, file_format, "--force"), phase)
         force.wait_for(f"paused at {phase}")
         capsys.readouterr()
         assert main(["verify", str(folder)]) == 0  # a reader meanwhile: the old build, intact
         assert capsys.readouterr().out.startswith(f"{folder}: intact")
         # Another build meanwhile reuses the old build, intact: it need not wait.
-        code, out, err = Run(tmp_path, f"build-{phase}", build_args(tmp_path, file_format)).finish()
-        assert code == 0 and "MANIFEST.json: all 6 files re-hashed and intact" in out, err
+        assert at_once(build_args(tmp_path, file_format)) == 0
+        captured = capsys.readouterr()
+        assert "MANIFEST.json: all 6 files re-hashed and intact" in captured.out, captured.err
+        assert "Waiting" not in captured.err
         force.go()
-        assert force.finish()[0] == 0
-        # The same content again (not the same bytes: TFDS serializes an example's features in any order).
-        assert json.loads((folder / "MANIFEST.json").read_text())["splits"] == recorded
+    assert force.finish()[0] == 0
+    # The same content again (not the same bytes: TFDS serializes an example's features in any order).
+    assert json.loads((folder / "MANIFEST.json").read_text())["splits"] == recorded
     only_the_build_is_left(tmp_path, file_format)
 
 
@@ -363,18 +382,24 @@ def test_build_on_a_damaged_build_says_so_and_names_force_which_rebuilds_it(tmp_
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
-def test_a_record_turned_into_a_folder_or_a_fifo_is_named_and_force_repairs_it_in_bounded_time(tmp_path, kind):
+def test_a_record_turned_into_a_folder_or_a_fifo_is_named_and_force_repairs_it_in_bounded_time(tmp_path, capsys, kind):
     folder = config_folder(tmp_path) / "1.0.0"
     assert main(build_args(tmp_path, "tfrecord")) == 0
     info = folder / "dataset_info.json"
     info.unlink()
     info.mkdir() if kind == "folder" else os.mkfifo(info)
-    # In processes of their own, each given a bounded time: a FIFO opened for reading would hang.
-    build = Run(tmp_path, f"build-{kind}", build_args(tmp_path, "tfrecord"))
-    code, _, stderr = build.finish()
+    capsys.readouterr()
+    # Each given a bounded time: a FIFO opened for reading would hang. In processes of their own
+    # for the FIFO (a thread blocked in open() cannot be stopped), in this one for the folder.
+    if kind == "fifo":
+        code, _, stderr = Run(tmp_path, "build", build_args(tmp_path, "tfrecord")).finish()
+    else:
+        code, stderr = at_once(build_args(tmp_path, "tfrecord")), capsys.readouterr().err
     assert code == 1 and stderr.startswith(f"mnist1d: error: {info}: ") and "--force" in stderr, stderr
-    force = Run(tmp_path, f"force-{kind}", build_args(tmp_path, "tfrecord", "--force"))
-    code, out, stderr = force.finish()
+    if kind == "fifo":
+        code, out, stderr = Run(tmp_path, "force", build_args(tmp_path, "tfrecord", "--force")).finish()
+    else:
+        code, (out, stderr) = at_once(build_args(tmp_path, "tfrecord", "--force")), capsys.readouterr()
     assert code == 0, stderr
     assert "MANIFEST.json: all 6 files re-hashed and intact" in out
     only_the_build_is_left(tmp_path, "tfrecord")
