@@ -269,8 +269,8 @@ def swept(args: argparse.Namespace, config, parameter: str, configs):
 
 
 def _stored(args: argparse.Namespace):
-    """The verified folder's parameters and splits, as stored; a folder that fails
-    verification is bad input here (exit 2): nothing is trained on it."""
+    """The verified folder's parameters and splits, as stored. Nothing is trained on a folder
+    that fails verification: damage is exit 1, a build with no record to check 2, as in verify."""
     changed = parameter_changes(args)
     if changed:
         raise UsageError(
@@ -286,8 +286,9 @@ def _stored(args: argparse.Namespace):
     try:
         verify_directory(args.source)
         return read_splits(args.source, args.config)
-    except Damaged as error:  # damage found by verification: nothing is trained on it
-        raise UsageError(f"--from {args.source}: {error}") from None
+    except Damaged as error:  # the same kind, so the one exit table gives verify's status
+        error.args = (f"--from {args.source}: {error}",)
+        raise
 
 
 COMMANDS = [_add_benchmark]

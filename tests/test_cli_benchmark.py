@@ -104,9 +104,16 @@ def test_from_a_damaged_build_is_refused_naming_the_file(tmp_path, capsys, no_tr
     data[len(data) // 2] ^= 0xFF
     shard.write_bytes(data)
     capsys.readouterr()  # the build's own output
-    assert main(["benchmark", "--from", str(folder), *QUICK]) == 2
+    assert main(["benchmark", "--from", str(folder), *QUICK]) == 1  # damage, as verify says
     err = capsys.readouterr().err
     assert err.startswith("mnist1d: error: --from ") and shard.name in err and err.count("\n") == 1
+    (folder / "MANIFEST.json").unlink()  # now a build with no record to check: bad input, as in verify
+    assert main(["benchmark", "--from", str(folder), *QUICK]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"mnist1d: error: --from {folder}: {folder}: prepared by datasets itself")
+        and err.count("\n") == 1
+    )
 
 
 @pytest.mark.parametrize(
