@@ -1,9 +1,8 @@
 """Builds that a framework made itself: ``load_dataset("mnist1d")`` (``datasets``' own cache) and
 ``tfds.load`` or ``tfds build``. They keep no ``MANIFEST.json``, so nothing vouches for them:
-verify names them as such (:class:`UnrecordedBuild`; the command line exits 2, as for a
-folder holding no build), never damaged nor intact,
-and ``mnist1d build`` builds one again with its record (``mnist1d_builders.hf.preparing``,
-``mnist1d_builders.tfds.preparing``).
+verify names them as such (:class:`UnrecordedBuild`; the command line exits 2, as for a folder
+holding no build), never damaged nor intact, and ``mnist1d build`` builds one again with its
+record (``mnist1d_builders.hf.preparing``, ``mnist1d_builders.tfds.preparing``).
 """
 
 from __future__ import annotations
