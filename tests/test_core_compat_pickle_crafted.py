@@ -203,10 +203,24 @@ for path in sys.argv[2:]:
 """
 
 
+#: glibc's malloc in the child: a fixed mmap threshold (glibc otherwise raises it after a large
+#: free, and a freed 2 MiB array may then stay mapped, still holding the file's ones) and freed
+#: memory overwritten, so that reading freed memory shows on every run, whatever came before.
+_MALLOC = {
+    "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=131072:glibc.malloc.perturb=165",
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+    "MALLOC_PERTURB_": "165",
+}
+
+
 def run_child(loader, paths):
     """(outcome of each path in order, up to the one that ended the child; its return code)."""
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, loader, *map(str, paths)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", CHILD, loader, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **_MALLOC},
     )
     return [json.loads(line) for line in child.stdout.splitlines()], child.returncode
 
