@@ -151,3 +151,26 @@ def hub_offline(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+
+
+@pytest.fixture
+def nest():
+    """Makes a file ``depth`` folders below a folder; removes what is left of the trees afterwards
+    (pytest's own clean-up, ``shutil.rmtree``, recurses and would fail on them)."""
+    from mnist1d_core.files import remove  # iterative: safe for the trees made here
+
+    made = []
+
+    def make(folder: Path, depth: int = 1500) -> Path:
+        bottom = folder
+        bottom.mkdir(exist_ok=True)
+        made.append(folder)
+        for _ in range(depth):  # one by one: mkdir(parents=True) recurses too
+            bottom = bottom / "a"
+            bottom.mkdir()
+        (bottom / "file").write_text("x")
+        return bottom / "file"
+
+    yield make
+    for folder in made:
+        remove(folder)

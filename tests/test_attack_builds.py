@@ -253,27 +253,6 @@ def test_a_name_verify_ignores_is_listed_escaped(data_dir, capsys):
 # --- trees nested deeper than Python's recursion limit ---------------------------------------
 
 
-@pytest.fixture
-def nest():
-    """Makes a file ``depth`` folders below a folder; removes the trees afterwards (pytest's own
-    clean-up, ``shutil.rmtree``, recurses and would fail on them)."""
-    made = []
-
-    def make(folder: Path, depth: int = 1500) -> Path:
-        bottom = folder
-        bottom.mkdir(exist_ok=True)
-        made.append(folder)
-        for _ in range(depth):  # one by one: mkdir(parents=True) recurses too
-            bottom = bottom / "a"
-            bottom.mkdir()
-        (bottom / "file").write_text("x")
-        return bottom / "file"
-
-    yield make
-    for folder in made:
-        staging.remove(folder)
-
-
 def test_a_deep_tree_in_a_build_is_named_not_a_recursion_error(data_dir, capsys, nest):
     folder = hf.build_folder(CONFIG, data_dir)
     stray = nest(folder / "cache-deep")

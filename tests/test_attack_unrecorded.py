@@ -30,7 +30,6 @@ datasets = pytest.importorskip("datasets")
 import mnist1d_builders.hf as hf  # noqa: E402
 from mnist1d_cli import main  # noqa: E402
 from mnist1d_core import MNIST1DConfig, fingerprint  # noqa: E402
-from mnist1d_core.files import remove  # noqa: E402
 
 RECORDED = MNIST1DConfig(num_samples=300, seed=5)  # built by `mnist1d build`
 OWN = MNIST1DConfig(num_samples=300, seed=6)  # built by load_dataset itself
@@ -231,27 +230,6 @@ def test_a_forced_redownload_of_a_recorded_build_leaves_it_unrecorded_then_build
 
 
 # --- killed, raced -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def nest():
-    """Makes a file ``depth`` folders below a folder; removes what is left of the trees afterwards
-    (pytest's own clean-up, ``shutil.rmtree``, recurses and would fail on them)."""
-    made = []
-
-    def make(folder: Path, depth: int = 1500) -> Path:
-        bottom = folder
-        bottom.mkdir(exist_ok=True)
-        made.append(folder)
-        for _ in range(depth):  # one by one: mkdir(parents=True) recurses too
-            bottom = bottom / "a"
-            bottom.mkdir()
-        (bottom / "file").write_text("x")
-        return bottom / "file"
-
-    yield make
-    for folder in made:
-        remove(folder)
 
 
 def test_a_leftover_incomplete_folder_is_no_build_and_build_removes_it(data_dir, capsys, nest):
